@@ -1,0 +1,29 @@
+# compiler/local.mk — libnetc (the stages) and the netc driver.
+noinst_LIBRARIES += compiler/libnetc.a
+compiler_libnetc_a_SOURCES = \
+  compiler/arena.c compiler/arena.h \
+  compiler/diag.c compiler/diag.h \
+  compiler/lexer.l compiler/lexer.h \
+  compiler/parser.y compiler/parse.h \
+  compiler/ast.c compiler/ast.h \
+  compiler/shape.c compiler/shape.h \
+  compiler/builtins.c compiler/builtins.h \
+  compiler/check.c compiler/check.h compiler/model.h \
+  compiler/dump.c \
+  compiler/emit.c compiler/emit.h \
+  compiler/frontend.c compiler/frontend.h
+nodist_compiler_libnetc_a_SOURCES = compiler/prelude.c
+BUILT_SOURCES += compiler/parser.h compiler/prelude.c
+CLEANFILES += compiler/prelude.c
+
+compiler/prelude.c: $(top_srcdir)/compiler/prelude.net $(top_srcdir)/tools/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) compiler && \
+	$(SHELL) $(top_srcdir)/tools/embed.sh prelude_source \
+	  $(top_srcdir)/compiler/prelude.net > $@-t && mv $@-t $@
+
+bin_PROGRAMS += compiler/netc
+compiler_netc_SOURCES = compiler/main.c
+compiler_netc_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) $(LLVM_LIBS) -lm
+
+pkgdata_DATA = compiler/prelude.net
+EXTRA_DIST += compiler/prelude.net

@@ -1,0 +1,193 @@
+/* compiler/main.c — the netc driver: options, then the pipeline.
+ *
+ *   read -> parse (lexer.l, parser.y) -> check (check.c) -> dump
+ *
+ * Code generation (lower, grad, plan, codegen, emit) joins the pipeline
+ * in the next release; until then netc checks models and prints their
+ * intermediate forms.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "emit.h"
+#include "frontend.h"
+#include "lexer.h"
+#include "parse.h"
+
+typedef enum Action {
+  ACT_COMPILE,
+  ACT_CHECK,
+  ACT_DUMP_TOKENS,
+  ACT_DUMP_PARSE,
+  ACT_DUMP_AST,
+} Action;
+
+typedef struct Options {
+  Action action;
+  const char *input;
+  Define defines[64];
+  int ndefines;
+} Options;
+
+static void usage(FILE *out) {
+  fputs(
+    "usage: netc [options] FILE.net\n"
+    "\n"
+    "netc compiles a neural-network model file into code specialized to\n"
+    "every shape in it.  This release reads, checks and prints models;\n"
+    "code generation (-o, -c, -S, --emit-llvm, netc run) is not yet\n"
+    "available.\n"
+    "\n"
+    "options:\n"
+    "  --check             parse and check the model, print nothing more\n"
+    "  --dump=tokens       print the tokens, one per line\n"
+    "  --dump=parse        print the syntax tree as parsed\n"
+    "  --dump=ast          print the checked model: every shape, every\n"
+    "                      parameter with its full name and initializer\n"
+    "  -D NAME=VALUE       override the constant NAME (a number, true or\n"
+    "                      false); may be repeated\n"
+    "  --prelude           print the prelude, the layers every model sees\n"
+    "  -h, --help          print this help\n"
+    "  --version           print the version\n"
+    "\n"
+    "Exit status: 0 when the model is fine, 1 after any error.\n"
+    "The language: docs/language.md; this command: docs/netc.md.\n",
+    out);
+}
+
+static int parse_define(Options *o, const char *arg) {
+  const char *eq = strchr(arg, '=');
+  if (!eq || eq == arg) {
+    diag_fatal_noloc("-D %s: expected NAME=VALUE", arg);
+    return 0;
+  }
+  if (o->ndefines == (int)(sizeof o->defines / sizeof o->defines[0])) {
+    diag_fatal_noloc("too many -D options");
+    return 0;
+  }
+  Define *d = &o->defines[o->ndefines];
+  d->name = arena_strndup(arg, (size_t)(eq - arg));
+  const char *v = eq + 1;
+  if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+    d->value = v[0] == 't';
+    d->is_int = true;
+  } else {
+    char *end;
+    errno = 0;
+    d->value = strtod(v, &end);
+    if (!*v || *end || errno == ERANGE || !isfinite(d->value)) {
+      diag_fatal_noloc("-D %s: '%s' is not a number", d->name, v);
+      return 0;
+    }
+    d->is_int = strpbrk(v, ".eE") == NULL;
+  }
+  for (int i = 0; i < o->ndefines; i++)
+    if (strcmp(o->defines[i].name, d->name) == 0) {
+      diag_fatal_noloc("-D %s is given twice", d->name);
+      return 0;
+    }
+  o->ndefines++;
+  return 1;
+}
+
+static int parse_dump(Options *o, const char *what) {
+  if (strcmp(what, "tokens") == 0)
+    o->action = ACT_DUMP_TOKENS;
+  else if (strcmp(what, "parse") == 0)
+    o->action = ACT_DUMP_PARSE;
+  else if (strcmp(what, "ast") == 0)
+    o->action = ACT_DUMP_AST;
+  else {
+    diag_fatal_noloc("--dump=%s: expected tokens, parse or ast", what);
+    return 0;
+  }
+  return 1;
+}
+
+enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_PRELUDE };
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_options(Options *o, int argc, char **argv) {
+  static const struct option longopts[] = {
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"dump", required_argument, NULL, OPT_DUMP},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"prelude", no_argument, NULL, OPT_PRELUDE},
+    {NULL, 0, NULL, 0},
+  };
+  int c;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":hD:", longopts, NULL)) != -1) {
+    switch (c) {
+    case OPT_CHECK: o->action = ACT_CHECK; break;
+    case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
+    case 'D': if (!parse_define(o, optarg)) return 1; break;
+    case 'h': usage(stdout); return 0;
+    case OPT_VERSION:
+      printf("netc %s (LLVM %s)\n", PACKAGE_VERSION, emit_llvm_version());
+      return 0;
+    case OPT_PRELUDE: fputs(prelude_source, stdout); return 0;
+    case ':':
+      diag_fatal_noloc("option '%s' needs a value", argv[optind - 1]);
+      return 1;
+    default:
+      diag_fatal_noloc("unknown option '%s'; see netc --help",
+                       argv[optind - 1]);
+      return 1;
+    }
+  }
+  if (optind != argc - 1) {
+    diag_fatal_noloc(optind == argc ? "no input file; see netc --help"
+                                    : "expected one input file");
+    return 1;
+  }
+  o->input = argv[optind];
+  return -1;
+}
+
+static int run(const Options *o) {
+  SrcFile *src = src_read(o->input);
+  if (!src)
+    return 1;
+  switch (o->action) {
+  case ACT_DUMP_TOKENS:
+    lex_dump_tokens(stdout, src);
+    return diag_exit_code();
+  case ACT_DUMP_PARSE:
+    ast_dump(stdout, parse_file(src));
+    return diag_exit_code();
+  default:
+    break;
+  }
+  Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
+  if (!m)
+    return 1;
+  if (o->action == ACT_DUMP_AST)
+    model_dump(stdout, m);
+  if (o->action == ACT_COMPILE) {
+    diag_fatal_noloc("%s checks; code generation is not yet available in "
+                     "this release (use --check or --dump)", o->input);
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  Options o = {.action = ACT_COMPILE};
+  diag_set_color(isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
+  int status = parse_options(&o, argc, argv);
+  if (status < 0)
+    status = run(&o);
+  fflush(stdout);
+  arena_free_all();
+  return status;
+}
