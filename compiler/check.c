@@ -184,6 +184,22 @@ static Sym *declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
   return sym;
 }
 
+/* Declares a name whose definition failed, so that its uses do not
+ * report the same problem again as unknown names. */
+static void poison(Checker *c, Scope *s, SymKind kind, const Node *decl) {
+  if (c->speculative || !decl->name || scope_find_local(s, decl->name))
+    return;
+  Sym *sym = arena_new(Sym);
+  sym->kind = kind;
+  sym->name = decl->name;
+  sym->full = arena_printf("%s%s", s->path, decl->name);
+  sym->decl = decl;
+  sym->scope = s;
+  sym->poisoned = true;
+  sym->ty = type_unknown();
+  symlist_push(&s->syms, sym);
+}
+
 /* Edit distance, for "did you mean" hints on misspelled names. */
 static int distance(const char *a, const char *b) {
   int la = (int)strlen(a), lb = (int)strlen(b);
@@ -574,6 +590,8 @@ static Node *check_name(Checker *c, Scope *s, const Node *e) {
     report_unknown(c, s, e);
     return failed(c, e);
   }
+  if (sym->poisoned)
+    return c->speculative ? failed(c, e) : ast_error(e->loc);
   switch (sym->kind) {
   case SYM_CONST:
     if (sym->dim_varlen) {
@@ -878,6 +896,8 @@ static Node *check_step_base(Checker *c, Scope *s, const Node *e,
     return NULL;
   }
   Sym *sym = b->kind == ND_NAME ? lookup(s, b->name) : NULL;
+  if (sym && sym->poisoned)
+    return NULL;
   if (sym && sym->kind == SYM_SEQ && sym->scope == s) {
     if (!check_step_of_seq(c, s, e, sym, off, step))
       return NULL;
@@ -1736,19 +1756,25 @@ static bool check_init(Checker *c, Scope *s, const Node *st, const Type *t,
 
 static void check_param(Checker *c, Scope *s, const Node *st, NodeList *out) {
   Type t;
-  if (!check_type(c, s, st->type, true, &t))
+  if (!check_type(c, s, st->type, true, &t)) {
+    poison(c, s, SYM_PARAM, st);
     return;
+  }
   bool absent = false;
   if (st->rhs) {
     double v;
     bool is_int;
-    if (!const_value(c, s, st->rhs, &v, &is_int, "the condition"))
+    if (!const_value(c, s, st->rhs, &v, &is_int, "the condition")) {
+      poison(c, s, SYM_PARAM, st);
       return;
+    }
     absent = v == 0;
   }
   CallValue *init;
-  if (!check_init(c, s, st, &t, &init))
+  if (!check_init(c, s, st, &t, &init)) {
+    poison(c, s, SYM_PARAM, st);
     return;
+  }
   Sym *sym = declare(c, s, SYM_PARAM, st, st->name, st->name_loc);
   if (!sym)
     return;
@@ -1777,6 +1803,7 @@ static void check_const(Checker *c, Scope *s, const Node *st) {
     is_int = d->is_int;
   } else if (!const_value(c, s, st->lhs, &v, &is_int,
                           arena_printf("constant '%s'", st->name))) {
+    poison(c, s, SYM_CONST, st);
     return;
   }
   Sym *sym = declare(c, s, SYM_CONST, st, st->name, st->name_loc);
@@ -1791,11 +1818,14 @@ static void check_plain_eq(Checker *c, Scope *s, const Node *st,
                            NodeList *out) {
   name_calls(c, s, st->name, st->lhs, NULL);
   Node *v = check_expr(c, s, st->lhs);
-  if (is_error(v))
+  if (is_error(v)) {
+    poison(c, s, SYM_TENSOR, st);
     return;
+  }
   if (is_const(v)) {
     error(c, st->loc, "'%s' is a number; write 'const %s = ...' for a "
           "constant", st->name, st->name);
+    poison(c, s, SYM_TENSOR, st);
     return;
   }
   Sym *sym = declare(c, s, SYM_TENSOR, st, st->name, st->name_loc);
@@ -1917,6 +1947,7 @@ static void check_step_eq(Checker *c, Scope *s, const Node *st,
   c->step.have_len = false;
   seq->state = SEQ_DONE;
   seq->ty = type_unknown();
+  seq->poisoned = true;    /* until it passes every check below */
   if (is_error(v) || (st->with && !init))
     return;
   if (is_const(v) || v->ty->reduced) {
@@ -1938,6 +1969,7 @@ static void check_step_eq(Checker *c, Scope *s, const Node *st,
   }
   seq->step = step;
   seq->ty = type_prepend(&step, len, varlen);
+  seq->poisoned = false;
   Node *n = typed(st, ND_EQ, seq->ty);
   n->var = st->var;
   n->sym = seq;
@@ -2076,14 +2108,17 @@ static void check_data(Checker *c, const Node *st) {
 
 static void check_io(Checker *c, const Node *st) {
   Type t;
-  if (!check_type(c, c->top, st->type, false, &t))
+  SymKind kind = st->kind == ND_INPUT ? SYM_INPUT : SYM_TARGET;
+  if (!check_type(c, c->top, st->type, false, &t)) {
+    poison(c, c->top, kind, st);
     return;
+  }
   if (st->kind == ND_INPUT && t.elem == EL_CLASS) {
     error(c, st->type->loc, "an input cannot be class labels; use "
           "onehot[...] for one-hot vectors");
+    poison(c, c->top, kind, st);
     return;
   }
-  SymKind kind = st->kind == ND_INPUT ? SYM_INPUT : SYM_TARGET;
   Sym *sym = declare(c, c->top, kind, st, st->name, st->name_loc);
   if (!sym)
     return;

@@ -45,6 +45,7 @@ typedef struct Sym {
   bool recurrent;        /* has an initial state: reads x[t-1] */
   SeqState state;
   struct Scope *scope;
+  bool poisoned;         /* its definition had errors: uses stay quiet */
 } Sym;
 
 typedef struct SymList {

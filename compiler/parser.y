@@ -6,7 +6,7 @@
  */
 %define api.pure full
 %define api.prefix {netc_yy}
-%define parse.error detailed
+%define parse.error custom
 %locations
 %expect 0
 %param {yyscan_t scanner}
@@ -30,6 +30,8 @@ const char *parse_token_name(int token);
 }
 
 %code {
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -255,6 +257,44 @@ static void yyerror(YYLTYPE *l, yyscan_t scanner, Parser *p,
                     const char *msg) {
   (void)scanner;
   diag_error(loc(p, *l), "%s", msg);
+}
+
+/* A token as a message names it: keywords and punctuation quoted. */
+static const char *symbol_text(yysymbol_kind_t k) {
+  const char *name = yysymbol_name(k);
+  if (k >= YYSYMBOL_MODEL && k <= YYSYMBOL_LE)
+    return arena_printf("'%s'", name);
+  return name;
+}
+
+static bool expects(const yysymbol_kind_t *v, int n, yysymbol_kind_t k) {
+  for (int i = 0; i < n; i++)
+    if (v[i] == k)
+      return true;
+  return false;
+}
+
+/* "unexpected X, expected Y or Z"; when a whole expression could start
+ * here, "expected an expression" instead of a list of its first tokens. */
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner,
+                                 Parser *p) {
+  (void)scanner;
+  yysymbol_kind_t want[YYNTOKENS];
+  int n = yypcontext_expected_tokens(ctx, want, YYNTOKENS);
+  yysymbol_kind_t got = yypcontext_token(ctx);
+  char msg[512];
+  int len = snprintf(msg, sizeof msg, "unexpected %s", symbol_text(got));
+  bool expr = expects(want, n, YYSYMBOL_INT) &&
+              expects(want, n, YYSYMBOL_IDENT);
+  if (expr && n > 4)
+    snprintf(msg + len, sizeof msg - (size_t)len, ", expected an expression");
+  else if (n > 0 && n <= 5)
+    for (int i = 0; i < n; i++)
+      len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s",
+                      i == 0 ? ", expected " : i == n - 1 ? " or " : ", ",
+                      symbol_text(want[i]));
+  diag_error(loc(p, *yypcontext_location(ctx)), "%s", msg);
+  return 0;
 }
 
 static NodeList one(Node *n) {
