@@ -104,7 +104,7 @@ static const OptSpec text_opts[] = {
 };
 
 static const OptSpec index_recall_opts[] = {
-  {"k", OT_INT, INT(2), CK_NONNEG, NULL, NULL},
+  {"k", OT_INT, INT(2), CK_POS, NULL, NULL},   /* 1: the first digit */
   {"lengths", OT_RANGE, RANGE(3, 10), CK_POS, NULL, NULL},
   {"count", OT_INT, INT(800), CK_POS, NULL, NULL},
   {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL},

@@ -225,7 +225,7 @@ static int distance(const char *a, const char *b) {
 static void consider(const char *name, const char *cand, const char **best,
                      int *best_d) {
   int d = distance(name, cand);
-  if (d < *best_d && d <= 2 && d < (int)strlen(name)) {
+  if (d < *best_d && d <= 2 && 2 * d < (int)strlen(name)) {
     *best = cand;
     *best_d = d;
   }
@@ -306,7 +306,7 @@ static bool const_value(Checker *c, Scope *s, const Node *e, double *v,
   if (is_error(r) || is_unknown(r))
     return false;
   if (!is_const(r)) {
-    error(c, e->loc, "%s must be a constant, not a %s", what,
+    error(c, e->loc, "%s must be a number, not a tensor (%s)", what,
           type_str(r->ty));
     return false;
   }
@@ -873,6 +873,8 @@ static bool check_step_of_seq(Checker *c, Scope *s, const Node *e, Sym *sym,
     return false;
   }
   *step = state_step(sym);
+  if (step->unknown && !c->speculative && diag_error_count() > 0)
+    return false;    /* a consequence of an error already reported */
   if (step->unknown && !c->speculative) {
     error(c, e->loc, "cannot infer the shape of one step of '%s'", sym->name);
     note(c, sym->decl->loc, "give the initial state a shape, for instance a "
@@ -1067,6 +1069,7 @@ static const char *ordinal(int i) {
 static bool check_tensor_args(Checker *c, Scope *s, const Node *e,
                               const Builtin *fn, Node *call, int *consumed) {
   int want = fn->ntensors, have = 0;
+  bool ok = true;
   for (int i = 0; i < e->list.n; i++) {
     const Node *a = e->list.v[i];
     if (a->name || (want >= 0 && have == want))
@@ -1074,17 +1077,19 @@ static bool check_tensor_args(Checker *c, Scope *s, const Node *e,
     if (fn->kind == BK_RESHAPE && have == 1)
       break;
     Node *t = check_expr(c, s, a->lhs);
-    if (is_error(t))
-      return false;
-    if (is_const(t) && fn->kind != BK_UNARY) {
+    if (is_error(t)) {
+      ok = false;
+    } else if (is_const(t) && fn->kind != BK_UNARY) {
       error(c, a->loc, "the %s argument of %s must be a tensor, not a number",
             ordinal(have), fn->name);
-      return false;
+      ok = false;
     }
     list_push(&call->list, t);
     have++;
   }
   *consumed = have;
+  if (!ok)
+    return false;
   if ((want >= 0 && have < want) || (want < 0 && have < 1)) {
     error(c, e->loc, "%s takes %s%d tensor argument%s, got %d", fn->name,
           want < 0 ? "at least " : "", want < 0 ? 1 : want,
@@ -1533,9 +1538,12 @@ static Node *instantiate(Checker *c, Scope *s, const Node *e,
   int saved_nnames = c->nnames;
   c->step = (StepCtx){0};
   c->layer_stack[c->nlayer_stack++] = layer;
+  int errors = diag_error_count();
   check_stmts(c, ls, &layer->body, &inst->body);
   name_calls(c, ls, NULL, layer->lhs, NULL);
   Node *result = check_expr(c, ls, layer->lhs);
+  if (diag_error_count() > errors)
+    note(c, e->loc, "in %s, called here", layer->name);
   c->nlayer_stack--;
   c->step = saved_step;
   c->names = saved_names;
@@ -2100,8 +2108,8 @@ static void check_data(Checker *c, const Node *st) {
     check_text_source(c, st, cv);
   if (strcmp(name, "index_recall") == 0) {
     const Value *k = call_value(cv, "k"), *lengths = call_value(cv, "lengths");
-    if (k->num >= lengths->lo)
-      error(c, st->lhs->loc, "index %g is not in every sequence: the "
+    if (k->num > lengths->lo)   /* k counts from 1, as the task states */
+      error(c, st->lhs->loc, "digit %g is not in every sequence: the "
             "shortest has %g digits", k->num, lengths->lo);
   }
 }
@@ -2429,8 +2437,11 @@ Model *check_model(const Node *file, const Node *prelude, Define *defines,
       data = file->list.v[i];
   if (c.m->data && data && diag_error_count() == 0)
     bind_data(&c, data);
+  if (file->list.n == 0 && diag_error_count() == 0)
+    error(&c, (SrcLoc){c.m->file, 1, 1, 1, 1}, "the file holds no "
+          "statements; a model needs at least an input and a loss");
   SrcLoc end = {c.m->file, 1, 1, 1, 1};
-  if (!c.m->loss && diag_error_count() == 0)
+  if (!c.m->loss && diag_error_count() == 0 && file->list.n > 0)
     error(&c, end, "the model has no loss; add one, such as "
           "'loss cross_entropy(logits, label)'");
   for (int i = 0; i < ndefines; i++)
