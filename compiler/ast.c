@@ -34,13 +34,16 @@ Node *ast_new(NodeKind kind, SrcLoc loc) {
  * shallow on the parser's stack but deep as a tree. */
 static Node *with_depth(Node *n, int child_depth) {
   n->depth = child_depth + 1;
-  if (n->depth > AST_MAX_DEPTH) {
+  if (n->depth <= AST_MAX_DEPTH)
+    return n;
+  /* Reported once: the error node is "too deep" itself, so the levels
+   * around it fold into it quietly. */
+  if (child_depth <= AST_MAX_DEPTH)
     diag_error(n->loc, "expression is nested too deeply (more than %d levels)",
                AST_MAX_DEPTH);
-    Node *e = ast_error(n->loc);
-    return e;
-  }
-  return n;
+  Node *e = ast_error(n->loc);
+  e->depth = AST_MAX_DEPTH + 1;
+  return e;
 }
 
 static int max_depth(const NodeList *l) {

@@ -14,6 +14,7 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,29 +120,65 @@ static const char *find_line(const SrcFile *f, int line, size_t *len) {
   return p;
 }
 
+/* The part of a long source line that a diagnostic shows: a window of
+ * WINDOW columns around the range, so a 1 MB line prints one screenful. */
+enum { WINDOW = 120, BEFORE = 40 };
+
+typedef struct Excerpt {
+  size_t from, to;       /* byte offsets into the line */
+  bool cut_left, cut_right;
+} Excerpt;
+
+static Excerpt excerpt(size_t len, int col) {
+  Excerpt e = {0, len, false, false};
+  if (len <= WINDOW)
+    return e;
+  size_t c = col > 0 ? (size_t)col - 1 : 0;
+  if (c > BEFORE) {
+    e.from = c - BEFORE;
+    e.cut_left = true;
+  }
+  if (e.from + WINDOW < len) {
+    e.to = e.from + WINDOW;
+    e.cut_right = true;
+  }
+  return e;
+}
+
 /* Prints a source line with control bytes and non-ASCII shown as '?', so
  * the caret stays under the right column and the terminal stays sane. */
-static void print_source_line(FILE *out, const char *p, size_t len) {
-  for (size_t i = 0; i < len; i++) {
+static void print_source_line(FILE *out, const char *p, Excerpt ex) {
+  if (ex.cut_left)
+    fputs("...", out);
+  for (size_t i = ex.from; i < ex.to; i++) {
     unsigned char c = (unsigned char)p[i];
     fputc(c == '\t' ? ' ' : (c < 32 || c > 126) ? '?' : c, out);
   }
+  if (ex.cut_right)
+    fputs("...", out);
   fputc('\n', out);
 }
 
-static void print_caret(FILE *out, const Diag *d, size_t line_len) {
-  int first = d->at.col, last = d->at.end_line == d->at.line
-      ? d->at.end_col : (int)line_len;
+static void print_caret(FILE *out, const Diag *d, size_t line_len,
+                        Excerpt ex) {
+  long first = d->at.col, last = d->at.end_line == d->at.line
+      ? d->at.end_col : (long)line_len;
   if (last < first)
     last = first;
-  if (last > (int)line_len && first <= (int)line_len)
-    last = (int)line_len > 0 ? (int)line_len : first;
-  for (int i = 1; i < first; i++)
+  if (last > (long)line_len && first <= (long)line_len)
+    last = line_len > 0 ? (long)line_len : first;
+  long shift = (long)ex.from - (ex.cut_left ? 3 : 0);
+  first -= shift;
+  last -= shift;
+  long right = (long)(ex.to - ex.from) + (ex.cut_left ? 3 : 0);
+  if (last > right)
+    last = right > first ? right : first;
+  for (long i = 1; i < first; i++)
     fputc(' ', out);
   if (use_color)
     fputs("\033[1;32m", out);
   fputc('^', out);
-  for (int i = first; i < last; i++)
+  for (long i = first; i < last; i++)
     fputc('~', out);
   if (use_color)
     fputs("\033[0m", out);
@@ -186,18 +223,27 @@ static void print_diag(const Diag *d) {
   const char *line = find_line(d->at.file, d->at.line, &len);
   if (!line)
     return;
+  Excerpt ex = excerpt(len, d->at.col);
   fprintf(out, "%5d | ", d->at.line);
-  print_source_line(out, line, len);
+  print_source_line(out, line, ex);
   fputs("      | ", out);
-  print_caret(out, d, len);
+  print_caret(out, d, len, ex);
 }
 
 static void emit(DiagLevel level, SrcLoc at, const char *msg) {
+  static char buf[BUFSIZ];
+  static bool buffered;
   Diag d = {level, at, msg};
-  if (sink)
+  if (sink) {
     sink(&d, sink_ctx);
-  else
-    print_diag(&d);
+    return;
+  }
+  if (!buffered) {    /* stderr is unbuffered: one write per diagnostic */
+    setvbuf(stderr, buf, _IOFBF, sizeof buf);
+    buffered = true;
+  }
+  print_diag(&d);
+  fflush(stderr);
 }
 
 void diag_vreport(DiagLevel level, SrcLoc at, const char *fmt, va_list ap) {

@@ -256,7 +256,11 @@ static SrcLoc loc(const Parser *p, YYLTYPE l) {
 static void yyerror(YYLTYPE *l, yyscan_t scanner, Parser *p,
                     const char *msg) {
   (void)scanner;
-  diag_error(loc(p, *l), "%s", msg);
+  if (strcmp(msg, "memory exhausted") == 0)   /* the parser's stack */
+    diag_error(loc(p, *l), "nested too deeply (more than %d levels)",
+               YYMAXDEPTH);
+  else
+    diag_error(loc(p, *l), "%s", msg);
 }
 
 /* A token as a message names it: keywords and punctuation quoted. */

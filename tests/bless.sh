@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/bless.sh CASE.net... — write a case's expectations from netc's
-# current output (exit status, stderr, and stdout when there is any).
+# current output: exit status, stderr, and stdout when there is any and
+# the case has no EXPECT-STDOUT-CONTAINS lines (those are kept as they are).
 # Run it from the top of the source tree after building; read the diff
 # before committing: a golden file is only as right as its review.
 #   NETC=build/compiler/netc tests/bless.sh tests/diag/foo.net
@@ -19,10 +20,12 @@ for case in "$@"; do
   {
     cat "$body"
     grep '^# ARGS:' "$case" | tail -n 1 || true
+    contains=$(grep '^# EXPECT-STD[A-Z]*-CONTAINS:' "$case" || true)
+    [ -z "$contains" ] || printf '%s\n' "$contains"
     echo "# EXPECT-EXIT: $status"
     echo "# EXPECT-STDERR:"
     sed -e 's/^/# /' -e 's/^# $/#/' "$body.err"
-    if [ -s "$body.out" ]; then
+    if [ -s "$body.out" ] && [ -z "$contains" ]; then
       echo "# EXPECT-STDOUT:"
       sed -e 's/^/# /' -e 's/^# $/#/' "$body.out"
     fi

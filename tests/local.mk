@@ -26,10 +26,51 @@ check_PROGRAMS += tests/robust-gen
 tests_robust_gen_SOURCES = tests/robust-gen.c
 
 # Golden diagnostics: the exact messages of netc --check.
-DIAG_CASES =
+DIAG_CASES = \
+  tests/diag/add_shape.net \
+  tests/diag/builtin_arity.net \
+  tests/diag/cannot_infer.net \
+  tests/diag/class_arithmetic.net \
+  tests/diag/constants.net \
+  tests/diag/data_mismatch.net \
+  tests/diag/data_unknown.net \
+  tests/diag/define_unknown.net \
+  tests/diag/duplicate.net \
+  tests/diag/empty.net \
+  tests/diag/index_range.net \
+  tests/diag/initializers.net \
+  tests/diag/layer_args.net \
+  tests/diag/layer_arity.net \
+  tests/diag/layer_recursion.net \
+  tests/diag/layer_scope.net \
+  tests/diag/lexer_errors.net \
+  tests/diag/loss_constant.net \
+  tests/diag/loss_scalar.net \
+  tests/diag/loss_target.net \
+  tests/diag/matmul_shape.net \
+  tests/diag/no_loss.net \
+  tests/diag/optimizer_options.net \
+  tests/diag/optimizer_unknown.net \
+  tests/diag/recurrence_forms.net \
+  tests/diag/recurrence_initial.net \
+  tests/diag/syntax_recovery.net \
+  tests/diag/too_many_errors.net \
+  tests/diag/train_block.net \
+  tests/diag/types.net \
+  tests/diag/unknown_function.net \
+  tests/diag/unknown_name.net \
+  tests/diag/varlen.net
 
 # Other case files: dumps, -D, accepted programs.
-CHECK_CASES =
+CHECK_CASES = \
+  tests/check/bidirectional.net \
+  tests/check/define.net \
+  tests/check/dump_mlp.net \
+  tests/check/dump_parse.net \
+  tests/check/dump_recurrence.net \
+  tests/check/dump_tokens.net \
+  tests/check/layer_override.net \
+  tests/check/text_data.net
 
 TESTS += \
   tests/line-length.sh \
