@@ -62,6 +62,8 @@ typedef struct Checker {
   CallName *names;         /* naming of the current statement's calls */
   int nnames;
   const Node *model_stmt;
+  Sym *uninferred;         /* a state read at t-1 whose shape is unknown */
+  const Node *uninferred_at;
 } Checker;
 
 static Node *check_expr(Checker *c, Scope *s, const Node *e);
@@ -873,12 +875,12 @@ static bool check_step_of_seq(Checker *c, Scope *s, const Node *e, Sym *sym,
     return false;
   }
   *step = state_step(sym);
-  if (step->unknown && !c->speculative && diag_error_count() > 0)
-    return false;    /* a consequence of an error already reported */
   if (step->unknown && !c->speculative) {
-    error(c, e->loc, "cannot infer the shape of one step of '%s'", sym->name);
-    note(c, sym->decl->loc, "give the initial state a shape, for instance a "
-         "parameter: with %s[-1] = %s0", sym->name, sym->name);
+    /* Reported after the statement, unless another error explains it. */
+    if (!c->uninferred) {
+      c->uninferred = sym;
+      c->uninferred_at = e;
+    }
     return false;
   }
   if (sym->state == SEQ_DONE || sym->state == SEQ_INFERRED)
@@ -1946,9 +1948,19 @@ static void check_step_eq(Checker *c, Scope *s, const Node *st,
   if (!seq || seq->kind != SYM_SEQ || seq->decl != st)
     return;    /* a duplicate name, reported when declared */
   infer_states(c, s);
+  int errors = diag_error_count();
   Node *init = st->with ? check_initial(c, s, st) : NULL;
   name_calls(c, s, st->name, st->lhs, NULL);
+  c->uninferred = NULL;
   Node *v = check_step_rhs(c, s, st, seq);
+  if (c->uninferred && diag_error_count() == errors) {
+    Sym *u = c->uninferred;
+    error(c, c->uninferred_at->loc, "cannot infer the shape of one step of "
+          "'%s'", u->name);
+    note(c, u->decl->loc, "give the initial state a shape, for instance a "
+         "parameter: with %s[-1] = %s0", u->name, u->name);
+  }
+  c->uninferred = NULL;
   bool have_len = c->step.have_len;
   int64_t len = c->step.len;
   bool varlen = c->step.varlen;

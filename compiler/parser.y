@@ -2,6 +2,8 @@
  *
  * Statements need no terminator: no expression can be followed by a token
  * that starts a statement, so the grammar stays LALR(1) without newlines.
+ * Errors recover at statement level: a production `error '}'` inside an
+ * expression would swallow the rest of the file after an unclosed '('.
  * Actions only call ast_* constructors; meaning is the checker's job.
  */
 %define api.pure full
@@ -219,7 +221,6 @@ primary
   | '(' expr ')'              { $$ = $2; }
   | '(' expr ',' exprs ')'    { $$ = ast_tuple(prepend($2, $4), loc(p, @$)); }
   | '[' exprs ']'             { $$ = ast_list($2, loc(p, @$)); }
-  | '(' error ')'             { $$ = ast_error(loc(p, @$)); }
   ;
 
 call
@@ -227,7 +228,6 @@ call
                                               loc(p, @$)); }
   | IDENT '(' args ')'        { $$ = ast_call($1, loc(p, @1), $3,
                                               loc(p, @$)); }
-  | IDENT '(' error ')'       { $$ = ast_error(loc(p, @$)); }
   ;
 
 args

@@ -22,7 +22,9 @@ AM_TESTS_ENVIRONMENT = \
   export ROBUST_GEN; \
   MODEL_FILES='$(MODELS) $(EXAMPLES)'; export MODEL_FILES;
 
-check_PROGRAMS += tests/robust-gen
+check_PROGRAMS += tests/robust-gen tests/unit/test_frontend
+tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
+tests_unit_test_frontend_LDADD = compiler/libnetc.a -lm
 tests_robust_gen_SOURCES = tests/robust-gen.c
 
 # Golden diagnostics: the exact messages of netc --check.
@@ -73,6 +75,7 @@ CHECK_CASES = \
   tests/check/text_data.net
 
 TESTS += \
+  tests/unit/test_frontend \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \

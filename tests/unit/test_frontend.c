@@ -1,0 +1,150 @@
+/* tests/unit/test_frontend.c — the front end's stages through their APIs:
+ * types and broadcasting, the parser's tree and locations, the checker's
+ * model, and diagnostics captured through the diagnostic sink. */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "arena.h"
+#include "check.h"
+#include "frontend.h"
+#include "parse.h"
+
+typedef struct Captured {
+  int n;
+  DiagLevel level[32];
+  int line[32], col[32];
+  char msg[32][256];
+} Captured;
+
+static void capture(const Diag *d, void *ctx) {
+  Captured *c = ctx;
+  if (c->n == 32)
+    return;
+  c->level[c->n] = d->level;
+  c->line[c->n] = d->at.line;
+  c->col[c->n] = d->at.col;
+  snprintf(c->msg[c->n], sizeof c->msg[c->n], "%s", d->msg);
+  c->n++;
+}
+
+/* Checks source text with diagnostics going to *cap. */
+static Model *check_text(const char *text, Captured *cap) {
+  memset(cap, 0, sizeof *cap);
+  diag_reset();
+  diag_set_sink(capture, cap);
+  const SrcFile *f = src_from_string("t.net", text, strlen(text));
+  return frontend_check(f, NULL, 0);
+}
+
+static Type shape(int ndim, int64_t a, int64_t b) {
+  Type t = {.elem = EL_FLOAT, .ndim = ndim, .dims = {a, b}};
+  return t;
+}
+
+static void test_types(void) {
+  Type a = shape(2, 3, 4), b = shape(1, 4, 0), out;
+  ok(type_broadcast(&a, &b, &out) && out.ndim == 2 && out.dims[1] == 4,
+     "float[3, 4] + float[4] broadcasts to float[3, 4]");
+  b = shape(1, 3, 0);
+  ok(!type_broadcast(&a, &b, &out), "float[3, 4] + float[3] does not");
+  Type s = type_scalar();
+  ok(type_broadcast(&a, &s, &out) && type_same_shape(&out, &a),
+     "a scalar broadcasts to anything");
+  Type v = shape(2, 10, 2);
+  v.varlen = true;
+  is_str(type_str(&v), "float[<=10, 2]", "a varying length prints as <=");
+  Type w = shape(2, 10, 2);
+  ok(!type_broadcast(&v, &w, &out),
+     "a varying length does not line up with a fixed one");
+  Type step = type_drop_first(&v);
+  is_str(type_str(&step), "float[2]", "one step of float[<=10, 2]");
+  is_str(shortest_num(0.1), "0.1", "0.1 prints as 0.1");
+  is_str(shortest_num(1e-8), "1e-08", "1e-8 prints briefly");
+}
+
+static void test_parser(void) {
+  Captured cap;
+  diag_reset();
+  diag_set_sink(capture, &cap);
+  memset(&cap, 0, sizeof cap);
+  const char *text = "h[t] = tanh(W @ x[t] + b) with h[-1] = 0\n"
+                     "loss mse(h, y)\n";
+  const SrcFile *f = src_from_string("p.net", text, strlen(text));
+  Node *file = parse_file(f);
+  ok(cap.n == 0 && file->list.n == 2, "two statements, no error");
+  Node *eq = file->list.v[0];
+  ok(eq->kind == ND_EQ && strcmp(eq->var, "t") == 0 && eq->with,
+     "a step equation with its initial state");
+  is_str(ast_expr_string(eq->lhs), "tanh(W @ x[t] + b)",
+         "the right side prints back as written");
+  ok(eq->lhs->loc.line == 1 && eq->lhs->loc.col == 8 &&
+     eq->lhs->loc.end_col == 25, "its location spans 1:8 to 1:25");
+  const char *bad = "a = (1 +\nb = 2\nc = 3 *\nd = 4\n";
+  f = src_from_string("bad.net", bad, strlen(bad));
+  parse_file(f);
+  ok(cap.n == 2, "two syntax errors are reported, got %d", cap.n);
+  ok(cap.line[0] == 2 && cap.col[0] == 3 && cap.line[1] == 4 &&
+     cap.col[1] == 3, "at 2:3 and 4:3 (got %d:%d and %d:%d)", cap.line[0],
+     cap.col[0], cap.line[1], cap.col[1]);
+}
+
+static const char *mlp =
+    "input x : float[4]\n"
+    "target y : class[3]\n"
+    "h = relu(dense(x, 5))\n"
+    "loss cross_entropy(dense(h, 3), y)\n"
+    "train { optimizer adam(lr = 0.01) batch 8 }\n";
+
+static void test_checker(void) {
+  Captured cap;
+  Model *m = check_text(mlp, &cap);
+  ok(m && cap.n == 0, "the MLP checks");
+  if (!m)
+    return;
+  ok(m->params.n == 4, "4 parameter tensors (got %d)", m->params.n);
+  is_str(m->params.v[0]->full, "h.W", "the first is h.W");
+  is_str(type_str(&m->params.v[0]->ty), "float[5, 4]", "h.W is float[5, 4]");
+  is_str(m->params.v[2]->full, "loss.W", "the loss's dense is loss.W");
+  ok(model_param_count(m) == 5 * 4 + 5 + 3 * 5 + 3, "43 values");
+  is_str(m->optimizer->spec->name, "adam", "the optimizer is adam");
+  ok(call_value(m->optimizer, "lr")->num == 0.01, "with lr 0.01");
+  ok(call_value(m->optimizer, "betas")->hi == 0.999,
+     "and PyTorch's default betas");
+  ok(!m->loss_per_example, "cross_entropy is a batch-level loss");
+}
+
+static void test_diagnostics(void) {
+  Captured cap;
+  Model *m = check_text("input x : float[4]\n"
+                        "target y : class[3]\n"
+                        "loss cross_entropy(dense(x, 4), y)\n", &cap);
+  ok(!m && cap.n >= 1, "a shape mismatch is an error");
+  ok(cap.level[0] == DIAG_ERROR && cap.line[0] == 3 && cap.col[0] == 6,
+     "at 3:6 (got %d:%d)", cap.line[0], cap.col[0]);
+  ok(strstr(cap.msg[0], "float[4] against class[3]") != NULL,
+     "naming both shapes: %s", cap.msg[0]);
+  m = check_text("input x : float[4]\ntarget y : class[4]\n"
+                 "h[t] = h[t-1] + x[t-1] with h[-1] = 0\n"
+                 "loss cross_entropy(dense(x, 4), y)\n", &cap);
+  ok(!m && cap.n == 1 && strstr(cap.msg[0], "reads before the first step"),
+     "an input read at t-1: %s", cap.n ? cap.msg[0] : "-");
+  m = check_text("layer f(x : float[n]) { return g(x) }\n"
+                 "layer g(x : float[n]) { return f(x) }\n"
+                 "input x : float[4]\ntarget y : class[4]\n"
+                 "loss cross_entropy(f(x), y)\n", &cap);
+  ok(!m && cap.n >= 1 && strstr(cap.msg[0], "calls itself"),
+     "mutual recursion is caught: %s", cap.n ? cap.msg[0] : "-");
+  diag_set_sink(NULL, NULL);
+}
+
+int main(void) {
+  test_types();
+  test_parser();
+  test_checker();
+  test_diagnostics();
+  arena_free_all();
+  return tap_done();
+}
