@@ -76,6 +76,7 @@ CHECK_CASES = \
 
 TESTS += \
   tests/unit/test_frontend \
+  tests/cli.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \
@@ -85,6 +86,8 @@ TESTS += \
 
 EXTRA_DIST += \
   tests/tap.h \
+  tests/cli.sh \
+  tests/bless.sh \
   tests/run-case.sh \
   tests/line-length.sh \
   tests/include-rule.sh \

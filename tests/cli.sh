@@ -1,0 +1,66 @@
+#!/bin/sh
+# tests/cli.sh — netc's command line: help, version, usage errors, files
+# that cannot be read.  Every error exits 1 with a "netc: error:" line.
+LC_ALL=C
+export LC_ALL
+: "${NETC:?NETC must name the netc binary}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' 0
+
+n=0
+fails=0
+check() {   # check DESCRIPTION WANT_STATUS PATTERN -- ARGS...
+  desc=$1 want=$2 pattern=$3
+  shift 4
+  "$NETC" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  status=$?
+  n=$((n + 1))
+  if [ "$status" -eq "$want" ] && { [ -z "$pattern" ] ||
+       cat "$tmp/out" "$tmp/err" | grep -q -e "$pattern"; }; then
+    echo "ok $n - $desc"
+  else
+    fails=$((fails + 1))
+    echo "not ok $n - $desc (exit status $status, expected $want)"
+    sed 's/^/# /' "$tmp/out" "$tmp/err" | head -n 10
+  fi
+}
+
+printf 'input x : float[2]\ntarget y : class[2]\n' >"$tmp/m.net"
+printf 'loss cross_entropy(dense(x, 2), y)\n' >>"$tmp/m.net"
+mkdir "$tmp/dir"
+
+check "--help prints the usage" 0 '^usage: netc' -- --help
+check "-h prints the usage" 0 '--dump=ast' -- -h
+check "--version names netc and LLVM" 0 '^netc [0-9.]* (LLVM 19' -- --version
+check "--prelude prints the prelude's layers" 0 '^layer lstm(' -- --prelude
+check "no input file" 1 'netc: error: no input file' --
+check "two input files" 1 'netc: error: expected one input file' \
+  -- "$tmp/m.net" "$tmp/m.net"
+check "an unknown option" 1 "netc: error: unknown option '--frobnicate'" \
+  -- --frobnicate "$tmp/m.net"
+check "--dump with an unknown form" 1 'netc: error: --dump=ir: expected' \
+  -- --dump=ir "$tmp/m.net"
+check "-D without a value" 1 'netc: error: -D x: expected NAME=VALUE' \
+  -- -D x "$tmp/m.net"
+check "-D with a value that is no number" 1 "'abc' is not a number" \
+  -- -D x=abc "$tmp/m.net"
+check "-D given twice" 1 'is given twice' \
+  -- -D x=1 -D x=2 "$tmp/m.net"
+check "a missing file" 1 "netc: error: cannot open '$tmp/none.net'" \
+  -- --check "$tmp/none.net"
+check "a directory" 1 "netc: error: cannot read '$tmp/dir'" \
+  -- --check "$tmp/dir"
+check "a good model checks, silently" 0 '' -- --check "$tmp/m.net"
+check "without --check: no code generation yet, said plainly" 1 \
+  'code generation is not yet available' -- "$tmp/m.net"
+if [ "$(id -u)" -ne 0 ]; then
+  cp "$tmp/m.net" "$tmp/locked.net"
+  chmod 000 "$tmp/locked.net"
+  check "an unreadable file" 1 'Permission denied' -- --check \
+    "$tmp/locked.net"
+else
+  n=$((n + 1))
+  echo "ok $n # SKIP root reads any file, so unreadable cannot be tested"
+fi
+echo "1..$n"
+[ "$fails" -eq 0 ]
