@@ -18,10 +18,15 @@ Type type_vector(int64_t n) {
   return t;
 }
 
+/* Saturates at INT64_MAX, so that absurd declared shapes compare as too
+ * large instead of overflowing. */
 int64_t type_numel(const Type *t) {
   int64_t n = 1;
-  for (int i = 0; i < t->ndim; i++)
+  for (int i = 0; i < t->ndim; i++) {
+    if (t->dims[i] > 0 && n > INT64_MAX / t->dims[i])
+      return INT64_MAX;
     n *= t->dims[i];
+  }
   return n;
 }
 

@@ -201,6 +201,17 @@ static int is_alpha(int c) {
 
 static int is_alnum(int c) { return is_alpha(c) || (c >= '0' && c <= '9'); }
 
+static int is_keyword(const char *s, size_t len) {
+  static const char *const all[] = {
+    "model", "const", "data", "input", "target", "param", "layer",
+    "return", "with", "loss", "train", "if",
+  };
+  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+    if (strlen(all[i]) == len && memcmp(all[i], s, len) == 0)
+      return 1;
+  return 0;
+}
+
 static size_t skip_string(const char *s, size_t i, size_t len) {
   for (i++; i < len && s[i] != '"' && s[i] != '\n'; i++)
     if (s[i] == '\\' && i + 1 < len && s[i + 1] != '\n')
@@ -208,8 +219,8 @@ static size_t skip_string(const char *s, size_t i, size_t len) {
   return i;
 }
 
-/* Collects identifiers (want_idents) or bracket characters (otherwise)
- * into spots; returns how many. */
+/* Collects identifiers, keywords excluded (want_idents), or bracket
+ * characters (otherwise) into spots; returns how many. */
 static size_t scan(const Seed *sd, int want_idents, Spot *spots,
                    size_t max) {
   const char *s = sd->text;
@@ -227,7 +238,7 @@ static size_t scan(const Seed *sd, int want_idents, Spot *spots,
                              (!is_alpha(c) && s[i] == '.' &&
                               i + 1 < sd->len && s[i + 1] != '.')))
         i++;
-      if (want_idents && is_alpha(c))
+      if (want_idents && is_alpha(c) && !is_keyword(s + start, i - start))
         spots[n++] = (Spot){start, i - start};
     } else {
       if (!want_idents && strchr("()[]{}", c))
