@@ -24,7 +24,7 @@ AM_TESTS_ENVIRONMENT = \
 
 check_PROGRAMS += tests/robust-gen tests/unit/test_frontend
 tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
-tests_unit_test_frontend_LDADD = compiler/libnetc.a -lm
+tests_unit_test_frontend_LDADD = compiler/libnetc.a
 tests_robust_gen_SOURCES = tests/robust-gen.c
 
 # Golden diagnostics: the exact messages of netc --check.
@@ -77,6 +77,7 @@ CHECK_CASES = \
 TESTS += \
   tests/unit/test_frontend \
   tests/cli.sh \
+  tests/model-shapes.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \
@@ -87,6 +88,7 @@ TESTS += \
 EXTRA_DIST += \
   tests/tap.h \
   tests/cli.sh \
+  tests/model-shapes.sh \
   tests/bless.sh \
   tests/run-case.sh \
   tests/line-length.sh \
