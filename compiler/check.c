@@ -20,10 +20,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "arena.h"
 
-enum { MAX_LAYER_DEPTH = 32 };
+enum {
+  MAX_LAYER_DEPTH = 32,
+  /* Instances checked in all, speculative ones included: inferring a
+   * recurrence re-checks the layers it calls, so a pathological nesting of
+   * recurrent layers could otherwise take exponential time. */
+  MAX_INSTANCES = 20000,
+};
 
 typedef struct Scope {
   struct Scope *parent;    /* layers: the top level, for constants only */
@@ -62,6 +69,7 @@ typedef struct Checker {
   CallName *names;         /* naming of the current statement's calls */
   int nnames;
   const Node *model_stmt;
+  int ninstances;
   Sym *uninferred;         /* a state read at t-1 whose shape is unknown */
   const Node *uninferred_at;
 } Checker;
@@ -1577,6 +1585,12 @@ static Node *check_layer_call(Checker *c, Scope *s, const Node *e,
   }
   if (!check_call_shape(c, e, layer))
     return failed(c, e);
+  if (++c->ninstances > MAX_INSTANCES) {
+    if (c->ninstances == MAX_INSTANCES + 1)
+      diag_error(e->loc, "the model instantiates layers more than %d times; "
+                 "it is too large or too deeply nested", MAX_INSTANCES);
+    return failed(c, e);
+  }
   Instance *inst = arena_new(Instance);
   inst->layer = layer->name;
   inst->decl = layer;
@@ -2039,9 +2053,21 @@ static const char *beside(const Checker *c, const char *path) {
   return arena_printf("%.*s/%s", (int)(slash - model), model, path);
 }
 
+enum { MAX_TEXT = 16 << 20 };
+
 static bool read_text_file(Checker *c, const Node *at, const char *path,
                            const char **text) {
   const char *full = beside(c, path);
+  struct stat sb;
+  if (stat(full, &sb) != 0) {
+    error(c, at->loc, "cannot open '%s': %s", full, strerror(errno));
+    return false;
+  }
+  if (!S_ISREG(sb.st_mode) || sb.st_size > MAX_TEXT) {
+    error(c, at->loc, "'%s' is %s", full, S_ISREG(sb.st_mode) ?
+          "larger than 16 MB" : "not a regular file");
+    return false;
+  }
   FILE *fp = fopen(full, "rb");
   if (!fp) {
     error(c, at->loc, "cannot open '%s': %s", full, strerror(errno));
@@ -2050,7 +2076,8 @@ static bool read_text_file(Checker *c, const Node *at, const char *path,
   size_t cap = 4096, len = 0;
   char *buf = arena_alloc(cap);
   size_t got;
-  while ((got = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+  while (len <= MAX_TEXT &&
+         (got = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
     len += got;
     if (cap - len - 1 == 0) {
       char *grown = arena_alloc(cap * 2);
@@ -2078,20 +2105,33 @@ static void define_data_const(Checker *c, const Node *st, const char *name,
   symlist_push(&c->m->consts, sym);
 }
 
+/* After a failed text(), vocab and T exist but say nothing more. */
+static void poison_text_consts(Checker *c, const Node *st) {
+  static const char *names[] = {"vocab", "T"};
+  for (int i = 0; i < 2; i++) {
+    Node *decl = ast_stmt(ND_CONST, names[i], st->loc, st->loc);
+    poison(c, c->top, SYM_CONST, decl);
+  }
+}
+
 /* text(...) defines vocab (distinct characters) and T (steps). */
 static void check_text_source(Checker *c, const Node *st, CallValue *cv) {
   const char *text = call_value(cv, "text")->str;
   const char *file = call_value(cv, "file")->str;
   if (*text && *file) {
     error(c, st->lhs->loc, "text takes a text or a file, not both");
+    poison_text_consts(c, st);
     return;
   }
-  if (*file && !read_text_file(c, st->lhs, file, &text))
+  if (*file && !read_text_file(c, st->lhs, file, &text)) {
+    poison_text_consts(c, st);
     return;
+  }
   size_t len = strlen(text);
   if (len < 2) {
     error(c, st->lhs->loc, "text needs at least 2 characters to predict "
           "one from another");
+    poison_text_consts(c, st);
     return;
   }
   bool seen[256] = {0};

@@ -56,6 +56,8 @@ DIAG_CASES = \
   tests/diag/recurrence_forms.net \
   tests/diag/recurrence_initial.net \
   tests/diag/syntax_recovery.net \
+  tests/diag/text_dir.net \
+  tests/diag/text_file.net \
   tests/diag/too_many_errors.net \
   tests/diag/train_block.net \
   tests/diag/types.net \
