@@ -724,16 +724,17 @@ static Node *binary_node(const Node *e, Node *a, Node *b, Type ty) {
   return n;
 }
 
-/* A loss combines only with constants and other losses. */
+/* A loss combines with numbers, other losses and per-example scalars
+ * (which lowering averages over the batch), not with tensors. */
 static bool check_reduced(Checker *c, const Node *e, const Node *a,
                           const Node *b, Type *out) {
   bool ra = a->ty->reduced, rb = b->ty->reduced;
   if (!ra && !rb)
     return false;
   const Node *other = ra ? b : a;
-  if (e->op == '@' || (!other->ty->reduced && !is_const(other))) {
-    error(c, e->loc, "a loss can only be combined with numbers and other "
-          "losses, not with %s", type_str(other->ty));
+  if (e->op == '@' || (!is_const(other) && other->ty->ndim != 0)) {
+    error(c, e->loc, "a loss can only be combined with numbers, scalars "
+          "and other losses, not with %s", type_str(other->ty));
     *out = type_unknown();
     return true;
   }

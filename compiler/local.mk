@@ -10,6 +10,9 @@ compiler_libnetc_a_SOURCES = \
   compiler/builtins.c compiler/builtins.h \
   compiler/check.c compiler/check.h compiler/model.h \
   compiler/dump.c \
+  compiler/ir.c compiler/ir.h compiler/ir_ops.h \
+  compiler/lower.c compiler/grad.c \
+  compiler/interp.c compiler/interp.h \
   compiler/emit.c compiler/emit.h \
   compiler/frontend.c compiler/frontend.h
 nodist_compiler_libnetc_a_SOURCES = compiler/prelude.c

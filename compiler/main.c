@@ -1,6 +1,7 @@
 /* compiler/main.c — the netc driver: options, then the pipeline.
  *
- *   read -> parse (lexer.l, parser.y) -> check (check.c) -> dump
+ *   read -> parse (lexer.l, parser.y) -> check (check.c)
+ *        -> lower (lower.c) -> differentiate (grad.c) -> dump
  *
  * Code generation (lower, grad, plan, codegen, emit) joins the pipeline
  * in the next release; until then netc checks models and prints their
@@ -19,6 +20,7 @@
 #include "arena.h"
 #include "emit.h"
 #include "frontend.h"
+#include "ir.h"
 #include "lexer.h"
 #include "parse.h"
 
@@ -28,6 +30,8 @@ typedef enum Action {
   ACT_DUMP_TOKENS,
   ACT_DUMP_PARSE,
   ACT_DUMP_AST,
+  ACT_DUMP_IR,
+  ACT_DUMP_GRAD,
 } Action;
 
 typedef struct Options {
@@ -52,6 +56,8 @@ static void usage(FILE *out) {
     "  --dump=parse        print the syntax tree as parsed\n"
     "  --dump=ast          print the checked model: every shape, every\n"
     "                      parameter with its full name and initializer\n"
+    "  --dump=ir           print the tensor IR of the forward pass\n"
+    "  --dump=grad         print the IR with the backward pass appended\n"
     "  -D NAME=VALUE       override the constant NAME (a number, true or\n"
     "                      false); may be repeated\n"
     "  --prelude           print the prelude, the layers every model sees\n"
@@ -105,8 +111,13 @@ static int parse_dump(Options *o, const char *what) {
     o->action = ACT_DUMP_PARSE;
   else if (strcmp(what, "ast") == 0)
     o->action = ACT_DUMP_AST;
+  else if (strcmp(what, "ir") == 0)
+    o->action = ACT_DUMP_IR;
+  else if (strcmp(what, "grad") == 0)
+    o->action = ACT_DUMP_GRAD;
   else {
-    diag_fatal_noloc("--dump=%s: expected tokens, parse or ast", what);
+    diag_fatal_noloc("--dump=%s: expected tokens, parse, ast, ir or grad",
+                     what);
     return 0;
   }
   return 1;
@@ -173,6 +184,14 @@ static int run(const Options *o) {
     return 1;
   if (o->action == ACT_DUMP_AST)
     model_dump(stdout, m);
+  if (o->action == ACT_DUMP_IR || o->action == ACT_DUMP_GRAD) {
+    IrProgram *p = lower_model(m);
+    if (!p)
+      return 1;
+    if (o->action == ACT_DUMP_GRAD)
+      ir_grad(p);
+    ir_dump(stdout, p);
+  }
   if (o->action == ACT_COMPILE) {
     diag_fatal_noloc("%s checks; code generation is not yet available in "
                      "this release (use --check or --dump)", o->input);

@@ -38,8 +38,8 @@ check "two input files" 1 'netc: error: expected one input file' \
   -- "$tmp/m.net" "$tmp/m.net"
 check "an unknown option" 1 "netc: error: unknown option '--frobnicate'" \
   -- --frobnicate "$tmp/m.net"
-check "--dump with an unknown form" 1 'netc: error: --dump=ir: expected' \
-  -- --dump=ir "$tmp/m.net"
+check "--dump with an unknown form" 1 'netc: error: --dump=llvm: expected' \
+  -- --dump=llvm "$tmp/m.net"
 check "-D without a value" 1 'netc: error: -D x: expected NAME=VALUE' \
   -- -D x "$tmp/m.net"
 check "-D with a value that is no number" 1 "'abc' is not a number" \

@@ -19,10 +19,15 @@ AM_TESTS_ENVIRONMENT = \
   NETC='$(abs_top_builddir)/compiler/netc$(EXEEXT)'; export NETC; \
   top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
   ROBUST_GEN='$(abs_top_builddir)/tests/robust-gen$(EXEEXT)'; \
+  GRADCHECK='$(abs_top_builddir)/tests/unit/gradcheck$(EXEEXT)'; \
+  export GRADCHECK; \
   export ROBUST_GEN; \
   MODEL_FILES='$(MODELS) $(EXAMPLES)'; export MODEL_FILES;
 
-check_PROGRAMS += tests/robust-gen tests/unit/test_frontend
+check_PROGRAMS += tests/robust-gen tests/unit/test_frontend \
+  tests/unit/gradcheck
+tests_unit_gradcheck_SOURCES = tests/unit/gradcheck.c
+tests_unit_gradcheck_LDADD = compiler/libnetc.a
 tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
 tests_unit_test_frontend_LDADD = compiler/libnetc.a
 tests_robust_gen_SOURCES = tests/robust-gen.c
@@ -80,6 +85,7 @@ TESTS += \
   tests/unit/test_frontend \
   tests/cli.sh \
   tests/model-shapes.sh \
+  tests/gradcheck.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \
@@ -91,6 +97,14 @@ EXTRA_DIST += \
   tests/tap.h \
   tests/cli.sh \
   tests/model-shapes.sh \
+  tests/gradcheck.sh \
+  tests/grad/elementwise.net \
+  tests/grad/losses.net \
+  tests/grad/mixed.net \
+  tests/grad/per_example.net \
+  tests/grad/shapes.net \
+  tests/grad/target_grad.net \
+  tests/grad/width_one.net \
   tests/bless.sh \
   tests/run-case.sh \
   tests/line-length.sh \

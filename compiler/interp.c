@@ -1,0 +1,506 @@
+/* compiler/interp.c — evaluating the tensor IR with plain loops.
+ *
+ * Nothing here is specialized: shapes are read from the values at every
+ * step and indices are computed element by element.  That is the point:
+ * it is simple enough to trust, and it is the baseline that generated
+ * code is measured against.  Class labels are stored one number per
+ * position (a class[T, C] value holds T labels).
+ */
+#include <config.h>
+
+#include "interp.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct Interp {
+  const IrProgram *p;
+  int batch;
+  double **val;          /* by value id */
+};
+
+/* The shape of a value's storage: labels drop the class dimension. */
+static Type storage(Type t) {
+  if (t.elem == EL_CLASS && t.ndim > 0)
+    t.ndim--;
+  return t;
+}
+
+static int64_t count(const Type *t) {
+  Type s = storage(*t);
+  return type_numel(&s);
+}
+
+Interp *interp_new(const IrProgram *p, int batch) {
+  Interp *in = calloc(1, sizeof *in);
+  if (!in)
+    DIE("out of memory");
+  in->p = p;
+  in->batch = batch;
+  in->val = calloc((size_t)p->n + 1, sizeof(double *));
+  if (!in->val)
+    DIE("out of memory");
+  for (int i = 0; i < p->n; i++) {
+    const IrValue *v = p->v[i];
+    size_t n = (size_t)count(&v->ty) * (v->batched ? (size_t)batch : 1);
+    in->val[i] = calloc(n ? n : 1, sizeof(double));
+    if (!in->val[i])
+      DIE("out of memory");
+  }
+  return in;
+}
+
+void interp_free(Interp *in) {
+  if (!in)
+    return;
+  for (int i = 0; i < in->p->n; i++)
+    free(in->val[i]);
+  free(in->val);
+  free(in);
+}
+
+const double *interp_value(const Interp *in, const IrValue *v) {
+  return in->val[v->id];
+}
+
+double interp_loss(const Interp *in) {
+  return in->val[in->p->loss->id][0];
+}
+
+/* ---- index arithmetic ------------------------------------------------- */
+
+static void coords(const Type *t, int64_t i, int64_t *c) {
+  for (int d = t->ndim - 1; d >= 0; d--) {
+    c[d] = i % t->dims[d];
+    i /= t->dims[d];
+  }
+}
+
+static int64_t flat(const Type *t, const int64_t *c) {
+  int64_t i = 0;
+  for (int d = 0; d < t->ndim; d++)
+    i = i * t->dims[d] + c[d];
+  return i;
+}
+
+/* Index into a, broadcast against r (dims aligned on the right). */
+static int64_t broadcast_index(const Type *r, const Type *a, int64_t i) {
+  int64_t c[MAX_DIMS], ac[MAX_DIMS];
+  coords(r, i, c);
+  int off = r->ndim - a->ndim;
+  for (int d = 0; d < a->ndim; d++)
+    ac[d] = a->dims[d] == 1 ? 0 : c[off + d];
+  return flat(a, ac);
+}
+
+/* The element of SLICE's argument that result element i comes from. */
+static int64_t slice_source(const IrValue *v, const Type *src, int64_t i) {
+  Type r = storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
+  int64_t rc[MAX_DIMS], sc[MAX_DIMS];
+  coords(&r, i, rc);
+  int k = 0;
+  for (int d = 0; d < src->ndim; d++) {
+    if (d < v->nslice && v->drop[d])
+      sc[d] = v->lo[d];
+    else
+      sc[d] = (d < v->nslice ? v->lo[d] : 0) + rc[k++];
+  }
+  return flat(src, sc);
+}
+
+/* ---- operations, one example (or the shared value) at a time ---------- */
+
+typedef struct Args {
+  const double *a[3];
+  double *out;
+  int batch;
+} Args;
+
+static double unary_fn(IrOp op, double x) {
+  switch (op) {
+  case IR_NEG: return -x;
+  case IR_EXP: return exp(x);
+  case IR_LOG: return log(x);
+  case IR_SQRT: return sqrt(x);
+  case IR_ABS: return fabs(x);
+  case IR_TANH: return tanh(x);
+  case IR_SIGMOID: return 1 / (1 + exp(-x));
+  case IR_RELU: return x > 0 ? x : 0;
+  default: UNREACHABLE();
+  }
+}
+
+static double binary_fn(IrOp op, double x, double y) {
+  switch (op) {
+  case IR_ADD: return x + y;
+  case IR_SUB: return x - y;
+  case IR_MUL: return x * y;
+  case IR_DIV: return x / y;
+  case IR_TANH_GRAD: return x * (1 - y * y);
+  case IR_SIGMOID_GRAD: return x * y * (1 - y);
+  case IR_RELU_GRAD: return y > 0 ? x : 0;
+  case IR_ABS_GRAD: return y > 0 ? x : y < 0 ? -x : 0;
+  default: UNREACHABLE();
+  }
+}
+
+static void eval_binary(const IrValue *v, Args *g) {
+  const Type *r = &v->ty, *ta = &v->args[0]->ty, *tb = &v->args[1]->ty;
+  int64_t n = type_numel(r);
+  for (int64_t i = 0; i < n; i++)
+    g->out[i] = binary_fn(v->op, g->a[0][broadcast_index(r, ta, i)],
+                          g->a[1][broadcast_index(r, tb, i)]);
+}
+
+static void eval_matmul(const IrValue *v, Args *g) {
+  const Type *a = &v->args[0]->ty, *b = &v->args[1]->ty;
+  if (a->ndim == 2 && b->ndim == 1) {
+    for (int64_t m = 0; m < a->dims[0]; m++) {
+      double s = 0;
+      for (int64_t k = 0; k < a->dims[1]; k++)
+        s += g->a[0][m * a->dims[1] + k] * g->a[1][k];
+      g->out[m] = s;
+    }
+  } else if (a->ndim == 2) {
+    int64_t M = a->dims[0], K = a->dims[1], N = b->dims[1];
+    for (int64_t m = 0; m < M; m++)
+      for (int64_t n = 0; n < N; n++) {
+        double s = 0;
+        for (int64_t k = 0; k < K; k++)
+          s += g->a[0][m * K + k] * g->a[1][k * N + n];
+        g->out[m * N + n] = s;
+      }
+  } else {
+    int64_t K = b->dims[0], N = b->dims[1];
+    for (int64_t n = 0; n < N; n++) {
+      double s = 0;
+      for (int64_t k = 0; k < K; k++)
+        s += g->a[0][k] * g->a[1][k * N + n];
+      g->out[n] = s;
+    }
+  }
+}
+
+static void eval_shape_op(const IrValue *v, Args *g) {
+  const Type *a = &v->args[0]->ty;
+  int64_t n = count(&v->ty);
+  switch (v->op) {
+  case IR_OUTER: {
+    int64_t M = v->ty.dims[0], K = v->ty.dims[1];
+    for (int64_t m = 0; m < M; m++)
+      for (int64_t k = 0; k < K; k++)
+        g->out[m * K + k] = g->a[0][m] * g->a[1][k];
+    return;
+  }
+  case IR_TRANSPOSE:
+    for (int64_t i = 0; i < a->dims[0]; i++)
+      for (int64_t j = 0; j < a->dims[1]; j++)
+        g->out[j * a->dims[0] + i] = g->a[0][i * a->dims[1] + j];
+    return;
+  case IR_RESHAPE:
+    memcpy(g->out, g->a[0], sizeof(double) * (size_t)n);
+    return;
+  case IR_SLICE: {
+    Type src = storage(*a);
+    for (int64_t i = 0; i < n; i++)
+      g->out[i] = g->a[0][slice_source(v, &src, i)];
+    return;
+  }
+  case IR_UNSLICE: {
+    Type dst = storage(v->ty);
+    memset(g->out, 0, sizeof(double) * (size_t)n);
+    int64_t m = count(a);
+    for (int64_t i = 0; i < m; i++)
+      g->out[slice_source(v, &dst, i)] += g->a[0][i];
+    return;
+  }
+  case IR_REVERSE: {
+    int64_t rows = a->dims[0], row = n / rows;
+    for (int64_t t = 0; t < rows; t++)
+      memcpy(g->out + t * row, g->a[0] + (rows - 1 - t) * row,
+             sizeof(double) * (size_t)row);
+    return;
+  }
+  case IR_SUM_TO:
+    memset(g->out, 0, sizeof(double) * (size_t)n);
+    for (int64_t i = 0; i < type_numel(a); i++)
+      g->out[broadcast_index(a, &v->ty, i)] += g->a[0][i];
+    return;
+  case IR_BROADCAST:
+    for (int64_t i = 0; i < n; i++)
+      g->out[i] = g->a[0][broadcast_index(&v->ty, a, i)];
+    return;
+  default:
+    UNREACHABLE();
+  }
+}
+
+static void eval_concat(const IrValue *v, const double *const *a,
+                        double *out) {
+  int64_t n = type_numel(&v->ty), c[MAX_DIMS];
+  for (int64_t i = 0; i < n; i++) {
+    coords(&v->ty, i, c);
+    int k = 0;
+    while (c[v->axis] >= v->args[k]->ty.dims[v->axis]) {
+      c[v->axis] -= v->args[k]->ty.dims[v->axis];
+      k++;
+    }
+    out[i] = a[k][flat(&v->args[k]->ty, c)];
+  }
+}
+
+static void eval_reduce(const IrValue *v, Args *g) {
+  int64_t n = type_numel(&v->args[0]->ty);
+  double s = 0;
+  for (int64_t i = 0; i < n; i++)
+    s += v->op == IR_SUMSQ ? g->a[0][i] * g->a[0][i] : g->a[0][i];
+  g->out[0] = v->op == IR_MEAN ? s / (double)n : s;
+}
+
+static void eval_softmax(const IrValue *v, Args *g) {
+  int64_t C = v->ty.dims[v->ty.ndim - 1], rows = type_numel(&v->ty) / C;
+  for (int64_t r = 0; r < rows; r++) {
+    const double *x = g->a[0] + r * C, *y = g->a[1] ? g->a[1] + r * C : NULL;
+    double *o = g->out + r * C;
+    if (v->op == IR_SOFTMAX_GRAD || v->op == IR_LOG_SOFTMAX_GRAD) {
+      double s = 0;
+      for (int64_t c = 0; c < C; c++)
+        s += v->op == IR_SOFTMAX_GRAD ? x[c] * y[c] : x[c];
+      for (int64_t c = 0; c < C; c++)
+        o[c] = v->op == IR_SOFTMAX_GRAD ? y[c] * (x[c] - s)
+                                        : x[c] - exp(y[c]) * s;
+      continue;
+    }
+    double mx = x[0], s = 0;
+    for (int64_t c = 1; c < C; c++)
+      mx = x[c] > mx ? x[c] : mx;
+    for (int64_t c = 0; c < C; c++)
+      s += exp(x[c] - mx);
+    for (int64_t c = 0; c < C; c++)
+      o[c] = v->op == IR_SOFTMAX ? exp(x[c] - mx) / s
+                                 : x[c] - mx - log(s);
+  }
+}
+
+/* log(sum(exp(z))) of one row, and softmax into p when p is not NULL. */
+static double log_sum_exp(const double *z, int64_t C, double *p) {
+  double mx = z[0], s = 0;
+  for (int64_t c = 1; c < C; c++)
+    mx = z[c] > mx ? z[c] : mx;
+  for (int64_t c = 0; c < C; c++)
+    s += exp(z[c] - mx);
+  for (int64_t c = 0; p && c < C; c++)
+    p[c] = exp(z[c] - mx) / s;
+  return mx + log(s);
+}
+
+static bool per_class(IrOp op) {
+  return op == IR_XENT || op == IR_XENT_SOFT || op == IR_NLL;
+}
+
+/* Positions a loss averages over: rows of classes, or elements. */
+static int64_t positions(IrOp op, const Type *pred) {
+  int64_t n = type_numel(pred);
+  return per_class(op) ? n / pred->dims[pred->ndim - 1] : n;
+}
+
+static double label_at(const double *t, int64_t r, int64_t C) {
+  double l = t[r];
+  return l >= 0 && l < (double)C ? l : NAN;
+}
+
+static double loss_row(IrOp op, const double *z, const double *t,
+                       int64_t r, int64_t C) {
+  switch (op) {
+  case IR_XENT: {
+    double l = label_at(t, r, C);
+    return isnan(l) ? NAN : log_sum_exp(z, C, NULL) - z[(int64_t)l];
+  }
+  case IR_NLL: {
+    double l = label_at(t, r, C);
+    return isnan(l) ? NAN : -z[(int64_t)l];
+  }
+  case IR_XENT_SOFT: {
+    double lse = log_sum_exp(z, C, NULL), s = 0;
+    for (int64_t c = 0; c < C; c++)
+      s -= t[r * C + c] * (z[c] - lse);
+    return s;
+  }
+  default: UNREACHABLE();
+  }
+}
+
+static double loss_elem(IrOp op, double p, double t) {
+  switch (op) {
+  case IR_SSE: case IR_MSE: return (p - t) * (p - t);
+  case IR_BCE: return -(t * log(p) + (1 - t) * log(1 - p));
+  case IR_BCE_LOGITS:
+    return (p > 0 ? p : 0) - p * t + log1p(exp(-fabs(p)));
+  default: UNREACHABLE();
+  }
+}
+
+static void eval_loss(const IrValue *v, Args *g) {
+  const Type *pt = &v->args[0]->ty;
+  int64_t P = positions(v->op, pt);
+  double s = 0;
+  if (per_class(v->op)) {
+    int64_t C = pt->dims[pt->ndim - 1];
+    for (int64_t r = 0; r < P; r++)
+      s += loss_row(v->op, g->a[0] + r * C, g->a[1], r, C);
+  } else {
+    for (int64_t i = 0; i < P; i++)
+      s += loss_elem(v->op, g->a[0][i], g->a[1][i]);
+  }
+  g->out[0] = v->mean ? s / (double)P : s;
+}
+
+/* d loss / d prediction (index 0) or d loss / d target (index 1). */
+static void eval_loss_grad(const IrValue *v, Args *g) {
+  IrOp op = v->of;
+  const Type *pt = &v->args[1]->ty;
+  int64_t P = positions(op, pt);
+  double gs = g->a[0][0] * (v->mean ? 1 / (double)P : 1);
+  const double *z = g->a[1], *t = g->a[2];
+  double *o = g->out;
+  if (per_class(op)) {
+    int64_t C = pt->dims[pt->ndim - 1];
+    for (int64_t r = 0; r < P; r++) {
+      const double *zr = z + r * C;
+      double *orow = o + r * C, lse = log_sum_exp(zr, C, orow), mass = 1;
+      if (op == IR_XENT_SOFT) {     /* targets need not sum to 1 */
+        mass = 0;
+        for (int64_t c = 0; c < C; c++)
+          mass += t[r * C + c];
+      }
+      for (int64_t c = 0; c < C; c++) {
+        double onehot = op == IR_XENT_SOFT ? t[r * C + c]
+                        : label_at(t, r, C) == (double)c;
+        if (v->index == 1)
+          orow[c] = -gs * (zr[c] - lse);
+        else if (op == IR_NLL)
+          orow[c] = -gs * onehot;
+        else
+          orow[c] = gs * (orow[c] * mass - onehot);
+      }
+    }
+    return;
+  }
+  for (int64_t i = 0; i < P; i++) {
+    double p = z[i], y = t[i], d;
+    switch (op) {
+    case IR_SSE: case IR_MSE: d = 2 * (p - y) * (v->index ? -1 : 1); break;
+    case IR_BCE:
+      d = v->index ? log(1 - p) - log(p) : (p - y) / (p * (1 - p));
+      break;
+    default:    /* IR_BCE_LOGITS */
+      d = v->index ? -p : 1 / (1 + exp(-p)) - y;
+      break;
+    }
+    o[i] = gs * d;
+  }
+}
+
+static void eval_example(const IrValue *v, Args *g) {
+  switch (v->op) {
+  case IR_NEG: case IR_EXP: case IR_LOG: case IR_SQRT: case IR_ABS:
+  case IR_TANH: case IR_SIGMOID: case IR_RELU:
+    for (int64_t i = 0; i < type_numel(&v->ty); i++)
+      g->out[i] = unary_fn(v->op, g->a[0][i]);
+    return;
+  case IR_ADD: case IR_SUB: case IR_MUL: case IR_DIV: case IR_TANH_GRAD:
+  case IR_SIGMOID_GRAD: case IR_RELU_GRAD: case IR_ABS_GRAD:
+    eval_binary(v, g);
+    return;
+  case IR_MATMUL: eval_matmul(v, g); return;
+  case IR_SUM: case IR_MEAN: case IR_SUMSQ: eval_reduce(v, g); return;
+  case IR_SOFTMAX: case IR_LOG_SOFTMAX: case IR_SOFTMAX_GRAD:
+  case IR_LOG_SOFTMAX_GRAD:
+    eval_softmax(v, g);
+    return;
+  case IR_XENT: case IR_XENT_SOFT: case IR_NLL: case IR_SSE: case IR_MSE:
+  case IR_BCE: case IR_BCE_LOGITS:
+    eval_loss(v, g);
+    return;
+  case IR_LOSS_GRAD: eval_loss_grad(v, g); return;
+  default: eval_shape_op(v, g); return;
+  }
+}
+
+/* Values that combine the batch: its reductions and their adjoint. */
+static void eval_across_batch(Interp *in, const IrValue *v) {
+  const IrValue *a = v->args[0];
+  int64_t n = count(&v->ty);
+  double *out = in->val[v->id];
+  const double *x = in->val[a->id];
+  int B = in->batch;
+  if (v->op == IR_UNBATCH) {
+    for (int b = 0; b < B; b++)
+      for (int64_t i = 0; i < n; i++)
+        out[b * n + i] = v->mean ? x[i] / B : x[i];
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    double s = 0;
+    for (int b = 0; b < B; b++)
+      s += a->batched ? x[b * n + i] : x[i];
+    out[i] = v->op == IR_BATCH_MEAN ? s / B : s;
+  }
+}
+
+static void eval_leaf(Interp *in, const IrValue *v, double *const *params,
+                      double *const *inputs, double *const *targets) {
+  double *out = in->val[v->id];
+  int64_t n = count(&v->ty);
+  switch (v->op) {
+  case IR_CONST: out[0] = v->num; return;
+  case IR_ZEROS: memset(out, 0, sizeof(double) * (size_t)n); return;
+  case IR_PARAM:
+    memcpy(out, params[v->index], sizeof(double) * (size_t)n);
+    return;
+  case IR_INPUT:
+  case IR_TARGET:
+    memcpy(out, (v->op == IR_INPUT ? inputs : targets)[v->index],
+           sizeof(double) * (size_t)(n * in->batch));
+    return;
+  default: UNREACHABLE();
+  }
+}
+
+void interp_run(Interp *in, double *const *params, double *const *inputs,
+                double *const *targets) {
+  const IrProgram *p = in->p;
+  for (int i = 0; i < p->n; i++) {
+    const IrValue *v = p->v[i];
+    if (v->nargs == 0) {
+      eval_leaf(in, v, params, inputs, targets);
+      continue;
+    }
+    if (v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN ||
+        v->op == IR_UNBATCH) {
+      eval_across_batch(in, v);
+      continue;
+    }
+    int64_t n = count(&v->ty);
+    int examples = v->batched ? in->batch : 1;
+    const double **a = malloc(sizeof(double *) * (size_t)v->nargs);
+    if (!a)
+      DIE("out of memory");
+    for (int b = 0; b < examples; b++) {
+      for (int k = 0; k < v->nargs; k++) {
+        const IrValue *x = v->args[k];
+        a[k] = in->val[x->id] + (x->batched ? b * count(&x->ty) : 0);
+      }
+      double *out = in->val[v->id] + (int64_t)b * n;
+      if (v->op == IR_CONCAT) {
+        eval_concat(v, a, out);
+        continue;
+      }
+      Args g = {{a[0], v->nargs > 1 ? a[1] : NULL,
+                 v->nargs > 2 ? a[2] : NULL}, out, in->batch};
+      eval_example(v, &g);
+    }
+    free(a);
+  }
+}

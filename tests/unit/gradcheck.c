@@ -1,0 +1,151 @@
+/* tests/unit/gradcheck.c FILE... — the backward pass of grad.c against
+ * central differences, both evaluated by the reference interpreter in
+ * double precision.  One TAP line per parameter of each model: the largest
+ * relative error over (a sample of) its elements must stay below 1e-6.
+ * Steps of 1e-4 keep rounding (1e-16 * loss / step) small for losses
+ * summed over a batch; extrapolation removes the step's own error.
+ * Inputs, targets and parameters are drawn from a fixed seed. */
+#include <config.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "arena.h"
+#include "frontend.h"
+#include "interp.h"
+
+enum { BATCH = 3, SAMPLES = 24 };
+static double EPS = 1e-4;
+static const double LIMIT = 1e-6;
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static double uniform(void) {     /* splitmix64, in [0, 1) */
+  uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
+static int64_t count(const Type *t) {
+  Type s = *t;
+  if (s.elem == EL_CLASS)
+    s.ndim--;
+  return type_numel(&s);
+}
+
+/* Examples for one input or target: labels, bits or values in (0, 1). */
+static double *examples(const Type *t) {
+  int64_t n = count(t) * BATCH;
+  double *x = malloc(sizeof(double) * (size_t)n);
+  int64_t classes = t->ndim ? t->dims[t->ndim - 1] : 1;
+  for (int64_t i = 0; i < n; i++) {
+    double u = uniform();
+    x[i] = t->elem == EL_CLASS ? floor(u * (double)classes)
+           : t->elem == EL_BINARY ? (u < 0.5) : 0.05 + 0.9 * u;
+  }
+  return x;
+}
+
+static double loss_at(const IrProgram *p, double **params, double **in,
+                      double **tg) {
+  Interp *it = interp_new(p, BATCH);
+  interp_run(it, params, in, tg);
+  double l = interp_loss(it);
+  interp_free(it);
+  return l;
+}
+
+/* d loss / d *x by central differences at steps h and h/2, combined
+ * (Richardson) so that the error of the step is of order h^4. */
+static double central(const IrProgram *p, double **params, double **in,
+                      double **tg, double *x) {
+  double keep = *x, d[2];
+  for (int k = 0; k < 2; k++) {
+    double h = k ? EPS / 2 : EPS;
+    *x = keep + h;
+    double up = loss_at(p, params, in, tg);
+    *x = keep - h;
+    double down = loss_at(p, params, in, tg);
+    d[k] = (up - down) / (2 * h);
+  }
+  *x = keep;
+  return (4 * d[1] - d[0]) / 3;
+}
+
+static void check_param(const IrProgram *p, int k, double **params,
+                        double **in, double **tg, const double *analytic,
+                        const char *file) {
+  int64_t n = type_numel(&p->params[k].ty);
+  double worst = 0, largest = 0;
+  int64_t worst_at = 0;
+  for (int64_t i = 0; i < n; i++)
+    largest = fmax(largest, fabs(analytic[i]));
+  for (int s = 0; s < SAMPLES && s < n; s++) {
+    int64_t i = n <= SAMPLES ? s : (int64_t)(uniform() * (double)n);
+    double numeric = central(p, params, in, tg, &params[k][i]);
+    /* Relative to the element, or for an element much smaller than the
+     * tensor's largest, to a hundredth of that: central differences
+     * cannot resolve more than the loss's rounding allows. */
+    double scale = fmax(fmax(fabs(numeric), fabs(analytic[i])),
+                        fmax(1e-2 * largest, 1e-6));
+    double err = fabs(numeric - analytic[i]) / scale;
+    if (!(err <= worst)) {
+      worst = err;
+      worst_at = i;
+    }
+  }
+  ok(worst < LIMIT, "%s: d loss / d %s: max relative error %.2e (at %lld)",
+     file, p->params[k].name, worst, (long long)worst_at);
+}
+
+static void check_file(const char *path) {
+  diag_reset();
+  SrcFile *src = src_read(path);
+  Model *m = src ? frontend_check(src, NULL, 0) : NULL;
+  IrProgram *p = m ? lower_model(m) : NULL;
+  if (!ok(p != NULL, "%s compiles to the IR", path))
+    return;
+  ir_grad(p);
+  double **params = calloc((size_t)p->nparams + 1, sizeof(double *));
+  double **in = calloc((size_t)p->ninputs + 1, sizeof(double *));
+  double **tg = calloc((size_t)p->ntargets + 1, sizeof(double *));
+  for (int k = 0; k < p->nparams; k++) {
+    int64_t n = type_numel(&p->params[k].ty);
+    params[k] = malloc(sizeof(double) * (size_t)n);
+    for (int64_t i = 0; i < n; i++)
+      params[k][i] = uniform() - 0.5;
+  }
+  for (int k = 0; k < p->ninputs; k++)
+    in[k] = examples(&p->inputs[k].ty);
+  for (int k = 0; k < p->ntargets; k++)
+    tg[k] = examples(&p->targets[k].ty);
+  Interp *it = interp_new(p, BATCH);
+  interp_run(it, params, in, tg);
+  ok(isfinite(interp_loss(it)), "%s: the loss is finite (%g)", path,
+     interp_loss(it));
+  for (int k = 0; k < p->nparams; k++)
+    check_param(p, k, params, in, tg, interp_value(it, p->grads[k]), path);
+  interp_free(it);
+  for (int k = 0; k < p->nparams; k++)
+    free(params[k]);
+  for (int k = 0; k < p->ninputs; k++)
+    free(in[k]);
+  for (int k = 0; k < p->ntargets; k++)
+    free(tg[k]);
+  free(params);
+  free(in);
+  free(tg);
+}
+
+int main(int argc, char **argv) {
+  if (getenv("GRADCHECK_EPS"))
+    EPS = atof(getenv("GRADCHECK_EPS"));
+  for (int i = 1; i < argc; i++)
+    check_file(argv[i]);
+  arena_free_all();
+  return tap_done();
+}
