@@ -1,15 +1,34 @@
-/* compiler/emit.c — writing what code generation produced.
+/* compiler/emit.c — from the generated LLVM module to files.
  *
- * For now it only reports the LLVM library netc runs on; object files,
- * assembly, IR and JIT arrive with code generation.
+ * Optimizes with the new pass manager for the host CPU (or -march= and
+ * --target=), then writes an object file, assembly or IR, or links an
+ * executable: the object plus libnetrt (which holds main) through the
+ * system C compiler driver.
  */
 #include <config.h>
 
 #include "emit.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <llvm-c/Core.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "arena.h"
+
+/* Declared here and in codegen.c: only the two LLVM files see the type. */
+LLVMModuleRef cg_llvm_module(const CgModule *m);
+void cg_release_module(CgModule *m);
 
 const char *emit_llvm_version(void) {
   static char buf[32];
@@ -17,4 +36,266 @@ const char *emit_llvm_version(void) {
   LLVMGetVersion(&major, &minor, &patch);
   snprintf(buf, sizeof buf, "%u.%u.%u", major, minor, patch);
   return buf;
+}
+
+static LLVMTargetMachineRef target_machine(const EmitOptions *o) {
+  LLVMInitializeAllTargetInfos();
+  LLVMInitializeAllTargets();
+  LLVMInitializeAllTargetMCs();
+  LLVMInitializeAllAsmPrinters();
+  char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple)
+                           : LLVMGetDefaultTargetTriple();
+  LLVMTargetRef target;
+  char *err = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+    diag_fatal_noloc("--target=%s: %s", o->triple ? o->triple : triple, err);
+    LLVMDisposeMessage(err);
+    LLVMDisposeMessage(triple);
+    return NULL;
+  }
+  bool host = !o->cpu && !o->triple;
+  char *cpu = host ? LLVMGetHostCPUName() : NULL;
+  char *features = host ? LLVMGetHostCPUFeatures() : NULL;
+  LLVMCodeGenOptLevel level = o->opt_level >= 3 ? LLVMCodeGenLevelAggressive
+      : o->opt_level == 0 ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault;
+  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+      target, triple, host ? cpu : (o->cpu ? o->cpu : ""),
+      host ? features : "", level, LLVMRelocPIC, LLVMCodeModelDefault);
+  LLVMDisposeMessage(triple);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+  if (!tm)
+    diag_fatal_noloc("cannot create a target machine for -march=%s",
+                     o->cpu ? o->cpu : "(host)");
+  return tm;
+}
+
+static int optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level) {
+  char *triple = LLVMGetTargetMachineTriple(tm);
+  LLVMSetTarget(mod, triple);
+  LLVMDisposeMessage(triple);
+  LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+  char *dl = LLVMCopyStringRepOfTargetData(layout);
+  LLVMSetDataLayout(mod, dl);
+  LLVMDisposeMessage(dl);
+  LLVMDisposeTargetData(layout);
+  LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+  char passes[32];
+  snprintf(passes, sizeof passes, "default<O%d>", level);
+  LLVMErrorRef err = LLVMRunPasses(mod, passes, tm, opts);
+  LLVMDisposePassBuilderOptions(opts);
+  if (err) {
+    char *msg = LLVMGetErrorMessage(err);
+    DIE("LLVM passes failed: %s", msg);
+  }
+  return 0;
+}
+
+static int write_ir(LLVMModuleRef mod, const char *path) {
+  char *text = LLVMPrintModuleToString(mod);
+  FILE *out = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+  if (!out) {
+    diag_fatal_noloc("cannot write '%s': %s", path, strerror(errno));
+    LLVMDisposeMessage(text);
+    return 1;
+  }
+  fputs(text, out);
+  LLVMDisposeMessage(text);
+  if (out != stdout && fclose(out) != 0) {
+    diag_fatal_noloc("cannot write '%s': %s", path, strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+static int write_machine_code(LLVMTargetMachineRef tm, LLVMModuleRef mod,
+                              const char *path, LLVMCodeGenFileType type) {
+  char *err = NULL;
+  if (strcmp(path, "-") == 0) {
+    LLVMMemoryBufferRef buf;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, type, &err, &buf)) {
+      diag_fatal_noloc("cannot generate code: %s", err);
+      LLVMDisposeMessage(err);
+      return 1;
+    }
+    fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), stdout);
+    LLVMDisposeMemoryBuffer(buf);
+    return 0;
+  }
+  if (LLVMTargetMachineEmitToFile(tm, mod, (char *)path, type, &err)) {
+    diag_fatal_noloc("cannot write '%s': %s", path, err);
+    LLVMDisposeMessage(err);
+    return 1;
+  }
+  return 0;
+}
+
+/* Where libnetrt.a is: $NETC_RUNTIME_DIR (a build tree), else the
+ * installed library directory. */
+static const char *runtime_dir(void) {
+  const char *env = getenv("NETC_RUNTIME_DIR");
+  return env && *env ? env : NETC_LIBDIR;
+}
+
+static int run_linker(const char *object, const char *output) {
+  const char *cc = getenv("CC");
+  if (!cc || !*cc)
+    cc = "cc";
+  const char *dir = runtime_dir();
+  char *lib = arena_printf("%s/libnetrt.a", dir);
+  if (access(lib, R_OK) != 0) {
+    diag_fatal_noloc("cannot find the runtime library '%s' (set "
+                     "NETC_RUNTIME_DIR to the folder that holds it)", lib);
+    return 1;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    diag_fatal_noloc("cannot start the linker: %s", strerror(errno));
+    return 1;
+  }
+  if (pid == 0) {
+    execlp(cc, cc, "-o", output, object, lib, "-lz", "-lm", (char *)NULL);
+    fprintf(stderr, "netc: error: cannot run '%s': %s\n", cc,
+            strerror(errno));
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      break;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    diag_fatal_noloc("linking '%s' failed", output);
+    return 1;
+  }
+  return 0;
+}
+
+static int write_executable(LLVMTargetMachineRef tm, LLVMModuleRef mod,
+                            const char *output) {
+  char object[] = "/tmp/netc-XXXXXX.o";
+  int fd = mkstemps(object, 2);
+  if (fd < 0) {
+    diag_fatal_noloc("cannot create a temporary file: %s", strerror(errno));
+    return 1;
+  }
+  close(fd);
+  int status = write_machine_code(tm, mod, object, LLVMObjectFile);
+  if (status == 0)
+    status = run_linker(object, output);
+  unlink(object);
+  return status;
+}
+
+int emit_module(CgModule *m, const EmitOptions *o) {
+  LLVMModuleRef mod = cg_llvm_module(m);
+  LLVMTargetMachineRef tm = target_machine(o);
+  if (!tm)
+    return 1;
+  int status = optimize(mod, tm, o->opt_level);
+  if (status == 0) {
+    switch (o->kind) {
+    case EMIT_LLVM: status = write_ir(mod, o->output); break;
+    case EMIT_ASSEMBLY:
+      status = write_machine_code(tm, mod, o->output, LLVMAssemblyFile);
+      break;
+    case EMIT_OBJECT:
+      status = write_machine_code(tm, mod, o->output, LLVMObjectFile);
+      break;
+    case EMIT_EXECUTABLE:
+      status = write_executable(tm, mod, o->output);
+      break;
+    }
+  }
+  LLVMDisposeTargetMachine(tm);
+  return status;
+}
+
+int emit_header(const char *path, const char *model_name,
+                const char *source) {
+  FILE *out = fopen(path, "w");
+  if (!out) {
+    diag_fatal_noloc("cannot write '%s': %s", path, strerror(errno));
+    return 1;
+  }
+  fprintf(out,
+          "/* %s: generated by netc from %s; do not edit. */\n"
+          "#ifndef NETC_MODEL_%s_H\n#define NETC_MODEL_%s_H\n\n"
+          "#include <netrt.h>\n\n"
+          "/* The model: sizes, tensors, training defaults, entry points\n"
+          " * (see netrt.h).  Link the object file with libnetrt for its\n"
+          " * loaders and training loop, or call the entry points. */\n"
+          "extern const NetrtModel netc_model_%s;\n\n#endif\n",
+          path, source, model_name, model_name, model_name);
+  if (fclose(out) != 0) {
+    diag_fatal_noloc("cannot write '%s': %s", path, strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+/* ---- in memory: netc run ---------------------------------------------- */
+
+struct Jit {
+  LLVMOrcLLJITRef jit;
+};
+
+static bool jit_failed(LLVMErrorRef err, const char *what) {
+  if (!err)
+    return false;
+  char *msg = LLVMGetErrorMessage(err);
+  diag_fatal_noloc("%s: %s", what, msg);
+  LLVMDisposeErrorMessage(msg);
+  return true;
+}
+
+Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
+              const void **descriptor) {
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  cgo->context = LLVMOrcThreadSafeContextGetContext(tsc);
+  CgModule *m = cg_module(p, cgo);
+  LLVMTargetMachineRef tm = target_machine(o);
+  if (!tm) {
+    cg_free(m);
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    return NULL;
+  }
+  optimize(cg_llvm_module(m), tm, o->opt_level);
+  LLVMDisposeTargetMachine(tm);
+  LLVMOrcThreadSafeModuleRef tsm =
+      LLVMOrcCreateNewThreadSafeModule(cg_llvm_module(m), tsc);
+  cg_release_module(m);
+  const char *symbol = arena_strdup(cg_descriptor_name(m));
+  cg_free(m);
+  LLVMOrcDisposeThreadSafeContext(tsc);   /* the module keeps it alive */
+  Jit *j = calloc(1, sizeof *j);
+  if (!j)
+    DIE("out of memory");
+  if (jit_failed(LLVMOrcCreateLLJIT(&j->jit, NULL), "cannot start the JIT")) {
+    LLVMOrcDisposeThreadSafeModule(tsm);
+    free(j);
+    return NULL;
+  }
+  LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
+  LLVMOrcDefinitionGeneratorRef gen;
+  if (!jit_failed(LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+          &gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL),
+          "cannot resolve the C library in the JIT"))
+    LLVMOrcJITDylibAddGenerator(jd, gen);
+  LLVMOrcExecutorAddress addr = 0;
+  if (jit_failed(LLVMOrcLLJITAddLLVMIRModule(j->jit, jd, tsm),
+                 "cannot add the model to the JIT") ||
+      jit_failed(LLVMOrcLLJITLookup(j->jit, &addr, symbol),
+                 "cannot find the model in the JIT")) {
+    emit_jit_free(j);
+    return NULL;
+  }
+  *descriptor = (const void *)(uintptr_t)addr;
+  return j;
+}
+
+void emit_jit_free(Jit *j) {
+  if (!j)
+    return;
+  LLVMOrcDisposeLLJIT(j->jit);
+  free(j);
 }

@@ -1,8 +1,40 @@
-/* compiler/emit.h — output files; the only LLVM users with codegen. */
+/* compiler/emit.h — writing the generated module: object files, assembly,
+ * LLVM IR, executables linked with libnetrt, and a C header. */
 #ifndef NETC_EMIT_H
 #define NETC_EMIT_H
 
+#include "codegen.h"
+
+typedef enum EmitKind {
+  EMIT_OBJECT,      /* -c */
+  EMIT_ASSEMBLY,    /* -S */
+  EMIT_LLVM,        /* --emit-llvm */
+  EMIT_EXECUTABLE,  /* the default */
+} EmitKind;
+
+typedef struct EmitOptions {
+  EmitKind kind;
+  const char *output;       /* a path, or "-" for stdout (-S, --emit-llvm) */
+  const char *cpu;          /* -march=; NULL: the host's */
+  const char *triple;       /* --target=; NULL: the host's */
+  int opt_level;            /* 0 to 3 */
+} EmitOptions;
+
 /* The LLVM this netc is linked against, as "19.1.7". */
 const char *emit_llvm_version(void);
+
+/* Optimizes and writes m; 0, or 1 after reporting an error. */
+int emit_module(CgModule *m, const EmitOptions *o);
+
+/* Compiles p in memory (netc run); *descriptor is the model's NetrtModel.
+ * NULL after reporting an error.  The code lives until emit_jit_free. */
+typedef struct Jit Jit;
+Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
+              const void **descriptor);
+void emit_jit_free(Jit *j);
+
+/* model.h beside an object file: the descriptor's declaration. */
+int emit_header(const char *path, const char *model_name,
+                const char *source);
 
 #endif

@@ -13,6 +13,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/ir.c compiler/ir.h compiler/ir_ops.h \
   compiler/lower.c compiler/grad.c \
   compiler/interp.c compiler/interp.h \
+  compiler/codegen.c compiler/codegen.h \
   compiler/emit.c compiler/emit.h \
   compiler/frontend.c compiler/frontend.h
 nodist_compiler_libnetc_a_SOURCES = compiler/prelude.c

@@ -295,6 +295,36 @@ static IrValue *add_l2(Lower *L, IrValue *loss) {
   return ir_binary(L->p, IR_ADD, type_scalar(), loss, scaled);
 }
 
+static bool reads_targets(const IrValue *v, bool *memo, bool *seen) {
+  if (seen[v->id])
+    return memo[v->id];
+  seen[v->id] = true;
+  bool r = v->op == IR_TARGET;
+  for (int a = 0; !r && a < v->nargs; a++)
+    r = reads_targets(v->args[a], memo, seen);
+  return memo[v->id] = r;
+}
+
+/* What predict writes: the first loss function's prediction, else the
+ * last top-level equation that needs no target; none when all do. */
+static IrValue *choose_output(Lower *L) {
+  IrProgram *p = L->p;
+  bool *memo = arena_array(bool, p->n + 1), *seen = arena_array(bool, p->n + 1);
+  if (p->output && !reads_targets(p->output, memo, seen))
+    return p->output;
+  const NodeList *body = &L->m->body;
+  for (int i = body->n - 1; i >= 0; i--) {
+    const Node *st = body->v[i];
+    if (st->kind != ND_EQ)
+      continue;
+    for (int b = L->nb - 1; b >= 0; b--)
+      if (L->b[b].sym == st->sym && !reads_targets(L->b[b].value, memo,
+                                                    seen))
+        return L->b[b].value;
+  }
+  return NULL;
+}
+
 IrProgram *lower_model(const Model *m) {
   Lower L = {0};
   L.m = m;
@@ -318,6 +348,7 @@ IrProgram *lower_model(const Model *m) {
     loss = ir_unary(p, IR_BATCH_MEAN, type_scalar(), loss);
   p->loss = add_l2(&L, loss);
   p->loss->name = "loss";
+  p->output = choose_output(&L);
   p->nforward = p->n;
   return L.failed ? NULL : p;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "codegen.h"
 #include "emit.h"
 #include "frontend.h"
 #include "ir.h"
@@ -39,6 +40,8 @@ typedef struct Options {
   const char *input;
   Define defines[64];
   int ndefines;
+  EmitOptions emit;
+  int dtype_bytes;
 } Options;
 
 static void usage(FILE *out) {
@@ -46,11 +49,20 @@ static void usage(FILE *out) {
     "usage: netc [options] FILE.net\n"
     "\n"
     "netc compiles a neural-network model file into code specialized to\n"
-    "every shape in it.  This release reads, checks and prints models;\n"
-    "code generation (-o, -c, -S, --emit-llvm, netc run) is not yet\n"
-    "available.\n"
+    "every shape in it, and links it with libnetrt into an executable\n"
+    "that trains, evaluates and runs the model (see docs/netc.md).\n"
     "\n"
-    "options:\n"
+    "output (default: an executable named after the model file):\n"
+    "  -o FILE             the output file\n"
+    "  -c                  an object file and a C header FILE.h\n"
+    "  -S                  assembly\n"
+    "  --emit-llvm         LLVM IR\n"
+    "  --dtype=f32|f64     the precision of the generated code (f32)\n"
+    "  -march=CPU          the CPU to generate code for (the host's)\n"
+    "  --target=TRIPLE     the target triple (the host's)\n"
+    "  -O0, -O1, -O2, -O3  the optimization level (-O3)\n"
+    "\n"
+    "checking and dumps:\n"
     "  --check             parse and check the model, print nothing more\n"
     "  --dump=tokens       print the tokens, one per line\n"
     "  --dump=parse        print the syntax tree as parsed\n"
@@ -123,7 +135,22 @@ static int parse_dump(Options *o, const char *what) {
   return 1;
 }
 
-enum { OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_PRELUDE };
+enum {
+  OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_PRELUDE, OPT_EMIT_LLVM,
+  OPT_DTYPE, OPT_MARCH, OPT_TARGET,
+};
+
+static int parse_dtype(Options *o, const char *what) {
+  if (strcmp(what, "f32") == 0)
+    o->dtype_bytes = 4;
+  else if (strcmp(what, "f64") == 0)
+    o->dtype_bytes = 8;
+  else {
+    diag_fatal_noloc("--dtype=%s: expected f32 or f64", what);
+    return 0;
+  }
+  return 1;
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(Options *o, int argc, char **argv) {
@@ -133,12 +160,33 @@ static int parse_options(Options *o, int argc, char **argv) {
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
     {"prelude", no_argument, NULL, OPT_PRELUDE},
+    {"emit-llvm", no_argument, NULL, OPT_EMIT_LLVM},
+    {"dtype", required_argument, NULL, OPT_DTYPE},
+    {"march", required_argument, NULL, OPT_MARCH},
+    {"target", required_argument, NULL, OPT_TARGET},
     {NULL, 0, NULL, 0},
   };
   int c;
   opterr = 0;
-  while ((c = getopt_long(argc, argv, ":hD:", longopts, NULL)) != -1) {
+  for (int i = 1; i < argc; i++)     /* -march= is spelled as C compilers do */
+    if (strncmp(argv[i], "-march=", 7) == 0)
+      argv[i] = arena_printf("-%s", argv[i]);
+  while ((c = getopt_long(argc, argv, ":hD:o:cSO:", longopts, NULL)) != -1) {
     switch (c) {
+    case 'o': o->emit.output = optarg; break;
+    case 'c': o->emit.kind = EMIT_OBJECT; break;
+    case 'S': o->emit.kind = EMIT_ASSEMBLY; break;
+    case OPT_EMIT_LLVM: o->emit.kind = EMIT_LLVM; break;
+    case OPT_DTYPE: if (!parse_dtype(o, optarg)) return 1; break;
+    case OPT_MARCH: o->emit.cpu = optarg; break;
+    case OPT_TARGET: o->emit.triple = optarg; break;
+    case 'O':
+      if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3') {
+        diag_fatal_noloc("-O%s: expected -O0, -O1, -O2 or -O3", optarg);
+        return 1;
+      }
+      o->emit.opt_level = optarg[0] - '0';
+      break;
     case OPT_CHECK: o->action = ACT_CHECK; break;
     case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
     case 'D': if (!parse_define(o, optarg)) return 1; break;
@@ -163,6 +211,49 @@ static int parse_options(Options *o, int argc, char **argv) {
   }
   o->input = argv[optind];
   return -1;
+}
+
+/* The output's name: -o, else the model file's name without .net (and
+ * with .o, .s or .ll for the other outputs). */
+static const char *output_name(const Options *o) {
+  if (o->emit.output)
+    return o->emit.output;
+  const char *base = strrchr(o->input, '/');
+  base = base ? base + 1 : o->input;
+  const char *dot = strrchr(base, '.');
+  size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+  static const char *ext[] = {".o", ".s", ".ll", ""};
+  const char *name = arena_printf("%.*s%s", (int)n, base,
+                                  ext[o->emit.kind]);
+  if (o->emit.kind == EMIT_EXECUTABLE && strcmp(name, o->input) == 0)
+    name = arena_printf("%s.out", name);
+  return name;
+}
+
+static const char *header_name(const char *object) {
+  size_t n = strlen(object);
+  if (n > 2 && strcmp(object + n - 2, ".o") == 0)
+    n -= 2;
+  return arena_printf("%.*s.h", (int)n, object);
+}
+
+/* lower -> differentiate -> generate -> emit */
+static int compile(const Options *o, const Model *m) {
+  IrProgram *p = lower_model(m);
+  if (!p)
+    return 1;
+  ir_grad(p);
+  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
+  CodegenOptions cgo = {.dtype_bytes = o->dtype_bytes, .batch = (int)batch,
+                        .main_model = o->emit.kind == EMIT_EXECUTABLE};
+  CgModule *mod = cg_module(p, &cgo);
+  EmitOptions eo = o->emit;
+  eo.output = output_name(o);
+  int status = emit_module(mod, &eo);
+  cg_free(mod);
+  if (status == 0 && eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0)
+    status = emit_header(header_name(eo.output), m->name, o->input);
+  return status;
 }
 
 static int run(const Options *o) {
@@ -192,16 +283,15 @@ static int run(const Options *o) {
       ir_grad(p);
     ir_dump(stdout, p);
   }
-  if (o->action == ACT_COMPILE) {
-    diag_fatal_noloc("%s checks; code generation is not yet available in "
-                     "this release (use --check or --dump)", o->input);
-    return 1;
-  }
+  if (o->action == ACT_COMPILE)
+    return compile(o, m);
   return 0;
 }
 
 int main(int argc, char **argv) {
-  Options o = {.action = ACT_COMPILE};
+  Options o = {.action = ACT_COMPILE, .dtype_bytes = 4};
+  o.emit.kind = EMIT_EXECUTABLE;
+  o.emit.opt_level = 3;
   diag_set_color(isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
   int status = parse_options(&o, argc, argv);
   if (status < 0)

@@ -51,8 +51,24 @@ check "a missing file" 1 "netc: error: cannot open '$tmp/none.net'" \
 check "a directory" 1 "netc: error: cannot read '$tmp/dir'" \
   -- --check "$tmp/dir"
 check "a good model checks, silently" 0 '' -- --check "$tmp/m.net"
-check "without --check: no code generation yet, said plainly" 1 \
-  'code generation is not yet available' -- "$tmp/m.net"
+check "--emit-llvm writes the generated IR" 0 \
+  'define internal double @gradient' \
+  -- --emit-llvm -o - "$tmp/m.net"
+check "-S writes assembly" 0 'netc_model_m:' -- -S -o - "$tmp/m.net"
+check "-c writes an object file" 0 '' -- -c -o "$tmp/m.o" "$tmp/m.net"
+n=$((n + 1))
+if grep -q 'extern const NetrtModel netc_model_m;' "$tmp/m.h" 2>/dev/null
+then
+  echo "ok $n - -c writes the header beside the object"
+else
+  fails=$((fails + 1))
+  echo "not ok $n - -c writes the header beside the object"
+fi
+check "--dtype takes f32 or f64 only" 1 'expected f32 or f64' \
+  -- --dtype=f16 "$tmp/m.net"
+check "-O takes 0 to 3" 1 'expected -O0' -- -O9 "$tmp/m.net"
+check "--target with an unknown triple" 1 'netc: error: --target=nonsense' \
+  -- --target=nonsense -c -o "$tmp/x.o" "$tmp/m.net"
 if [ "$(id -u)" -ne 0 ]; then
   cp "$tmp/m.net" "$tmp/locked.net"
   chmod 000 "$tmp/locked.net"

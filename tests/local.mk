@@ -21,12 +21,18 @@ AM_TESTS_ENVIRONMENT = \
   ROBUST_GEN='$(abs_top_builddir)/tests/robust-gen$(EXEEXT)'; \
   GRADCHECK='$(abs_top_builddir)/tests/unit/gradcheck$(EXEEXT)'; \
   export GRADCHECK; \
+  CODEGEN_AGREE='$(abs_top_builddir)/tests/unit/codegen_agree$(EXEEXT)'; \
+  export CODEGEN_AGREE; \
+  NETC_RUNTIME_DIR='$(abs_top_builddir)/runtime'; export NETC_RUNTIME_DIR; \
   export ROBUST_GEN; \
   MODEL_FILES='$(MODELS) $(EXAMPLES)'; export MODEL_FILES;
 
 check_PROGRAMS += tests/robust-gen tests/unit/test_frontend \
-  tests/unit/gradcheck
+  tests/unit/gradcheck tests/unit/codegen_agree
 tests_unit_gradcheck_SOURCES = tests/unit/gradcheck.c
+tests_unit_codegen_agree_SOURCES = tests/unit/codegen_agree.c
+tests_unit_codegen_agree_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) \
+  $(LLVM_LIBS)
 tests_unit_gradcheck_LDADD = compiler/libnetc.a
 tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
 tests_unit_test_frontend_LDADD = compiler/libnetc.a
@@ -86,6 +92,7 @@ TESTS += \
   tests/cli.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
+  tests/codegen.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \
@@ -98,6 +105,7 @@ EXTRA_DIST += \
   tests/cli.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
+  tests/codegen.sh \
   tests/grad/elementwise.net \
   tests/grad/losses.net \
   tests/grad/mixed.net \

@@ -1,0 +1,1511 @@
+/* compiler/codegen.c — the tensor IR to LLVM, through the LLVM-C API.
+ *
+ * Input: an IrProgram with its backward pass; output: an LLVM module that
+ * defines the model's entry points and its descriptor (runtime/netrt.h).
+ * Every shape is a constant in the generated loops, so LLVM folds the
+ * index arithmetic and vectorizes; only the batch size is a run-time
+ * value (a smaller last batch), bounded by the batch compiled for.
+ *
+ * Each IR value gets its own buffer in one workspace; parameters, inputs
+ * and targets are read where the caller keeps them.  One loop nest per
+ * value, shaped like the reference interpreter's (interp.c), so the two
+ * can be compared value by value.
+ */
+#include <config.h>
+
+#include "codegen.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+
+#include "arena.h"
+#include "netrt.h"
+
+struct CgModule {
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  bool owns_context;
+  const char *descriptor;     /* netc_model_<name> */
+};
+
+/* emit.c reaches the module through these; only the two LLVM files know
+ * the types, so the declarations live here and in emit.c. */
+LLVMModuleRef cg_llvm_module(const CgModule *m);
+LLVMModuleRef cg_llvm_module(const CgModule *m) { return m->mod; }
+void cg_release_module(CgModule *m);
+void cg_release_module(CgModule *m) { m->mod = NULL; }
+
+const char *cg_descriptor_name(const CgModule *m) { return m->descriptor; }
+
+/* Fields of NetrtHyper, all doubles, in the order netrt.h declares them. */
+enum {
+  HY_LR, HY_MOMENTUM, HY_DAMPENING, HY_NESTEROV, HY_WEIGHT_DECAY,
+  HY_LR_DECAY, HY_INITIAL_ACC, HY_EPS, HY_EPS_INSIDE, HY_ALPHA,
+  HY_CENTERED, HY_BETA1, HY_BETA2, HY_AMSGRAD, HY_CLIP_NORM, HY_CLIP_VALUE,
+  HY_COUNT
+};
+
+typedef struct Cg {
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMTypeRef real, i64, i32, ptr, f64, voidt;
+  int bytes;
+  const IrProgram *p;
+  const CodegenOptions *o;
+  int64_t *offset;          /* bytes into the workspace, per value */
+  int64_t *param_offset;    /* reals into the parameter buffer */
+  int64_t param_count, ws_bytes, grad_offset;
+  int slots;                /* optimizer state per parameter value */
+  /* the function being built */
+  LLVMValueRef fn, params, inputs_arr, targets_arr, batch, ws;
+  LLVMValueRef *input_base, *target_base;
+  LLVMBasicBlockRef entry;
+} Cg;
+
+/* ---- small builders ---------------------------------------------------- */
+
+static LLVMValueRef i64c(Cg *cg, int64_t v) {
+  return LLVMConstInt(cg->i64, (unsigned long long)v, 1);
+}
+
+static LLVMValueRef realc(Cg *cg, double v) {
+  return LLVMConstReal(cg->real, v);
+}
+
+static LLVMValueRef f64c(Cg *cg, double v) {
+  return LLVMConstReal(cg->f64, v);
+}
+
+static LLVMValueRef add(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildAdd(cg->b, a, b, "");
+}
+
+static LLVMValueRef mul(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildMul(cg->b, a, b, "");
+}
+
+static LLVMValueRef f_add(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildFAdd(cg->b, a, b, "");
+}
+
+static LLVMValueRef f_sub(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildFSub(cg->b, a, b, "");
+}
+
+static LLVMValueRef f_mul(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildFMul(cg->b, a, b, "");
+}
+
+static LLVMValueRef f_div(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildFDiv(cg->b, a, b, "");
+}
+
+static LLVMValueRef fcmp(Cg *cg, LLVMRealPredicate p, LLVMValueRef a,
+                         LLVMValueRef b) {
+  return LLVMBuildFCmp(cg->b, p, a, b, "");
+}
+
+static LLVMValueRef sel(Cg *cg, LLVMValueRef c, LLVMValueRef a,
+                           LLVMValueRef b) {
+  return LLVMBuildSelect(cg->b, c, a, b, "");
+}
+
+/* A math function of one real: an LLVM intrinsic or the C library's. */
+static LLVMValueRef call1(Cg *cg, const char *base, LLVMValueRef x) {
+  LLVMTypeRef t = LLVMTypeOf(x);
+  bool is64 = t == cg->f64;
+  char name[64];
+  if (strncmp(base, "llvm.", 5) == 0)
+    snprintf(name, sizeof name, "%s.%s", base, is64 ? "f64" : "f32");
+  else
+    snprintf(name, sizeof name, "%s%s", base, is64 ? "" : "f");
+  LLVMTypeRef fty = LLVMFunctionType(t, &t, 1, 0);
+  LLVMValueRef f = LLVMGetNamedFunction(cg->mod, name);
+  if (!f)
+    f = LLVMAddFunction(cg->mod, name, fty);
+  return LLVMBuildCall2(cg->b, fty, f, &x, 1, "");
+}
+
+static LLVMValueRef call2(Cg *cg, const char *base, LLVMValueRef x,
+                          LLVMValueRef y) {
+  LLVMTypeRef t = LLVMTypeOf(x), args[2] = {t, t};
+  char name[64];
+  snprintf(name, sizeof name, "%s.%s", base, t == cg->f64 ? "f64" : "f32");
+  LLVMTypeRef fty = LLVMFunctionType(t, args, 2, 0);
+  LLVMValueRef f = LLVMGetNamedFunction(cg->mod, name);
+  if (!f)
+    f = LLVMAddFunction(cg->mod, name, fty);
+  LLVMValueRef xs[2] = {x, y};
+  return LLVMBuildCall2(cg->b, fty, f, xs, 2, "");
+}
+
+static LLVMValueRef fexp(Cg *cg, LLVMValueRef x) {
+  return call1(cg, "llvm.exp", x);
+}
+
+static LLVMValueRef flog(Cg *cg, LLVMValueRef x) {
+  return call1(cg, "llvm.log", x);
+}
+
+static LLVMValueRef fmaxr(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return call2(cg, "llvm.maxnum", a, b);
+}
+
+/* A variable of the entry block (mem2reg makes it a register). */
+static LLVMValueRef local(Cg *cg, LLVMTypeRef t) {
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
+  LLVMValueRef first = LLVMGetFirstInstruction(cg->entry);
+  if (first)
+    LLVMPositionBuilderBefore(cg->b, first);
+  else
+    LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+  LLVMValueRef v = LLVMBuildAlloca(cg->b, t, "");
+  LLVMPositionBuilderAtEnd(cg->b, here);
+  return v;
+}
+
+typedef struct Loop {
+  LLVMBasicBlockRef head, exit;
+  LLVMValueRef i;
+} Loop;
+
+/* for (i = 0; i < n; i++) — the body goes between open and close. */
+static LLVMValueRef loop_open(Cg *cg, Loop *l, LLVMValueRef n) {
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+  l->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "loop");
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                         "body");
+  l->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
+  LLVMBuildBr(cg->b, l->head);
+  LLVMPositionBuilderAtEnd(cg->b, l->head);
+  l->i = LLVMBuildPhi(cg->b, cg->i64, "i");
+  LLVMValueRef zero = i64c(cg, 0);
+  LLVMAddIncoming(l->i, &zero, &pre, 1);
+  LLVMValueRef more = LLVMBuildICmp(cg->b, LLVMIntSLT, l->i, n, "");
+  LLVMBuildCondBr(cg->b, more, body, l->exit);
+  LLVMPositionBuilderAtEnd(cg->b, body);
+  return l->i;
+}
+
+static void loop_close(Cg *cg, Loop *l) {
+  LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
+  LLVMValueRef next = add(cg, l->i, i64c(cg, 1));
+  LLVMBuildBr(cg->b, l->head);
+  LLVMAddIncoming(l->i, &next, &latch, 1);
+  LLVMPositionBuilderAtEnd(cg->b, l->exit);
+}
+
+/* if (cond) { ... } */
+static LLVMBasicBlockRef if_open(Cg *cg, LLVMValueRef cond) {
+  LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                         "then");
+  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                          "after");
+  LLVMBuildCondBr(cg->b, cond, then, after);
+  LLVMPositionBuilderAtEnd(cg->b, then);
+  return after;
+}
+
+static void if_close(Cg *cg, LLVMBasicBlockRef after) {
+  LLVMBuildBr(cg->b, after);
+  LLVMPositionBuilderAtEnd(cg->b, after);
+}
+
+/* ---- where values live ------------------------------------------------- */
+
+static Type storage(Type t) {
+  if (t.elem == EL_CLASS && t.ndim > 0)
+    t.ndim--;
+  return t;
+}
+
+static int64_t count(const Type *t) {
+  Type s = storage(*t);
+  return type_numel(&s);
+}
+
+static LLVMValueRef gep(Cg *cg, LLVMValueRef base, LLVMValueRef i) {
+  return LLVMBuildGEP2(cg->b, cg->real, base, &i, 1, "");
+}
+
+static LLVMValueRef byte_gep(Cg *cg, LLVMValueRef base, int64_t off) {
+  LLVMValueRef i = i64c(cg, off);
+  return LLVMBuildGEP2(cg->b, LLVMInt8TypeInContext(cg->ctx), base, &i, 1,
+                       "");
+}
+
+static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
+  switch (v->op) {
+  case IR_PARAM:
+    return gep(cg, cg->params, i64c(cg, cg->param_offset[v->index]));
+  case IR_INPUT: return cg->input_base[v->index];
+  case IR_TARGET: return cg->target_base[v->index];
+  default: return byte_gep(cg, cg->ws, cg->offset[v->id]);
+  }
+}
+
+/* Pointer to element idx of example b (NULL: a shared value). */
+static LLVMValueRef elem_ptr(Cg *cg, const IrValue *v, LLVMValueRef b,
+                             LLVMValueRef idx) {
+  LLVMValueRef i = idx;
+  if (v->batched && b)
+    i = add(cg, mul(cg, b, i64c(cg, count(&v->ty))), idx);
+  return gep(cg, value_base(cg, v), i);
+}
+
+static LLVMValueRef load(Cg *cg, const IrValue *v, LLVMValueRef b,
+                         LLVMValueRef idx) {
+  if (v->op == IR_CONST)
+    return realc(cg, v->num);
+  if (v->op == IR_ZEROS)
+    return realc(cg, 0);
+  return LLVMBuildLoad2(cg->b, cg->real, elem_ptr(cg, v, b, idx), "");
+}
+
+static void store(Cg *cg, const IrValue *v, LLVMValueRef b, LLVMValueRef idx,
+                  LLVMValueRef x) {
+  LLVMBuildStore(cg->b, x, elem_ptr(cg, v, b, idx));
+}
+
+/* The element of a (broadcast against shape r) that element i of r
+ * reads: dims aligned on the right, a dim of 1 stretched. */
+static LLVMValueRef broadcast_index(Cg *cg, const Type *r, const Type *a,
+                                    LLVMValueRef i) {
+  if (type_same_shape(r, a))
+    return i;
+  if (type_numel(a) == 1)
+    return i64c(cg, 0);
+  LLVMValueRef idx = i64c(cg, 0), rest = i;
+  int64_t astride = 1;
+  int off = r->ndim - a->ndim;
+  for (int d = r->ndim - 1; d >= 0; d--) {
+    LLVMValueRef c = LLVMBuildSRem(cg->b, rest, i64c(cg, r->dims[d]), "");
+    rest = LLVMBuildSDiv(cg->b, rest, i64c(cg, r->dims[d]), "");
+    int ad = d - off;
+    if (ad < 0)
+      continue;
+    if (a->dims[ad] != 1)
+      idx = add(cg, idx, mul(cg, c, i64c(cg, astride)));
+    astride *= a->dims[ad];
+  }
+  return idx;
+}
+
+/* SLICE's source index for element i of the slice (interp.c's
+ * slice_source, with constant shapes). */
+static LLVMValueRef slice_index(Cg *cg, const IrValue *v, const Type *src,
+                                LLVMValueRef i) {
+  Type r = storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
+  LLVMValueRef rc[MAX_DIMS], rest = i;
+  for (int d = r.ndim - 1; d >= 0; d--) {
+    rc[d] = LLVMBuildSRem(cg->b, rest, i64c(cg, r.dims[d]), "");
+    rest = LLVMBuildSDiv(cg->b, rest, i64c(cg, r.dims[d]), "");
+  }
+  LLVMValueRef idx = i64c(cg, 0);
+  int k = 0;
+  for (int d = 0; d < src->ndim; d++) {
+    LLVMValueRef c;
+    if (d < v->nslice && v->drop[d])
+      c = i64c(cg, v->lo[d]);
+    else
+      c = add(cg, i64c(cg, d < v->nslice ? v->lo[d] : 0), rc[k++]);
+    idx = add(cg, mul(cg, idx, i64c(cg, src->dims[d])), c);
+  }
+  return idx;
+}
+
+/* ---- operations on one example (or on the shared value) --------------- */
+
+static LLVMValueRef sigmoid(Cg *cg, LLVMValueRef x) {
+  LLVMValueRef e = fexp(cg, LLVMBuildFNeg(cg->b, x, ""));
+  return f_div(cg, realc(cg, 1), f_add(cg, realc(cg, 1), e));
+}
+
+static LLVMValueRef unary_op(Cg *cg, IrOp op, LLVMValueRef x) {
+  switch (op) {
+  case IR_NEG: return LLVMBuildFNeg(cg->b, x, "");
+  case IR_EXP: return fexp(cg, x);
+  case IR_LOG: return flog(cg, x);
+  case IR_SQRT: return call1(cg, "llvm.sqrt", x);
+  case IR_ABS: return call1(cg, "llvm.fabs", x);
+  case IR_TANH: return call1(cg, "tanh", x);
+  case IR_SIGMOID: return sigmoid(cg, x);
+  case IR_RELU: return fmaxr(cg, x, realc(cg, 0));
+  default: UNREACHABLE();
+  }
+}
+
+static LLVMValueRef binary_op(Cg *cg, IrOp op, LLVMValueRef x,
+                              LLVMValueRef y) {
+  LLVMValueRef one = realc(cg, 1), zero = realc(cg, 0);
+  switch (op) {
+  case IR_ADD: return f_add(cg, x, y);
+  case IR_SUB: return f_sub(cg, x, y);
+  case IR_MUL: return f_mul(cg, x, y);
+  case IR_DIV: return f_div(cg, x, y);
+  case IR_TANH_GRAD: return f_mul(cg, x, f_sub(cg, one, f_mul(cg, y, y)));
+  case IR_SIGMOID_GRAD:
+    return f_mul(cg, f_mul(cg, x, y), f_sub(cg, one, y));
+  case IR_RELU_GRAD:
+    return sel(cg, fcmp(cg, LLVMRealOGT, y, zero), x, zero);
+  case IR_ABS_GRAD: {
+    LLVMValueRef neg = LLVMBuildFNeg(cg->b, x, "");
+    LLVMValueRef s = sel(cg, fcmp(cg, LLVMRealOLT, y, zero), neg, zero);
+    return sel(cg, fcmp(cg, LLVMRealOGT, y, zero), x, s);
+  }
+  default: UNREACHABLE();
+  }
+}
+
+static void emit_elementwise(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, type_numel(&v->ty)));
+  LLVMValueRef r;
+  if (v->nargs == 1) {
+    r = unary_op(cg, v->op, load(cg, v->args[0], b, i));
+  } else {
+    const IrValue *a = v->args[0], *c = v->args[1];
+    LLVMValueRef x = load(cg, a, b, broadcast_index(cg, &v->ty, &a->ty, i));
+    LLVMValueRef y = load(cg, c, b, broadcast_index(cg, &v->ty, &c->ty, i));
+    r = binary_op(cg, v->op, x, y);
+  }
+  store(cg, v, b, i, r);
+  loop_close(cg, &l);
+}
+
+/* sum over k < K of a(ia(k)) * c(ic(k)), with ia = abase + k * astep. */
+static LLVMValueRef dot(Cg *cg, const IrValue *a, LLVMValueRef b,
+                        LLVMValueRef abase, int64_t astep, const IrValue *c,
+                        LLVMValueRef cbase, int64_t cstep, int64_t K) {
+  LLVMValueRef acc = local(cg, cg->real);
+  LLVMBuildStore(cg->b, realc(cg, 0), acc);
+  Loop l;
+  LLVMValueRef k = loop_open(cg, &l, i64c(cg, K));
+  LLVMValueRef x = load(cg, a, b, add(cg, abase, mul(cg, k, i64c(cg, astep))));
+  LLVMValueRef y = load(cg, c, b, add(cg, cbase, mul(cg, k, i64c(cg, cstep))));
+  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->real, acc, "");
+  LLVMBuildStore(cg->b, f_add(cg, s, f_mul(cg, x, y)), acc);
+  loop_close(cg, &l);
+  return LLVMBuildLoad2(cg->b, cg->real, acc, "");
+}
+
+static void emit_matmul(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *a = v->args[0], *c = v->args[1];
+  if (a->ty.ndim == 2 && c->ty.ndim == 1) {            /* [M,K] @ [K] */
+    int64_t M = a->ty.dims[0], K = a->ty.dims[1];
+    Loop lm;
+    LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
+    LLVMValueRef s = dot(cg, a, b, mul(cg, m, i64c(cg, K)), 1, c,
+                         i64c(cg, 0), 1, K);
+    store(cg, v, b, m, s);
+    loop_close(cg, &lm);
+  } else if (a->ty.ndim == 2) {                         /* [M,K] @ [K,N] */
+    int64_t M = a->ty.dims[0], K = a->ty.dims[1], N = c->ty.dims[1];
+    Loop lm, ln;
+    LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
+    LLVMValueRef n = loop_open(cg, &ln, i64c(cg, N));
+    LLVMValueRef s = dot(cg, a, b, mul(cg, m, i64c(cg, K)), 1, c, n, N, K);
+    store(cg, v, b, add(cg, mul(cg, m, i64c(cg, N)), n), s);
+    loop_close(cg, &ln);
+    loop_close(cg, &lm);
+  } else {                                              /* [K] @ [K,N] */
+    int64_t K = c->ty.dims[0], N = c->ty.dims[1];
+    Loop ln;
+    LLVMValueRef n = loop_open(cg, &ln, i64c(cg, N));
+    LLVMValueRef s = dot(cg, a, b, i64c(cg, 0), 1, c, n, N, K);
+    store(cg, v, b, n, s);
+    loop_close(cg, &ln);
+  }
+}
+
+static void emit_outer(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  int64_t M = v->ty.dims[0], K = v->ty.dims[1];
+  Loop lm, lk;
+  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
+  LLVMValueRef x = load(cg, v->args[0], b, m);
+  LLVMValueRef k = loop_open(cg, &lk, i64c(cg, K));
+  LLVMValueRef y = load(cg, v->args[1], b, k);
+  store(cg, v, b, add(cg, mul(cg, m, i64c(cg, K)), k), f_mul(cg, x, y));
+  loop_close(cg, &lk);
+  loop_close(cg, &lm);
+}
+
+static void fill(Cg *cg, const IrValue *v, LLVMValueRef b, double x) {
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+  store(cg, v, b, i, realc(cg, x));
+  loop_close(cg, &l);
+}
+
+static void accumulate_at(Cg *cg, const IrValue *v, LLVMValueRef b,
+                          LLVMValueRef idx, LLVMValueRef x) {
+  LLVMValueRef p = elem_ptr(cg, v, b, idx);
+  LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->real, p, "");
+  LLVMBuildStore(cg->b, f_add(cg, old, x), p);
+}
+
+static void emit_copy_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *a = v->args[0];
+  Type src = storage(a->ty);
+  Loop l;
+  switch (v->op) {
+  case IR_TRANSPOSE: {
+    int64_t R = a->ty.dims[0], C = a->ty.dims[1];
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, R * C));
+    LLVMValueRef r = LLVMBuildSDiv(cg->b, i, i64c(cg, C), "");
+    LLVMValueRef c = LLVMBuildSRem(cg->b, i, i64c(cg, C), "");
+    store(cg, v, b, add(cg, mul(cg, c, i64c(cg, R)), r), load(cg, a, b, i));
+    break;
+  }
+  case IR_RESHAPE: {
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+    store(cg, v, b, i, load(cg, a, b, i));
+    break;
+  }
+  case IR_SLICE: {
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+    store(cg, v, b, i, load(cg, a, b, slice_index(cg, v, &src, i)));
+    break;
+  }
+  case IR_REVERSE: {
+    int64_t rows = a->ty.dims[0], row = count(&v->ty) / rows;
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+    LLVMValueRef t = LLVMBuildSDiv(cg->b, i, i64c(cg, row), "");
+    LLVMValueRef j = LLVMBuildSRem(cg->b, i, i64c(cg, row), "");
+    LLVMValueRef rt = LLVMBuildSub(cg->b, i64c(cg, rows - 1), t, "");
+    store(cg, v, b, i, load(cg, a, b, add(cg, mul(cg, rt, i64c(cg, row)),
+                                          j)));
+    break;
+  }
+  case IR_BROADCAST: {
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+    store(cg, v, b, i,
+          load(cg, a, b, broadcast_index(cg, &v->ty, &a->ty, i)));
+    break;
+  }
+  default: UNREACHABLE();
+  }
+  loop_close(cg, &l);
+}
+
+/* Values that add their argument's elements into place. */
+static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *a = v->args[0];
+  Type dst = storage(v->ty);
+  fill(cg, v, b, 0);
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&a->ty)));
+  LLVMValueRef to = v->op == IR_UNSLICE
+      ? slice_index(cg, v, &dst, i)
+      : broadcast_index(cg, &a->ty, &v->ty, i);
+  accumulate_at(cg, v, b, to, load(cg, a, b, i));
+  loop_close(cg, &l);
+}
+
+static void emit_concat(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  int64_t at = 0;
+  for (int k = 0; k < v->nargs; k++) {
+    const IrValue *a = v->args[k];
+    Loop l;
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, type_numel(&a->ty)));
+    LLVMValueRef rest = i, idx = i64c(cg, 0), stride = i64c(cg, 1);
+    for (int d = a->ty.ndim - 1; d >= 0; d--) {
+      LLVMValueRef c = LLVMBuildSRem(cg->b, rest, i64c(cg, a->ty.dims[d]),
+                                     "");
+      rest = LLVMBuildSDiv(cg->b, rest, i64c(cg, a->ty.dims[d]), "");
+      if (d == v->axis)
+        c = add(cg, c, i64c(cg, at));
+      idx = add(cg, idx, mul(cg, c, stride));
+      stride = mul(cg, stride, i64c(cg, v->ty.dims[d]));
+    }
+    store(cg, v, b, idx, load(cg, a, b, i));
+    loop_close(cg, &l);
+    at += a->ty.dims[v->axis];
+  }
+}
+
+static void emit_reduce(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *a = v->args[0];
+  int64_t n = type_numel(&a->ty);
+  LLVMValueRef acc = local(cg, cg->real);
+  LLVMBuildStore(cg->b, realc(cg, 0), acc);
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, n));
+  LLVMValueRef x = load(cg, a, b, i);
+  if (v->op == IR_SUMSQ)
+    x = f_mul(cg, x, x);
+  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->real, acc, "");
+  LLVMBuildStore(cg->b, f_add(cg, s, x), acc);
+  loop_close(cg, &l);
+  LLVMValueRef total = LLVMBuildLoad2(cg->b, cg->real, acc, "");
+  if (v->op == IR_MEAN)
+    total = f_div(cg, total, realc(cg, (double)n));
+  store(cg, v, b, i64c(cg, 0), total);
+}
+
+/* ---- softmax and the losses -------------------------------------------- */
+
+/* A running value in a local: *acc = f(*acc, x). */
+static LLVMValueRef acc_new(Cg *cg, LLVMValueRef init) {
+  LLVMValueRef acc = local(cg, LLVMTypeOf(init));
+  LLVMBuildStore(cg->b, init, acc);
+  return acc;
+}
+
+static LLVMValueRef acc_get(Cg *cg, LLVMValueRef acc) {
+  return LLVMBuildLoad2(cg->b, cg->real, acc, "");
+}
+
+static void acc_add(Cg *cg, LLVMValueRef acc, LLVMValueRef x) {
+  LLVMBuildStore(cg->b, f_add(cg, acc_get(cg, acc), x), acc);
+}
+
+/* log(sum(exp(row))) of C elements of a at base. */
+static LLVMValueRef row_lse(Cg *cg, const IrValue *a, LLVMValueRef b,
+                            LLVMValueRef base, int64_t C) {
+  LLVMValueRef mx = acc_new(cg, load(cg, a, b, base));
+  Loop l;
+  LLVMValueRef c = loop_open(cg, &l, i64c(cg, C));
+  LLVMBuildStore(cg->b, fmaxr(cg, acc_get(cg, mx),
+                              load(cg, a, b, add(cg, base, c))), mx);
+  loop_close(cg, &l);
+  LLVMValueRef m = acc_get(cg, mx), s = acc_new(cg, realc(cg, 0));
+  c = loop_open(cg, &l, i64c(cg, C));
+  acc_add(cg, s, fexp(cg, f_sub(cg, load(cg, a, b, add(cg, base, c)), m)));
+  loop_close(cg, &l);
+  return f_add(cg, m, flog(cg, acc_get(cg, s)));
+}
+
+/* softmax, log_softmax and their adjoints, row by row over the last dim */
+static void emit_softmax(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  int64_t C = v->ty.dims[v->ty.ndim - 1], rows = type_numel(&v->ty) / C;
+  const IrValue *x = v->args[0], *y = v->nargs > 1 ? v->args[1] : NULL;
+  Loop lr, l;
+  LLVMValueRef r = loop_open(cg, &lr, i64c(cg, rows));
+  LLVMValueRef base = mul(cg, r, i64c(cg, C));
+  if (v->op == IR_SOFTMAX || v->op == IR_LOG_SOFTMAX) {
+    LLVMValueRef lse = row_lse(cg, x, b, base, C);
+    LLVMValueRef c = loop_open(cg, &l, i64c(cg, C));
+    LLVMValueRef i = add(cg, base, c);
+    LLVMValueRef z = f_sub(cg, load(cg, x, b, i), lse);
+    store(cg, v, b, i, v->op == IR_SOFTMAX ? fexp(cg, z) : z);
+    loop_close(cg, &l);
+  } else {
+    LLVMValueRef s = acc_new(cg, realc(cg, 0));
+    LLVMValueRef c = loop_open(cg, &l, i64c(cg, C));
+    LLVMValueRef i = add(cg, base, c), g = load(cg, x, b, i);
+    acc_add(cg, s, v->op == IR_SOFTMAX_GRAD ? f_mul(cg, g, load(cg, y, b, i))
+                                            : g);
+    loop_close(cg, &l);
+    LLVMValueRef sum = acc_get(cg, s);
+    c = loop_open(cg, &l, i64c(cg, C));
+    i = add(cg, base, c);
+    g = load(cg, x, b, i);
+    LLVMValueRef yi = load(cg, y, b, i);
+    store(cg, v, b, i, v->op == IR_SOFTMAX_GRAD
+          ? f_mul(cg, yi, f_sub(cg, g, sum))
+          : f_sub(cg, g, f_mul(cg, fexp(cg, yi), sum)));
+    loop_close(cg, &l);
+  }
+  loop_close(cg, &lr);
+}
+
+static bool per_class(IrOp op) {
+  return op == IR_XENT || op == IR_XENT_SOFT || op == IR_NLL;
+}
+
+static int64_t positions(IrOp op, const Type *pred) {
+  int64_t n = type_numel(pred);
+  return per_class(op) ? n / pred->dims[pred->ndim - 1] : n;
+}
+
+/* The label of row r as an index, and whether it is a valid class. */
+static LLVMValueRef label(Cg *cg, const IrValue *t, LLVMValueRef b,
+                          LLVMValueRef r, int64_t C, LLVMValueRef *valid) {
+  LLVMValueRef l = load(cg, t, b, r);
+  LLVMValueRef ok = LLVMBuildAnd(cg->b,
+      fcmp(cg, LLVMRealOGE, l, realc(cg, 0)),
+      fcmp(cg, LLVMRealOLT, l, realc(cg, (double)C)), "");
+  *valid = ok;
+  LLVMValueRef li = LLVMBuildFPToSI(cg->b, l, cg->i64, "");
+  return sel(cg, ok, li, i64c(cg, 0));
+}
+
+static LLVMValueRef elem_loss(Cg *cg, IrOp op, LLVMValueRef p,
+                              LLVMValueRef t) {
+  LLVMValueRef one = realc(cg, 1);
+  switch (op) {
+  case IR_SSE: case IR_MSE: {
+    LLVMValueRef d = f_sub(cg, p, t);
+    return f_mul(cg, d, d);
+  }
+  case IR_BCE:
+    return LLVMBuildFNeg(cg->b, f_add(cg, f_mul(cg, t, flog(cg, p)),
+        f_mul(cg, f_sub(cg, one, t), flog(cg, f_sub(cg, one, p)))), "");
+  default: {     /* IR_BCE_LOGITS, stable for large |z| */
+    LLVMValueRef relu = fmaxr(cg, p, realc(cg, 0));
+    LLVMValueRef e = fexp(cg, LLVMBuildFNeg(cg->b,
+                                            call1(cg, "llvm.fabs", p), ""));
+    return f_add(cg, f_sub(cg, relu, f_mul(cg, p, t)), call1(cg, "log1p", e));
+  }
+  }
+}
+
+static void emit_loss(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *z = v->args[0], *t = v->args[1];
+  int64_t P = positions(v->op, &z->ty);
+  LLVMValueRef s = acc_new(cg, realc(cg, 0));
+  Loop l;
+  LLVMValueRef r = loop_open(cg, &l, i64c(cg, P));
+  if (per_class(v->op)) {
+    int64_t C = z->ty.dims[z->ty.ndim - 1];
+    LLVMValueRef base = mul(cg, r, i64c(cg, C)), term;
+    if (v->op == IR_XENT_SOFT) {
+      LLVMValueRef lse = row_lse(cg, z, b, base, C);
+      LLVMValueRef ts = acc_new(cg, realc(cg, 0));
+      Loop lc;
+      LLVMValueRef c = loop_open(cg, &lc, i64c(cg, C));
+      LLVMValueRef i = add(cg, base, c);
+      acc_add(cg, ts, f_mul(cg, load(cg, t, b, i),
+                           f_sub(cg, lse, load(cg, z, b, i))));
+      loop_close(cg, &lc);
+      term = acc_get(cg, ts);
+    } else {
+      LLVMValueRef valid, li = label(cg, t, b, r, C, &valid);
+      LLVMValueRef zl = load(cg, z, b, add(cg, base, li));
+      term = v->op == IR_XENT ? f_sub(cg, row_lse(cg, z, b, base, C), zl)
+                              : LLVMBuildFNeg(cg->b, zl, "");
+      term = sel(cg, valid, term, realc(cg, NAN));
+    }
+    acc_add(cg, s, term);
+  } else {
+    acc_add(cg, s, elem_loss(cg, v->op, load(cg, z, b, r),
+                             load(cg, t, b, r)));
+  }
+  loop_close(cg, &l);
+  LLVMValueRef total = acc_get(cg, s);
+  if (v->mean)
+    total = f_div(cg, total, realc(cg, (double)P));
+  store(cg, v, b, i64c(cg, 0), total);
+}
+
+static void emit_class_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b,
+                                 LLVMValueRef gs, int64_t P) {
+  const IrValue *z = v->args[1], *t = v->args[2];
+  IrOp op = v->of;
+  int64_t C = z->ty.dims[z->ty.ndim - 1];
+  Loop lr, lc;
+  LLVMValueRef r = loop_open(cg, &lr, i64c(cg, P));
+  LLVMValueRef base = mul(cg, r, i64c(cg, C));
+  LLVMValueRef lse = row_lse(cg, z, b, base, C), mass = realc(cg, 1);
+  if (op == IR_XENT_SOFT) {
+    LLVMValueRef m = acc_new(cg, realc(cg, 0));
+    LLVMValueRef c = loop_open(cg, &lc, i64c(cg, C));
+    acc_add(cg, m, load(cg, t, b, add(cg, base, c)));
+    loop_close(cg, &lc);
+    mass = acc_get(cg, m);
+  }
+  LLVMValueRef valid = NULL, li = NULL;
+  if (op != IR_XENT_SOFT)
+    li = label(cg, t, b, r, C, &valid);
+  LLVMValueRef c = loop_open(cg, &lc, i64c(cg, C));
+  LLVMValueRef i = add(cg, base, c), zi = load(cg, z, b, i), d;
+  LLVMValueRef onehot = op == IR_XENT_SOFT ? load(cg, t, b, i)
+      : LLVMBuildUIToFP(cg->b, LLVMBuildICmp(cg->b, LLVMIntEQ, c, li, ""),
+                        cg->real, "");
+  if (v->index == 1)
+    d = LLVMBuildFNeg(cg->b, f_sub(cg, zi, lse), "");
+  else if (op == IR_NLL)
+    d = LLVMBuildFNeg(cg->b, onehot, "");
+  else
+    d = f_sub(cg, f_mul(cg, fexp(cg, f_sub(cg, zi, lse)), mass), onehot);
+  store(cg, v, b, i, f_mul(cg, gs, d));
+  loop_close(cg, &lc);
+  loop_close(cg, &lr);
+}
+
+static void emit_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *z = v->args[1], *t = v->args[2];
+  int64_t P = positions(v->of, &z->ty);
+  LLVMValueRef gs = load(cg, v->args[0], b, i64c(cg, 0));
+  if (v->mean)
+    gs = f_div(cg, gs, realc(cg, (double)P));
+  if (per_class(v->of)) {
+    emit_class_loss_grad(cg, v, b, gs, P);
+    return;
+  }
+  LLVMValueRef one = realc(cg, 1);
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, P));
+  LLVMValueRef p = load(cg, z, b, i), y = load(cg, t, b, i), d;
+  switch (v->of) {
+  case IR_SSE: case IR_MSE:
+    d = f_mul(cg, realc(cg, v->index ? -2 : 2), f_sub(cg, p, y));
+    break;
+  case IR_BCE:
+    d = v->index ? f_sub(cg, flog(cg, f_sub(cg, one, p)), flog(cg, p))
+                 : f_div(cg, f_sub(cg, p, y), f_mul(cg, p, f_sub(cg, one, p)));
+    break;
+  default:
+    d = v->index ? LLVMBuildFNeg(cg->b, p, "") : f_sub(cg, sigmoid(cg, p), y);
+    break;
+  }
+  store(cg, v, b, i, f_mul(cg, gs, d));
+  loop_close(cg, &l);
+}
+
+static void emit_example(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  switch (v->op) {
+  case IR_NEG: case IR_EXP: case IR_LOG: case IR_SQRT: case IR_ABS:
+  case IR_TANH: case IR_SIGMOID: case IR_RELU: case IR_ADD: case IR_SUB:
+  case IR_MUL: case IR_DIV: case IR_TANH_GRAD: case IR_SIGMOID_GRAD:
+  case IR_RELU_GRAD: case IR_ABS_GRAD:
+    emit_elementwise(cg, v, b);
+    return;
+  case IR_MATMUL: emit_matmul(cg, v, b); return;
+  case IR_OUTER: emit_outer(cg, v, b); return;
+  case IR_TRANSPOSE: case IR_RESHAPE: case IR_SLICE: case IR_REVERSE:
+  case IR_BROADCAST:
+    emit_copy_op(cg, v, b);
+    return;
+  case IR_UNSLICE: case IR_SUM_TO: emit_scatter_op(cg, v, b); return;
+  case IR_CONCAT: emit_concat(cg, v, b); return;
+  case IR_SUM: case IR_MEAN: case IR_SUMSQ: emit_reduce(cg, v, b); return;
+  case IR_SOFTMAX: case IR_LOG_SOFTMAX: case IR_SOFTMAX_GRAD:
+  case IR_LOG_SOFTMAX_GRAD:
+    emit_softmax(cg, v, b);
+    return;
+  case IR_XENT: case IR_XENT_SOFT: case IR_NLL: case IR_SSE: case IR_MSE:
+  case IR_BCE: case IR_BCE_LOGITS:
+    emit_loss(cg, v, b);
+    return;
+  case IR_LOSS_GRAD: emit_loss_grad(cg, v, b); return;
+  default:
+    DIE("codegen: no code for %s", ir_op_name[v->op]);
+  }
+}
+
+static LLVMValueRef batch_real(Cg *cg) {
+  return LLVMBuildSIToFP(cg->b, cg->batch, cg->real, "");
+}
+
+static void emit_across_batch(Cg *cg, const IrValue *v) {
+  const IrValue *a = v->args[0];
+  int64_t n = count(&v->ty);
+  Loop li, lb;
+  if (v->op == IR_UNBATCH) {
+    LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+    LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+    LLVMValueRef x = load(cg, a, NULL, i);
+    store(cg, v, b, i, v->mean ? f_div(cg, x, batch_real(cg)) : x);
+    loop_close(cg, &li);
+    loop_close(cg, &lb);
+    return;
+  }
+  LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+  LLVMValueRef s = acc_new(cg, realc(cg, 0));
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  acc_add(cg, s, load(cg, a, a->batched ? b : NULL, i));
+  loop_close(cg, &lb);
+  LLVMValueRef total = acc_get(cg, s);
+  if (v->op == IR_BATCH_MEAN)
+    total = f_div(cg, total, batch_real(cg));
+  store(cg, v, NULL, i, total);
+  loop_close(cg, &li);
+}
+
+static void emit_value(Cg *cg, const IrValue *v) {
+  if (v->nargs == 0)
+    return;                /* leaves are read where they are */
+  if (v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN ||
+      v->op == IR_UNBATCH) {
+    emit_across_batch(cg, v);
+    return;
+  }
+  if (!v->batched) {
+    emit_example(cg, v, NULL);
+    return;
+  }
+  Loop lb;
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  emit_example(cg, v, b);
+  loop_close(cg, &lb);
+}
+
+/* ---- the entry points -------------------------------------------------- */
+
+static void plan_workspace(Cg *cg) {
+  const IrProgram *p = cg->p;
+  cg->offset = arena_array(int64_t, p->n + 1);
+  int64_t at = 0;
+  for (int i = 0; i < p->n; i++) {
+    const IrValue *v = p->v[i];
+    if (v->nargs == 0)
+      continue;
+    cg->offset[i] = at;
+    int64_t n = count(&v->ty) * (v->batched ? cg->o->batch : 1);
+    at += (n * cg->bytes + 63) / 64 * 64;
+  }
+  cg->grad_offset = at;
+  cg->ws_bytes = at + (cg->param_count * cg->bytes + 63) / 64 * 64;
+}
+
+static void begin(Cg *cg, const char *name, LLVMTypeRef fty) {
+  cg->fn = LLVMAddFunction(cg->mod, name, fty);
+  cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
+  LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+}
+
+/* The pointers of the inputs and (when targets is not NULL) targets. */
+static void load_io(Cg *cg, LLVMValueRef inputs, LLVMValueRef targets) {
+  const IrProgram *p = cg->p;
+  cg->input_base = arena_array(LLVMValueRef, p->ninputs + 1);
+  cg->target_base = arena_array(LLVMValueRef, p->ntargets + 1);
+  for (int k = 0; k < p->ninputs; k++) {
+    LLVMValueRef i = i64c(cg, k);
+    LLVMValueRef at = LLVMBuildGEP2(cg->b, cg->ptr, inputs, &i, 1, "");
+    cg->input_base[k] = LLVMBuildLoad2(cg->b, cg->ptr, at, "");
+  }
+  for (int k = 0; targets && k < p->ntargets; k++) {
+    LLVMValueRef i = i64c(cg, k);
+    LLVMValueRef at = LLVMBuildGEP2(cg->b, cg->ptr, targets, &i, 1, "");
+    cg->target_base[k] = LLVMBuildLoad2(cg->b, cg->ptr, at, "");
+  }
+}
+
+static void set_batch(Cg *cg, LLVMValueRef batch32) {
+  cg->batch = LLVMBuildSExt(cg->b, batch32, cg->i64, "");
+}
+
+/* Which values a function computes: everything up to `last`, or only
+ * what the output needs without the targets (predict). */
+static bool *wanted(Cg *cg, int last, bool predict) {
+  const IrProgram *p = cg->p;
+  bool *want = arena_array(bool, p->n + 1);
+  if (predict && !p->output)
+    return want;
+  if (!predict) {
+    for (int i = 0; i < last; i++)
+      want[i] = true;
+    return want;
+  }
+  want[p->output->id] = true;
+  for (int i = p->output->id; i >= 0; i--)
+    for (int a = 0; want[i] && a < p->v[i]->nargs; a++)
+      want[p->v[i]->args[a]->id] = true;
+  return want;
+}
+
+static void emit_values(Cg *cg, const bool *want) {
+  for (int i = 0; i < cg->p->n; i++)
+    if (want[i])
+      emit_value(cg, cg->p->v[i]);
+}
+
+static LLVMValueRef loss_double(Cg *cg) {
+  LLVMValueRef l = load(cg, cg->p->loss, NULL, i64c(cg, 0));
+  return cg->bytes == 8 ? l : LLVMBuildFPExt(cg->b, l, cg->f64, "");
+}
+
+static void write_outputs(Cg *cg, LLVMValueRef outputs) {
+  const IrValue *o = cg->p->output;
+  if (!o)
+    return;
+  int64_t n = count(&o->ty);
+  Loop lb, li;
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+  LLVMValueRef at = add(cg, mul(cg, b, i64c(cg, n)), i);
+  LLVMBuildStore(cg->b, load(cg, o, b, i), gep(cg, outputs, at));
+  loop_close(cg, &li);
+  loop_close(cg, &lb);
+}
+
+static void write_grads(Cg *cg, LLVMValueRef grads) {
+  const IrProgram *p = cg->p;
+  for (int k = 0; k < p->nparams; k++) {
+    const IrValue *g = p->grads[k];
+    Loop l;
+    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&g->ty)));
+    LLVMValueRef at = add(cg, i64c(cg, cg->param_offset[k]), i);
+    LLVMBuildStore(cg->b, load(cg, g, NULL, i), gep(cg, grads, at));
+    loop_close(cg, &l);
+  }
+}
+
+/* double gradient(params, inputs, targets, batch, grads, workspace) */
+static LLVMValueRef build_gradient(Cg *cg) {
+  LLVMTypeRef args[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->ptr,
+                         cg->ptr};
+  begin(cg, "gradient", LLVMFunctionType(cg->f64, args, 6, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  set_batch(cg, LLVMGetParam(cg->fn, 3));
+  cg->ws = LLVMGetParam(cg->fn, 5);
+  load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
+  emit_values(cg, wanted(cg, cg->p->n, false));
+  write_grads(cg, LLVMGetParam(cg->fn, 4));
+  LLVMBuildRet(cg->b, loss_double(cg));
+  return cg->fn;
+}
+
+/* double evaluate(params, inputs, targets, batch, outputs, workspace) */
+static LLVMValueRef build_evaluate(Cg *cg) {
+  LLVMTypeRef args[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->ptr,
+                         cg->ptr};
+  begin(cg, "evaluate", LLVMFunctionType(cg->f64, args, 6, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  set_batch(cg, LLVMGetParam(cg->fn, 3));
+  cg->ws = LLVMGetParam(cg->fn, 5);
+  load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
+  emit_values(cg, wanted(cg, cg->p->nforward, false));
+  LLVMValueRef outputs = LLVMGetParam(cg->fn, 4);
+  LLVMValueRef some = LLVMBuildIsNotNull(cg->b, outputs, "");
+  LLVMBasicBlockRef after = if_open(cg, some);
+  write_outputs(cg, outputs);
+  if_close(cg, after);
+  LLVMBuildRet(cg->b, loss_double(cg));
+  return cg->fn;
+}
+
+/* void predict(params, inputs, batch, outputs, workspace) */
+static LLVMValueRef build_predict(Cg *cg) {
+  LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->i32, cg->ptr, cg->ptr};
+  begin(cg, "predict", LLVMFunctionType(cg->voidt, args, 5, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  set_batch(cg, LLVMGetParam(cg->fn, 2));
+  cg->ws = LLVMGetParam(cg->fn, 4);
+  load_io(cg, LLVMGetParam(cg->fn, 1), NULL);
+  emit_values(cg, wanted(cg, cg->p->nforward, true));
+  write_outputs(cg, LLVMGetParam(cg->fn, 3));
+  LLVMBuildRetVoid(cg->b);
+  return cg->fn;
+}
+
+/* ---- the optimizer ------------------------------------------------------ */
+
+typedef struct Hyper {
+  LLVMValueRef v[HY_COUNT];    /* as reals */
+  LLVMValueRef d[HY_COUNT];    /* as doubles */
+} Hyper;
+
+static void load_hyper(Cg *cg, LLVMValueRef h, Hyper *hy) {
+  for (int k = 0; k < HY_COUNT; k++) {
+    LLVMValueRef i = i64c(cg, k);
+    LLVMValueRef at = LLVMBuildGEP2(cg->b, cg->f64, h, &i, 1, "");
+    hy->d[k] = LLVMBuildLoad2(cg->b, cg->f64, at, "");
+    hy->v[k] = cg->bytes == 8 ? hy->d[k]
+               : LLVMBuildFPTrunc(cg->b, hy->d[k], cg->real, "");
+  }
+}
+
+static LLVMValueRef to_real(Cg *cg, LLVMValueRef d) {
+  return cg->bytes == 8 ? d : LLVMBuildFPTrunc(cg->b, d, cg->real, "");
+}
+
+static LLVMValueRef flag(Cg *cg, const Hyper *hy, int k) {
+  return fcmp(cg, LLVMRealONE, hy->d[k], f64c(cg, 0));
+}
+
+/* clip_norm: scale all gradients by max / (norm + 1e-6) when the global
+ * norm is above max; clip_value: clamp each one (PyTorch's
+ * clip_grad_norm_ and clip_grad_value_). */
+static void emit_clip(Cg *cg, LLVMValueRef grads, const Hyper *hy) {
+  LLVMValueRef n = i64c(cg, cg->param_count);
+  LLVMBasicBlockRef after = if_open(cg, fcmp(cg, LLVMRealOGT,
+                                             hy->d[HY_CLIP_NORM],
+                                             f64c(cg, 0)));
+  LLVMValueRef ss = local(cg, cg->f64);
+  LLVMBuildStore(cg->b, f64c(cg, 0), ss);
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, n);
+  LLVMValueRef g = LLVMBuildLoad2(cg->b, cg->real, gep(cg, grads, i), "");
+  if (cg->bytes == 4)
+    g = LLVMBuildFPExt(cg->b, g, cg->f64, "");
+  LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->f64, ss, "");
+  LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, s, LLVMBuildFMul(cg->b, g, g,
+                                                             ""), ""), ss);
+  loop_close(cg, &l);
+  LLVMValueRef norm = call1(cg, "llvm.sqrt",
+                            LLVMBuildLoad2(cg->b, cg->f64, ss, ""));
+  LLVMValueRef coef = LLVMBuildFDiv(cg->b, hy->d[HY_CLIP_NORM],
+      LLVMBuildFAdd(cg->b, norm, f64c(cg, 1e-6), ""), "");
+  LLVMBasicBlockRef inner = if_open(cg, fcmp(cg, LLVMRealOLT, coef,
+                                             f64c(cg, 1)));
+  LLVMValueRef c = to_real(cg, coef);
+  i = loop_open(cg, &l, n);
+  LLVMValueRef at = gep(cg, grads, i);
+  LLVMBuildStore(cg->b, f_mul(cg, LLVMBuildLoad2(cg->b, cg->real, at, ""), c),
+                 at);
+  loop_close(cg, &l);
+  if_close(cg, inner);
+  if_close(cg, after);
+  after = if_open(cg, fcmp(cg, LLVMRealOGT, hy->d[HY_CLIP_VALUE],
+                           f64c(cg, 0)));
+  LLVMValueRef mx = hy->v[HY_CLIP_VALUE];
+  i = loop_open(cg, &l, n);
+  at = gep(cg, grads, i);
+  LLVMValueRef g2 = LLVMBuildLoad2(cg->b, cg->real, at, "");
+  g2 = call2(cg, "llvm.minnum", call2(cg, "llvm.maxnum", g2,
+             LLVMBuildFNeg(cg->b, mx, "")), mx);
+  LLVMBuildStore(cg->b, g2, at);
+  loop_close(cg, &l);
+  if_close(cg, after);
+}
+
+typedef struct Slot {
+  LLVMValueRef ptr[3];         /* the optimizer's state of this value */
+} Slot;
+
+static LLVMValueRef ld(Cg *cg, LLVMValueRef p) {
+  return LLVMBuildLoad2(cg->b, cg->real, p, "");
+}
+
+static void st(Cg *cg, LLVMValueRef p, LLVMValueRef x) {
+  LLVMBuildStore(cg->b, x, p);
+}
+
+static LLVMValueRef lerp(Cg *cg, LLVMValueRef a, LLVMValueRef old,
+                         LLVMValueRef x) {        /* a*old + (1-a)*x */
+  return f_add(cg, f_mul(cg, a, old), f_mul(cg, f_sub(cg, realc(cg, 1), a), x));
+}
+
+static LLVMValueRef update_sgd(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                               const Slot *s, LLVMValueRef first) {
+  LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM], ld(cg, s->ptr[0])),
+      f_mul(cg, f_sub(cg, realc(cg, 1), hy->v[HY_DAMPENING]), g));
+  buf = sel(cg, first, g, buf);
+  LLVMValueRef has = flag(cg, hy, HY_MOMENTUM);
+  st(cg, s->ptr[0], sel(cg, has, buf, ld(cg, s->ptr[0])));
+  LLVMValueRef nest = f_add(cg, g, f_mul(cg, hy->v[HY_MOMENTUM], buf));
+  LLVMValueRef step = sel(cg, flag(cg, hy, HY_NESTEROV), nest, buf);
+  return f_mul(cg, hy->v[HY_LR], sel(cg, has, step, g));
+}
+
+static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                                   const Slot *s, LLVMValueRef clr) {
+  LLVMValueRef sum = f_add(cg, ld(cg, s->ptr[0]), f_mul(cg, g, g));
+  st(cg, s->ptr[0], sum);
+  LLVMValueRef eps = hy->v[HY_EPS], sq = call1(cg, "llvm.sqrt", sum);
+  LLVMValueRef inside = call1(cg, "llvm.sqrt", f_add(cg, sum, eps));
+  LLVMValueRef denom = sel(cg, flag(cg, hy, HY_EPS_INSIDE), inside,
+                              f_add(cg, sq, eps));
+  return f_div(cg, f_mul(cg, clr, g), denom);
+}
+
+static LLVMValueRef update_rmsprop(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                                   const Slot *s) {
+  LLVMValueRef a = hy->v[HY_ALPHA];
+  LLVMValueRef sq = lerp(cg, a, ld(cg, s->ptr[0]), f_mul(cg, g, g));
+  st(cg, s->ptr[0], sq);
+  LLVMValueRef ga = lerp(cg, a, ld(cg, s->ptr[2]), g);
+  LLVMValueRef centered = flag(cg, hy, HY_CENTERED);
+  st(cg, s->ptr[2], sel(cg, centered, ga, ld(cg, s->ptr[2])));
+  LLVMValueRef var = sel(cg, centered, f_sub(cg, sq, f_mul(cg, ga, ga)), sq);
+  LLVMValueRef avg = f_add(cg, call1(cg, "llvm.sqrt", var), hy->v[HY_EPS]);
+  LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM],
+                                   ld(cg, s->ptr[1])), f_div(cg, g, avg));
+  LLVMValueRef has = flag(cg, hy, HY_MOMENTUM);
+  st(cg, s->ptr[1], sel(cg, has, buf, ld(cg, s->ptr[1])));
+  return f_mul(cg, hy->v[HY_LR], sel(cg, has, buf, f_div(cg, g, avg)));
+}
+
+static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                                const Slot *s, LLVMValueRef bc1,
+                                LLVMValueRef sqrt_bc2) {
+  LLVMValueRef m = lerp(cg, hy->v[HY_BETA1], ld(cg, s->ptr[0]), g);
+  LLVMValueRef v = lerp(cg, hy->v[HY_BETA2], ld(cg, s->ptr[1]),
+                        f_mul(cg, g, g));
+  st(cg, s->ptr[0], m);
+  st(cg, s->ptr[1], v);
+  LLVMValueRef vmax = fmaxr(cg, ld(cg, s->ptr[2]), v);
+  LLVMValueRef ams = flag(cg, hy, HY_AMSGRAD);
+  st(cg, s->ptr[2], sel(cg, ams, vmax, ld(cg, s->ptr[2])));
+  LLVMValueRef vv = sel(cg, ams, vmax, v);
+  LLVMValueRef denom = f_add(cg, f_div(cg, call1(cg, "llvm.sqrt", vv),
+                                     sqrt_bc2), hy->v[HY_EPS]);
+  return f_mul(cg, f_div(cg, hy->v[HY_LR], bc1), f_div(cg, m, denom));
+}
+
+/* One step of the model's optimizer over the whole flat parameter
+ * buffer, with PyTorch's update rules (torch.optim). */
+static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
+                        LLVMValueRef grads, LLVMValueRef step,
+                        const Hyper *hy) {
+  const char *name = cg->p->model->optimizer->spec->name;
+  bool adamw = strcmp(name, "adamw") == 0;
+  LLVMValueRef t = LLVMBuildSIToFP(cg->b, step, cg->f64, "");
+  LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, step, i64c(cg, 1), "");
+  /* adagrad: lr / (1 + (t - 1) * lr_decay); adam: bias corrections */
+  LLVMValueRef clr = to_real(cg, LLVMBuildFDiv(cg->b, hy->d[HY_LR],
+      LLVMBuildFAdd(cg->b, f64c(cg, 1), LLVMBuildFMul(cg->b,
+          LLVMBuildFSub(cg->b, t, f64c(cg, 1), ""), hy->d[HY_LR_DECAY], ""),
+          ""), ""));
+  LLVMValueRef bc1 = to_real(cg, LLVMBuildFSub(cg->b, f64c(cg, 1),
+      call2(cg, "llvm.pow", hy->d[HY_BETA1], t), ""));
+  LLVMValueRef sqrt_bc2 = to_real(cg, call1(cg, "llvm.sqrt",
+      LLVMBuildFSub(cg->b, f64c(cg, 1), call2(cg, "llvm.pow",
+                                              hy->d[HY_BETA2], t), "")));
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, cg->param_count));
+  LLVMValueRef pp = gep(cg, params, i), p = ld(cg, pp);
+  LLVMValueRef g = ld(cg, gep(cg, grads, i));
+  Slot s;
+  for (int k = 0; k < 3; k++)
+    s.ptr[k] = gep(cg, state, add(cg, i, i64c(cg, k * cg->param_count)));
+  LLVMValueRef wd = hy->v[HY_WEIGHT_DECAY];
+  if (adamw)
+    p = f_mul(cg, p, f_sub(cg, realc(cg, 1), f_mul(cg, hy->v[HY_LR], wd)));
+  else
+    g = f_add(cg, g, f_mul(cg, wd, p));
+  LLVMValueRef delta;
+  if (strcmp(name, "sgd") == 0)
+    delta = update_sgd(cg, hy, g, &s, first);
+  else if (strcmp(name, "adagrad") == 0)
+    delta = update_adagrad(cg, hy, g, &s, clr);
+  else if (strcmp(name, "rmsprop") == 0)
+    delta = update_rmsprop(cg, hy, g, &s);
+  else
+    delta = update_adam(cg, hy, g, &s, bc1, sqrt_bc2);
+  st(cg, pp, f_sub(cg, p, delta));
+  loop_close(cg, &l);
+}
+
+/* double train_step(params, state, inputs, targets, batch, step, hyper,
+ *                   workspace) */
+static LLVMValueRef build_train_step(Cg *cg) {
+  LLVMTypeRef args[8] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
+                         cg->i64, cg->ptr, cg->ptr};
+  begin(cg, "train_step", LLVMFunctionType(cg->f64, args, 8, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  set_batch(cg, LLVMGetParam(cg->fn, 4));
+  cg->ws = LLVMGetParam(cg->fn, 7);
+  load_io(cg, LLVMGetParam(cg->fn, 2), LLVMGetParam(cg->fn, 3));
+  emit_values(cg, wanted(cg, cg->p->n, false));
+  LLVMValueRef grads = byte_gep(cg, cg->ws, cg->grad_offset);
+  write_grads(cg, grads);
+  LLVMValueRef loss = loss_double(cg);
+  Hyper hy;
+  load_hyper(cg, LLVMGetParam(cg->fn, 6), &hy);
+  emit_clip(cg, grads, &hy);
+  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), grads,
+              LLVMGetParam(cg->fn, 5), &hy);
+  LLVMBuildRet(cg->b, loss);
+  return cg->fn;
+}
+
+/* ---- the descriptor (netrt.h's NetrtModel, field by field) ------------ */
+
+typedef struct Desc {
+  LLVMTypeRef tensor, hyper, train, model;
+} Desc;
+
+static LLVMTypeRef struct_of(Cg *cg, const char *name, LLVMTypeRef *f,
+                             unsigned n) {
+  LLVMTypeRef t = LLVMStructCreateNamed(cg->ctx, name);
+  LLVMStructSetBody(t, f, n, 0);
+  return t;
+}
+
+static void desc_types(Cg *cg, Desc *d) {
+  LLVMTypeRef dims = LLVMArrayType2(cg->i64, NETRT_MAX_DIMS);
+  LLVMTypeRef tf[] = {cg->ptr, cg->i32, cg->i32, cg->i32, dims, cg->i64,
+                      cg->i64, cg->i32, cg->f64, cg->f64, cg->i64, cg->i64};
+  d->tensor = struct_of(cg, "NetrtTensor", tf, 12);
+  d->hyper = LLVMArrayType2(cg->f64, HY_COUNT);
+  LLVMTypeRef rf[] = {cg->i32, d->hyper, cg->i64, cg->i64, cg->i64, cg->i64,
+                      cg->i64, cg->ptr, cg->ptr};
+  d->train = struct_of(cg, "NetrtTrain", rf, 9);
+  LLVMTypeRef mf[] = {cg->i32, cg->ptr, cg->ptr, cg->i32, cg->i32, cg->i64,
+                      cg->i64, cg->i64, cg->i64, cg->i32, cg->i32, cg->i32,
+                      cg->ptr, cg->ptr, cg->ptr, d->tensor, d->train,
+                      cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+  d->model = struct_of(cg, "NetrtModel", mf, 21);
+}
+
+static LLVMValueRef cstring(Cg *cg, const char *s) {
+  LLVMValueRef str = LLVMConstStringInContext(cg->ctx, s, (unsigned)strlen(s),
+                                              0);
+  LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(str), "str");
+  LLVMSetInitializer(g, str);
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+  return g;
+}
+
+static LLVMValueRef i32c(Cg *cg, int v) {
+  return LLVMConstInt(cg->i32, (unsigned long long)v, 1);
+}
+
+static double opt_num(const CallValue *cv, const char *name) {
+  const Value *v = cv ? call_value(cv, name) : NULL;
+  return v && v->kind == VAL_NUM ? v->num : 0;
+}
+
+static NetrtInit init_kind(const char *name) {
+  static const struct { const char *name; NetrtInit k; } kinds[] = {
+    {"zeros", NETRT_INIT_ZEROS}, {"ones", NETRT_INIT_ONES},
+    {"constant", NETRT_INIT_CONSTANT}, {"uniform", NETRT_INIT_UNIFORM},
+    {"normal", NETRT_INIT_NORMAL},
+    {"xavier_uniform", NETRT_INIT_XAVIER_UNIFORM},
+    {"xavier_normal", NETRT_INIT_XAVIER_NORMAL},
+    {"kaiming_uniform", NETRT_INIT_KAIMING_UNIFORM},
+    {"kaiming_normal", NETRT_INIT_KAIMING_NORMAL},
+  };
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kinds[i].name, name) == 0)
+      return kinds[i].k;
+  DIE("no initializer kind for '%s'", name);
+}
+
+static LLVMValueRef tensor_const(Cg *cg, const Desc *d, const IrTensor *t,
+                                 int64_t offset) {
+  LLVMValueRef dims[NETRT_MAX_DIMS];
+  for (int k = 0; k < NETRT_MAX_DIMS; k++)
+    dims[k] = i64c(cg, k < t->ty.ndim ? t->ty.dims[k] : 0);
+  NetrtInit init = NETRT_INIT_ZEROS;
+  double a = 0, b = 0;
+  if (t->init) {
+    const CallValue *cv = t->init;
+    init = init_kind(cv->spec->name);
+    const OptSpec *o = cv->spec->opts;
+    a = o[0].name ? cv->vals[0].num : 0;
+    b = o[0].name && o[1].name ? cv->vals[1].num : 0;
+  }
+  int64_t field = 1;
+  for (int k = 2; k < t->ty.ndim; k++)
+    field *= t->ty.dims[k];
+  int64_t fan_in = t->ty.ndim >= 2 ? t->ty.dims[1] * field
+                   : t->ty.ndim ? t->ty.dims[0] : 1;
+  int64_t fan_out = t->ty.ndim >= 2 ? t->ty.dims[0] * field : fan_in;
+  LLVMValueRef f[] = {
+    cstring(cg, t->name), i32c(cg, (int)t->ty.elem), i32c(cg, t->ty.ndim),
+    i32c(cg, t->ty.varlen), LLVMConstArray2(cg->i64, dims, NETRT_MAX_DIMS),
+    i64c(cg, count(&t->ty)), i64c(cg, offset), i32c(cg, (int)init),
+    f64c(cg, a), f64c(cg, b), i64c(cg, fan_in), i64c(cg, fan_out),
+  };
+  return LLVMConstNamedStruct(d->tensor, f, 12);
+}
+
+static LLVMValueRef tensor_array(Cg *cg, const Desc *d, const IrTensor *t,
+                                 int n, const int64_t *offsets,
+                                 const char *name) {
+  if (n == 0)
+    return LLVMConstNull(cg->ptr);
+  LLVMValueRef *v = arena_array(LLVMValueRef, n);
+  for (int i = 0; i < n; i++)
+    v[i] = tensor_const(cg, d, &t[i], offsets ? offsets[i] : 0);
+  LLVMValueRef arr = LLVMConstArray2(d->tensor, v, (uint64_t)n);
+  LLVMValueRef g = LLVMAddGlobal(cg->mod, LLVMTypeOf(arr), name);
+  LLVMSetInitializer(g, arr);
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  return g;
+}
+
+static LLVMValueRef hyper_const(Cg *cg, const Model *m) {
+  const CallValue *o = m->optimizer;
+  const Value *betas = call_value(o, "betas");
+  double h[HY_COUNT] = {0};
+  h[HY_LR] = opt_num(o, "lr");
+  h[HY_MOMENTUM] = opt_num(o, "momentum");
+  h[HY_DAMPENING] = opt_num(o, "dampening");
+  h[HY_NESTEROV] = opt_num(o, "nesterov");
+  h[HY_WEIGHT_DECAY] = opt_num(o, "weight_decay");
+  h[HY_LR_DECAY] = opt_num(o, "lr_decay");
+  h[HY_INITIAL_ACC] = opt_num(o, "initial_accumulator_value");
+  h[HY_EPS] = opt_num(o, "eps");
+  h[HY_EPS_INSIDE] = opt_num(o, "eps_inside_sqrt");
+  h[HY_ALPHA] = opt_num(o, "alpha");
+  h[HY_CENTERED] = opt_num(o, "centered");
+  h[HY_BETA1] = betas ? betas->lo : 0;
+  h[HY_BETA2] = betas ? betas->hi : 0;
+  h[HY_AMSGRAD] = opt_num(o, "amsgrad");
+  if (m->clip && strcmp(m->clip->spec->name, "norm") == 0)
+    h[HY_CLIP_NORM] = opt_num(m->clip, "max");
+  if (m->clip && strcmp(m->clip->spec->name, "value") == 0)
+    h[HY_CLIP_VALUE] = opt_num(m->clip, "max");
+  LLVMValueRef v[HY_COUNT];
+  for (int k = 0; k < HY_COUNT; k++)
+    v[k] = f64c(cg, h[k]);
+  return LLVMConstArray2(cg->f64, v, HY_COUNT);
+}
+
+/* The data source's options as "key=value" lines. */
+static const char *data_options(const CallValue *cv) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out)
+    DIE("open_memstream failed");
+  for (int i = 0; cv && i < cv->nvals; i++) {
+    const Value *v = &cv->vals[i];
+    fprintf(out, "%s=", cv->spec->opts[i].name);
+    if (v->kind == VAL_STR || v->kind == VAL_WORD)
+      fputs(v->str, out);
+    else if (v->kind == VAL_RANGE)
+      fprintf(out, "%.0f..%.0f", v->lo, v->hi);
+    else
+      fputs(shortest_num(v->num), out);
+    fputc('\n', out);
+  }
+  fclose(out);
+  char *s = arena_strdup(buf ? buf : "");
+  free(buf);
+  return s;
+}
+
+static NetrtOptimizer optimizer_kind(const char *name) {
+  if (strcmp(name, "adagrad") == 0) return NETRT_ADAGRAD;
+  if (strcmp(name, "rmsprop") == 0) return NETRT_RMSPROP;
+  if (strcmp(name, "adam") == 0) return NETRT_ADAM;
+  if (strcmp(name, "adamw") == 0) return NETRT_ADAMW;
+  return NETRT_SGD;
+}
+
+static LLVMValueRef train_const(Cg *cg, const Desc *d) {
+  const Model *m = cg->p->model;
+  const CallValue *t = m->train;
+  LLVMValueRef f[] = {
+    i32c(cg, (int)optimizer_kind(m->optimizer->spec->name)),
+    hyper_const(cg, m),
+    i64c(cg, (int64_t)opt_num(t, "batch")),
+    i64c(cg, (int64_t)opt_num(t, "epochs")),
+    i64c(cg, (int64_t)opt_num(t, "seed")),
+    i64c(cg, (int64_t)opt_num(t, "shuffle")),
+    i64c(cg, (int64_t)opt_num(t, "validation")),
+    m->data ? cstring(cg, m->data->spec->name) : LLVMConstNull(cg->ptr),
+    cstring(cg, data_options(m->data)),
+  };
+  return LLVMConstNamedStruct(d->train, f, 9);
+}
+
+/* "name:dims;..." over parameters, inputs and targets, and the dtype. */
+static const char *signature(Cg *cg) {
+  const IrProgram *p = cg->p;
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out)
+    DIE("open_memstream failed");
+  const IrTensor *lists[3] = {p->params, p->inputs, p->targets};
+  int ns[3] = {p->nparams, p->ninputs, p->ntargets};
+  for (int l = 0; l < 3; l++)
+    for (int i = 0; i < ns[l]; i++)
+      fprintf(out, "%s:%s;", lists[l][i].name, type_str(&lists[l][i].ty));
+  fprintf(out, "f%d", cg->bytes * 8);
+  fclose(out);
+  char *s = arena_strdup(buf);
+  free(buf);
+  return s;
+}
+
+/* Multiply-adds count twice; everything else once per element. */
+static int64_t flops(const IrProgram *p, int batch) {
+  int64_t total = 0;
+  for (int i = 0; i < p->n; i++) {
+    const IrValue *v = p->v[i];
+    int64_t n = type_numel(&v->ty);
+    if (v->op == IR_MATMUL)
+      n *= 2 * v->args[0]->ty.dims[v->args[0]->ty.ndim - 1];
+    else if (v->op == IR_OUTER)
+      n *= 2;
+    else if (v->nargs == 0)
+      n = 0;
+    total += n * (v->batched ? batch : 1);
+  }
+  return total;
+}
+
+static LLVMValueRef internal(LLVMValueRef fn) {
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  return fn;
+}
+
+static void build_descriptor(Cg *cg, LLVMValueRef fns[4]) {
+  Desc d;
+  desc_types(cg, &d);
+  const IrProgram *p = cg->p;
+  IrTensor out = {"output", p->output ? p->output->ty : type_scalar(), NULL};
+  if (!p->output)
+    out.ty = type_vector(0);      /* predict writes nothing */
+  LLVMValueRef f[] = {
+    i32c(cg, NETRT_ABI_VERSION), cstring(cg, p->model->name),
+    cstring(cg, signature(cg)), i32c(cg, cg->bytes), i32c(cg, cg->o->batch),
+    i64c(cg, cg->param_count), i64c(cg, cg->param_count * cg->slots),
+    i64c(cg, cg->ws_bytes), i64c(cg, flops(p, cg->o->batch)),
+    i32c(cg, p->nparams), i32c(cg, p->ninputs), i32c(cg, p->ntargets),
+    tensor_array(cg, &d, p->params, p->nparams, cg->param_offset, "params"),
+    tensor_array(cg, &d, p->inputs, p->ninputs, NULL, "inputs"),
+    tensor_array(cg, &d, p->targets, p->ntargets, NULL, "targets"),
+    tensor_const(cg, &d, &out, 0), train_const(cg, &d),
+    fns[0], fns[1], fns[2], fns[3],
+  };
+  const char *name = arena_printf("netc_model_%s", p->model->name);
+  LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
+  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 21));
+  LLVMSetGlobalConstant(g, 1);
+  if (cg->o->main_model) {
+    LLVMValueRef m = LLVMAddGlobal(cg->mod, cg->ptr, "netrt_main_model");
+    LLVMSetInitializer(m, g);
+    LLVMSetGlobalConstant(m, 1);
+  }
+}
+
+CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
+  Cg c = {0}, *cg = &c;
+  cg->p = p;
+  cg->o = o;
+  cg->bytes = o->dtype_bytes;
+  cg->ctx = o->context ? (LLVMContextRef)o->context : LLVMContextCreate();
+  cg->mod = LLVMModuleCreateWithNameInContext(p->model->name, cg->ctx);
+  cg->b = LLVMCreateBuilderInContext(cg->ctx);
+  cg->real = cg->bytes == 8 ? LLVMDoubleTypeInContext(cg->ctx)
+                            : LLVMFloatTypeInContext(cg->ctx);
+  cg->f64 = LLVMDoubleTypeInContext(cg->ctx);
+  cg->i64 = LLVMInt64TypeInContext(cg->ctx);
+  cg->i32 = LLVMInt32TypeInContext(cg->ctx);
+  cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
+  cg->voidt = LLVMVoidTypeInContext(cg->ctx);
+  cg->param_offset = arena_array(int64_t, p->nparams + 1);
+  for (int k = 0; k < p->nparams; k++) {
+    cg->param_offset[k] = cg->param_count;
+    cg->param_count += type_numel(&p->params[k].ty);
+  }
+  cg->slots = 3;
+  plan_workspace(cg);
+  LLVMValueRef fns[4];
+  fns[0] = internal(build_gradient(cg));
+  fns[1] = internal(build_train_step(cg));
+  fns[2] = internal(build_evaluate(cg));
+  fns[3] = internal(build_predict(cg));
+  build_descriptor(cg, fns);
+  char *msg = NULL;
+  if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &msg))
+    DIE("invalid LLVM IR: %s", msg);
+  LLVMDisposeMessage(msg);
+  LLVMDisposeBuilder(cg->b);
+  CgModule *m = calloc(1, sizeof *m);
+  if (!m)
+    DIE("out of memory");
+  m->ctx = cg->ctx;
+  m->mod = cg->mod;
+  m->owns_context = !o->context;
+  m->descriptor = arena_printf("netc_model_%s", p->model->name);
+  return m;
+}
+
+void cg_free(CgModule *m) {
+  if (!m)
+    return;
+  if (m->mod)
+    LLVMDisposeModule(m->mod);
+  if (m->owns_context)
+    LLVMContextDispose(m->ctx);
+  free(m);
+}

@@ -1,0 +1,10 @@
+#!/bin/sh
+# tests/codegen.sh — generated code (compiled in memory) against the
+# reference interpreter, in f32 and f64: tests/unit/codegen_agree.c on the
+# operation models of tests/grad/ and every feed-forward model.
+: "${CODEGEN_AGREE:?CODEGEN_AGREE must name tests/unit/codegen_agree}"
+top=${top_srcdir:-$(dirname "$0")/..}
+cd "$top" || exit 1
+exec "$CODEGEN_AGREE" tests/grad/*.net models/mlp.net models/mlp_seed.net \
+  models/mlp_torch.net models/autoencoder.net models/tiny_mlp_relu.net \
+  models/tiny_mlp_sigmoid.net

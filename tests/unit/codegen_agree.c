@@ -1,0 +1,249 @@
+/* tests/unit/codegen_agree.c FILE... — generated code against the
+ * reference interpreter.  Each model is compiled in memory (the JIT) in
+ * f32 and in f64; on the same random batch its loss, predictions and
+ * parameter gradients must match the interpreter's (relative 1e-5 in f32,
+ * 1e-10 in f64, in the 2-norm of each tensor), and so must one optimizer
+ * step against the optimizer's formula applied in double precision to the
+ * interpreter's gradient. */
+#include <config.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "arena.h"
+#include "codegen.h"
+#include "emit.h"
+#include "frontend.h"
+#include "interp.h"
+#include "netrt.h"
+
+enum { BATCH = 5 };
+
+static uint64_t rng = 0x243f6a8885a308d3u;
+
+static double uniform(void) {
+  uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+  return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
+typedef struct Case {
+  const IrProgram *p;
+  const NetrtModel *m;
+  double **params, **in, **tg;     /* for the interpreter */
+  void *flat, **cin, **ctg;        /* for generated code, its dtype */
+} Case;
+
+static double get(const void *buf, int bytes, int64_t i) {
+  return bytes == 8 ? ((const double *)buf)[i] : ((const float *)buf)[i];
+}
+
+static void put(void *buf, int bytes, int64_t i, double x) {
+  if (bytes == 8)
+    ((double *)buf)[i] = x;
+  else
+    ((float *)buf)[i] = (float)x;
+}
+
+static double value_of(const NetrtTensor *t) {
+  double u = uniform();
+  if (t->elem == NETRT_CLASS)
+    return floor(u * (double)t->dims[t->ndim - 1]);
+  if (t->elem == NETRT_BINARY)
+    return u < 0.5;
+  return 0.05 + 0.9 * u;
+}
+
+/* The same random numbers in both forms; f32 values are rounded first so
+ * that both sides start from identical inputs. */
+static void fill(Case *c, int bytes) {
+  const NetrtModel *m = c->m;
+  c->flat = calloc((size_t)m->param_count, (size_t)bytes);
+  c->params = calloc((size_t)m->nparams + 1, sizeof(double *));
+  for (int k = 0; k < m->nparams; k++) {
+    const NetrtTensor *t = &m->params[k];
+    c->params[k] = malloc(sizeof(double) * (size_t)t->count);
+    for (int64_t i = 0; i < t->count; i++) {
+      put(c->flat, bytes, t->offset + i, uniform() - 0.5);
+      c->params[k][i] = get(c->flat, bytes, t->offset + i);
+    }
+  }
+  const NetrtTensor *lists[2] = {m->inputs, m->targets};
+  int counts[2] = {m->ninputs, m->ntargets};
+  double ***dst[2] = {&c->in, &c->tg};
+  void ***cdst[2] = {&c->cin, &c->ctg};
+  for (int l = 0; l < 2; l++) {
+    *dst[l] = calloc((size_t)counts[l] + 1, sizeof(double *));
+    *cdst[l] = calloc((size_t)counts[l] + 1, sizeof(void *));
+    for (int k = 0; k < counts[l]; k++) {
+      const NetrtTensor *t = &lists[l][k];
+      int64_t n = t->count * BATCH;
+      (*dst[l])[k] = malloc(sizeof(double) * (size_t)n);
+      (*cdst[l])[k] = malloc((size_t)(n * bytes));
+      for (int64_t i = 0; i < n; i++) {
+        put((*cdst[l])[k], bytes, i, value_of(t));
+        (*dst[l])[k][i] = get((*cdst[l])[k], bytes, i);
+      }
+    }
+  }
+}
+
+static void release(Case *c) {
+  for (int k = 0; k < c->m->nparams; k++)
+    free(c->params[k]);
+  for (int k = 0; k < c->m->ninputs; k++) {
+    free(c->in[k]);
+    free(c->cin[k]);
+  }
+  for (int k = 0; k < c->m->ntargets; k++) {
+    free(c->tg[k]);
+    free(c->ctg[k]);
+  }
+  free(c->params);
+  free(c->in);
+  free(c->tg);
+  free(c->cin);
+  free(c->ctg);
+  free(c->flat);
+}
+
+/* |got - want| / |want| in the 2-norm over n values: rounding in f32
+ * sums over hundreds of terms, so single elements may differ more. */
+static double worst(const void *got, int bytes, const double *want,
+                    int64_t n, double floor_) {
+  double diff = 0, norm = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double d = get(got, bytes, i) - want[i];
+    diff += d * d;
+    norm += want[i] * want[i];
+  }
+  double e = sqrt(diff) / fmax(sqrt(norm), floor_);
+  return isnan(e) ? INFINITY : e;
+}
+
+/* One step of the model's optimizer in double, PyTorch's formulas, from
+ * zero state at step 1. */
+static double reference_update(const NetrtModel *m, double p, double g) {
+  const NetrtHyper *h = &m->train.hyper;
+  if (m->train.optimizer == NETRT_ADAMW)
+    p *= 1 - h->lr * h->weight_decay;
+  else
+    g += h->weight_decay * p;
+  switch (m->train.optimizer) {
+  case NETRT_SGD: return p - h->lr * g;
+  case NETRT_ADAGRAD: {
+    double s = h->initial_accumulator_value + g * g;
+    return p - h->lr * g / (h->eps_inside_sqrt ? sqrt(s + h->eps)
+                                              : sqrt(s) + h->eps);
+  }
+  case NETRT_RMSPROP: {
+    double sq = (1 - h->alpha) * g * g;
+    double ga = (1 - h->alpha) * g;
+    double avg = sqrt(h->centered ? sq - ga * ga : sq) + h->eps;
+    return p - h->lr * g / avg;
+  }
+  default: {
+    double mm = (1 - h->beta1) * g, v = (1 - h->beta2) * g * g;
+    double denom = sqrt(v) / sqrt(1 - h->beta2) + h->eps;
+    return p - h->lr / (1 - h->beta1) * mm / denom;
+  }
+  }
+}
+
+static void check(const char *path, const IrProgram *p, int bytes) {
+  const char *dt = bytes == 8 ? "f64" : "f32";
+  double tol = bytes == 8 ? 1e-10 : 1e-5;
+  CodegenOptions cgo = {.dtype_bytes = bytes, .batch = BATCH};
+  EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 2};
+  const void *desc;
+  Jit *jit = emit_jit(p, &cgo, &eo, &desc);
+  if (!ok(jit != NULL, "%s %s: compiles in memory", path, dt))
+    return;
+  Case c = {p, desc, NULL, NULL, NULL, NULL, NULL, NULL};
+  const NetrtModel *m = c.m;
+  fill(&c, bytes);
+  Interp *it = interp_new(p, BATCH);
+  interp_run(it, c.params, c.in, c.tg);
+  void *ws = calloc(1, (size_t)m->workspace_bytes + 64);
+  void *grads = calloc((size_t)m->param_count, (size_t)bytes);
+  void *out = calloc((size_t)(m->output.count * BATCH + 1), (size_t)bytes);
+  double ref = interp_loss(it);
+  double loss = m->gradient(c.flat, (const void *const *)c.cin,
+                            (const void *const *)c.ctg, BATCH, grads, ws);
+  ok(fabs(loss - ref) <= tol * fmax(fabs(ref), 1), "%s %s: loss %.9g, "
+     "reference %.9g", path, dt, loss, ref);
+  double eloss = m->evaluate(c.flat, (const void *const *)c.cin,
+                             (const void *const *)c.ctg, BATCH, out, ws);
+  double e = p->output ? worst(out, bytes, interp_value(it, p->output),
+                               m->output.count * BATCH, 1e-3) : 0;
+  ok(fabs(eloss - ref) <= tol * fmax(fabs(ref), 1) && e <= tol,
+     "%s %s: evaluate: loss and predictions (error %.2e)", path, dt, e);
+  memset(out, 0, (size_t)(m->output.count * BATCH * bytes));
+  m->predict(c.flat, (const void *const *)c.cin, BATCH, out, ws);
+  e = p->output ? worst(out, bytes, interp_value(it, p->output),
+                        m->output.count * BATCH, 1e-3) : 0;
+  ok(e <= tol, "%s %s: predict (error %.2e)", path, dt, e);
+  for (int k = 0; k < m->nparams; k++) {
+    const NetrtTensor *t = &m->params[k];
+    const double *want = interp_value(it, p->grads[k]);
+    double largest = 0;
+    for (int64_t i = 0; i < t->count; i++)
+      largest = fmax(largest, fabs(want[i]));
+    e = worst((char *)grads + t->offset * bytes, bytes, want, t->count,
+              fmax(1e-2 * largest, 1e-6));
+    ok(e <= tol, "%s %s: d loss / d %s (error %.2e)", path, dt, t->name, e);
+  }
+  void *state = calloc((size_t)m->state_count + 1, (size_t)bytes);
+  for (int64_t i = 0; m->train.optimizer == NETRT_ADAGRAD &&
+       i < m->param_count; i++)
+    put(state, bytes, i, m->train.hyper.initial_accumulator_value);
+  NetrtHyper hyper = m->train.hyper;
+  hyper.clip_norm = hyper.clip_value = 0;
+  m->train_step(c.flat, state, (const void *const *)c.cin,
+                (const void *const *)c.ctg, BATCH, 1, &hyper, ws);
+  double w = 0;
+  for (int k = 0; k < m->nparams; k++) {
+    const NetrtTensor *t = &m->params[k];
+    const double *g = interp_value(it, p->grads[k]);
+    for (int64_t i = 0; i < t->count; i++) {
+      double want = reference_update(m, c.params[k][i], g[i]);
+      double got = get(c.flat, bytes, t->offset + i);
+      double moved = fabs(want - c.params[k][i]);
+      /* relative to the move, or in f32 to the rounding of p itself */
+      double floor_ = bytes == 8 ? 1e-3 * m->train.hyper.lr
+                                 : 1e-5 * fmax(fabs(want), 1);
+      double err = fabs(got - want) / fmax(moved, floor_);
+      if (!(err <= w))
+        w = err;
+    }
+  }
+  ok(w <= (bytes == 8 ? 1e-6 : 1e-2), "%s %s: one step of the optimizer "
+     "(error %.2e of the move)", path, dt, w);
+  free(state);
+  free(ws);
+  free(grads);
+  free(out);
+  interp_free(it);
+  release(&c);
+  emit_jit_free(jit);
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    diag_reset();
+    SrcFile *src = src_read(argv[i]);
+    Model *model = src ? frontend_check(src, NULL, 0) : NULL;
+    IrProgram *p = model ? lower_model(model) : NULL;
+    if (!ok(p != NULL, "%s compiles to the IR", argv[i]))
+      continue;
+    ir_grad(p);
+    check(argv[i], p, 4);
+    check(argv[i], p, 8);
+  }
+  arena_free_all();
+  return tap_done();
+}
