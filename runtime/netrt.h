@@ -1,0 +1,127 @@
+/* runtime/netrt.h — the one contract between code that netc generates and
+ * libnetrt, the runtime it links with.
+ *
+ * A compiled model exports one descriptor, `const NetrtModel
+ * netc_model_<name>`: its sizes, the names and shapes of its tensors, its
+ * training defaults and its entry points.  Everything the generated code
+ * needs from outside comes through the entry points' arguments; it calls
+ * nothing in the runtime.  A change here bumps NETRT_ABI_VERSION.
+ *
+ * Buffers hold reals of dtype_bytes each (4: float, 8: double).  All
+ * parameters live in one flat buffer (each tensor at its offset), all
+ * optimizer state in another.  A batch passes each input and target as
+ * one buffer of `batch` examples, one after the other; class labels are
+ * stored as reals, one per position.
+ */
+#ifndef NETRT_H
+#define NETRT_H
+
+#include <stdint.h>
+
+#define NETRT_ABI_VERSION 1
+
+enum { NETRT_MAX_DIMS = 6 };
+
+typedef enum NetrtElem {
+  NETRT_FLOAT,
+  NETRT_ONEHOT,
+  NETRT_CLASS,     /* labels; dims[ndim-1] is the number of classes */
+  NETRT_BINARY,
+} NetrtElem;
+
+typedef enum NetrtInit {
+  NETRT_INIT_ZEROS,
+  NETRT_INIT_ONES,
+  NETRT_INIT_CONSTANT,        /* a */
+  NETRT_INIT_UNIFORM,         /* in [a, b) */
+  NETRT_INIT_NORMAL,          /* mean a, standard deviation b */
+  NETRT_INIT_XAVIER_UNIFORM,  /* gain a */
+  NETRT_INIT_XAVIER_NORMAL,   /* gain a */
+  NETRT_INIT_KAIMING_UNIFORM,
+  NETRT_INIT_KAIMING_NORMAL,
+} NetrtInit;
+
+typedef struct NetrtTensor {
+  const char *name;           /* a parameter's full name: "h.Wx" */
+  NetrtElem elem;
+  int ndim;
+  int varlen;                 /* dims[0] is a maximum length */
+  int64_t dims[NETRT_MAX_DIMS];
+  int64_t count;              /* reals per example (labels for classes) */
+  int64_t offset;             /* parameters: where in the flat buffer */
+  NetrtInit init;             /* parameters: how they start */
+  double init_a, init_b;
+  int64_t fan_in, fan_out;    /* as PyTorch computes them */
+} NetrtTensor;
+
+typedef enum NetrtOptimizer {
+  NETRT_SGD,
+  NETRT_ADAGRAD,
+  NETRT_RMSPROP,
+  NETRT_ADAM,
+  NETRT_ADAMW,
+} NetrtOptimizer;
+
+/* The optimizer's settings, PyTorch's names; read at every step, so the
+ * command line can override the model file's. */
+typedef struct NetrtHyper {
+  double lr;
+  double momentum, dampening, nesterov;         /* sgd, rmsprop */
+  double weight_decay;
+  double lr_decay, initial_accumulator_value;   /* adagrad */
+  double eps, eps_inside_sqrt;                  /* adagrad, rmsprop, adam */
+  double alpha, centered;                       /* rmsprop */
+  double beta1, beta2, amsgrad;                 /* adam, adamw */
+  double clip_norm;          /* > 0: scale gradients to this global norm */
+  double clip_value;         /* > 0: clamp each gradient to +-clip_value */
+} NetrtHyper;
+
+/* The model file's train block. */
+typedef struct NetrtTrain {
+  NetrtOptimizer optimizer;
+  NetrtHyper hyper;
+  int64_t batch, epochs, seed, shuffle, validation;
+  const char *data;           /* the data source, or NULL */
+  const char *data_options;   /* "key=value" lines, as the model gives them */
+} NetrtTrain;
+
+typedef struct NetrtModel {
+  int abi_version;            /* NETRT_ABI_VERSION */
+  const char *name;
+  const char *signature;      /* the shapes in one line, for checkpoints */
+  int dtype_bytes;            /* 4 or 8 */
+  int max_batch;              /* the batch the code is specialized to */
+  int64_t param_count;        /* reals in the parameter buffer */
+  int64_t state_count;        /* reals in the optimizer state */
+  int64_t workspace_bytes;    /* scratch for one call at max_batch */
+  int64_t flops_per_step;     /* one training step at max_batch */
+  int nparams, ninputs, ntargets;
+  const NetrtTensor *params, *inputs, *targets;
+  NetrtTensor output;         /* what predict writes, per example */
+  NetrtTrain train;
+
+  /* Loss of the batch, and d loss / d parameters into grads. */
+  double (*gradient)(const void *params, const void *const *inputs,
+                     const void *const *targets, int batch, void *grads,
+                     void *workspace);
+  /* One training step: the gradient, clipping, the optimizer's update of
+   * params and state.  step counts from 1.  Returns the loss before the
+   * update. */
+  double (*train_step)(void *params, void *state, const void *const *inputs,
+                       const void *const *targets, int batch, int64_t step,
+                       const NetrtHyper *hyper, void *workspace);
+  /* Loss of the batch; the predictions into outputs when not NULL. */
+  double (*evaluate)(const void *params, const void *const *inputs,
+                     const void *const *targets, int batch, void *outputs,
+                     void *workspace);
+  /* Predictions only: no targets needed. */
+  void (*predict)(const void *params, const void *const *inputs, int batch,
+                  void *outputs, void *workspace);
+} NetrtModel;
+
+/* An executable's main() in libnetrt runs the model that netc names here:
+ * the train, eval, predict, info, gradcheck and bench commands. */
+extern const NetrtModel *const netrt_main_model;
+int netrt_main(const NetrtModel *model, int argc, char **argv);
+
+#endif

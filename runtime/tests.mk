@@ -1,0 +1,24 @@
+# runtime/tests.mk — the runtime's unit tests (TAP), included from
+# runtime/local.mk.  Each test writes the small files it needs (idx, CSV,
+# checkpoints) into a temporary directory of its own and removes it.
+RUNTIME_TESTS = \
+  tests/runtime/test_data \
+  tests/runtime/test_metrics \
+  tests/runtime/test_ckpt \
+  tests/runtime/test_json
+check_PROGRAMS += $(RUNTIME_TESTS)
+TESTS += $(RUNTIME_TESTS)
+EXTRA_DIST += tests/runtime/rt_test.h runtime/tests.mk
+
+tests_runtime_test_data_SOURCES = tests/runtime/test_data.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_data_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+tests_runtime_test_metrics_SOURCES = tests/runtime/test_metrics.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_metrics_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+tests_runtime_test_ckpt_SOURCES = tests/runtime/test_ckpt.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_ckpt_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+tests_runtime_test_json_SOURCES = tests/runtime/test_json.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_json_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
