@@ -61,6 +61,7 @@ typedef struct Cg {
   int64_t *param_offset;    /* reals into the parameter buffer */
   int64_t param_count, ws_bytes, grad_offset;
   int slots;                /* optimizer state per parameter value */
+  bool *fused;              /* computed inside the value that uses it */
   /* the function being built */
   LLVMValueRef fn, params, inputs_arr, targets_arr, batch, ws;
   LLVMValueRef *input_base, *target_base;
@@ -114,6 +115,8 @@ static LLVMValueRef sel(Cg *cg, LLVMValueRef c, LLVMValueRef a,
                            LLVMValueRef b) {
   return LLVMBuildSelect(cg->b, c, a, b, "");
 }
+
+static LLVMValueRef sum_add(Cg *cg, LLVMValueRef a, LLVMValueRef b);
 
 /* A math function of one real: an LLVM intrinsic or the C library's. */
 static LLVMValueRef call1(Cg *cg, const char *base, LLVMValueRef x) {
@@ -389,7 +392,7 @@ static LLVMValueRef dot(Cg *cg, const IrValue *a, LLVMValueRef b,
   LLVMValueRef x = load(cg, a, b, add(cg, abase, mul(cg, k, i64c(cg, astep))));
   LLVMValueRef y = load(cg, c, b, add(cg, cbase, mul(cg, k, i64c(cg, cstep))));
   LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->real, acc, "");
-  LLVMBuildStore(cg->b, f_add(cg, s, f_mul(cg, x, y)), acc);
+  LLVMBuildStore(cg->b, sum_add(cg, s, f_mul(cg, x, y)), acc);
   loop_close(cg, &l);
   return LLVMBuildLoad2(cg->b, cg->real, acc, "");
 }
@@ -540,7 +543,7 @@ static void emit_reduce(Cg *cg, const IrValue *v, LLVMValueRef b) {
   if (v->op == IR_SUMSQ)
     x = f_mul(cg, x, x);
   LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->real, acc, "");
-  LLVMBuildStore(cg->b, f_add(cg, s, x), acc);
+  LLVMBuildStore(cg->b, sum_add(cg, s, x), acc);
   loop_close(cg, &l);
   LLVMValueRef total = LLVMBuildLoad2(cg->b, cg->real, acc, "");
   if (v->op == IR_MEAN)
@@ -561,8 +564,15 @@ static LLVMValueRef acc_get(Cg *cg, LLVMValueRef acc) {
   return LLVMBuildLoad2(cg->b, cg->real, acc, "");
 }
 
+/* Sums may be reordered (reassoc), so that LLVM vectorizes reductions. */
+static LLVMValueRef sum_add(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  LLVMValueRef s = LLVMBuildFAdd(cg->b, a, b, "");
+  LLVMSetFastMathFlags(s, LLVMFastMathAllowReassoc);
+  return s;
+}
+
 static void acc_add(Cg *cg, LLVMValueRef acc, LLVMValueRef x) {
-  LLVMBuildStore(cg->b, f_add(cg, acc_get(cg, acc), x), acc);
+  LLVMBuildStore(cg->b, sum_add(cg, acc_get(cg, acc), x), acc);
 }
 
 /* log(sum(exp(row))) of C elements of a at base. */
@@ -794,10 +804,33 @@ static LLVMValueRef batch_real(Cg *cg) {
   return LLVMBuildSIToFP(cg->b, cg->batch, cg->real, "");
 }
 
+/* batch_sum(outer(g, x)): out[m,k] = sum over b of g[b,m] * x[b,k], row
+ * by row, without the outer products of every example in memory. */
+static void emit_outer_sum(Cg *cg, const IrValue *v, const IrValue *o) {
+  const IrValue *g = o->args[0], *x = o->args[1];
+  int64_t M = v->ty.dims[0], K = v->ty.dims[1];
+  fill(cg, v, NULL, 0);
+  Loop lm, lb, lk;
+  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
+  LLVMValueRef row = mul(cg, m, i64c(cg, K));
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  LLVMValueRef gm = load(cg, g, g->batched ? b : NULL, m);
+  LLVMValueRef k = loop_open(cg, &lk, i64c(cg, K));
+  LLVMValueRef xk = load(cg, x, x->batched ? b : NULL, k);
+  accumulate_at(cg, v, NULL, add(cg, row, k), f_mul(cg, gm, xk));
+  loop_close(cg, &lk);
+  loop_close(cg, &lb);
+  loop_close(cg, &lm);
+}
+
 static void emit_across_batch(Cg *cg, const IrValue *v) {
   const IrValue *a = v->args[0];
   int64_t n = count(&v->ty);
   Loop li, lb;
+  if (v->op == IR_BATCH_SUM && cg->fused[a->id]) {
+    emit_outer_sum(cg, v, a);
+    return;
+  }
   if (v->op == IR_UNBATCH) {
     LLVMValueRef b = loop_open(cg, &lb, cg->batch);
     LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
@@ -845,7 +878,7 @@ static void plan_workspace(Cg *cg) {
   int64_t at = 0;
   for (int i = 0; i < p->n; i++) {
     const IrValue *v = p->v[i];
-    if (v->nargs == 0)
+    if (v->nargs == 0 || cg->fused[i])
       continue;
     cg->offset[i] = at;
     int64_t n = count(&v->ty) * (v->batched ? cg->o->batch : 1);
@@ -903,8 +936,27 @@ static bool *wanted(Cg *cg, int last, bool predict) {
 
 static void emit_values(Cg *cg, const bool *want) {
   for (int i = 0; i < cg->p->n; i++)
-    if (want[i])
+    if (want[i] && !cg->fused[i])
       emit_value(cg, cg->p->v[i]);
+}
+
+/* Outer products whose only use is a batch sum are computed there. */
+static void plan_fusion(Cg *cg) {
+  const IrProgram *p = cg->p;
+  int *uses = arena_array(int, p->n + 1);
+  cg->fused = arena_array(bool, p->n + 1);
+  for (int i = 0; i < p->n; i++)
+    for (int a = 0; a < p->v[i]->nargs; a++)
+      uses[p->v[i]->args[a]->id]++;
+  for (int k = 0; p->grads && k < p->nparams; k++)
+    uses[p->grads[k]->id]++;
+  if (p->output)
+    uses[p->output->id]++;
+  for (int i = 0; i < p->n; i++) {
+    const IrValue *v = p->v[i], *a = v->nargs ? v->args[0] : NULL;
+    if (v->op == IR_BATCH_SUM && a->op == IR_OUTER && uses[a->id] == 1)
+      cg->fused[a->id] = true;
+  }
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
@@ -1478,6 +1530,7 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
     cg->param_count += type_numel(&p->params[k].ty);
   }
   cg->slots = 3;
+  plan_fusion(cg);
   plan_workspace(cg);
   LLVMValueRef fns[4];
   fns[0] = internal(build_gradient(cg));

@@ -7,6 +7,10 @@
 #   rt_json     JSON writer (--json outputs) and strict parser
 #   rt_util     error formatting shared by the above
 lib_LIBRARIES = runtime/libnetrt.a
+include_HEADERS = runtime/netrt.h
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = runtime/netrt.pc
+EXTRA_DIST += runtime/netrt.pc.in
 runtime_libnetrt_a_SOURCES = \
   runtime/rt_ckpt.c runtime/rt_ckpt.h \
   runtime/rt_data.c runtime/rt_data.h \

@@ -78,10 +78,27 @@ static int check_tensors(const char *path, const RtTensor *t, size_t count,
         shape_bytes(t[i].shape, t[i].ndim, t[i].dtype) == SIZE_MAX)
       return rt_errorf(err, errsz, "%s: tensor '%s' has a bad dtype or "
                        "shape", path, t[i].name);
+    if (!t[i].data && shape_bytes(t[i].shape, t[i].ndim, t[i].dtype))
+      return rt_errorf(err, errsz, "%s: tensor '%s' has no data", path,
+                       t[i].name);
     for (size_t j = 0; j < i; j++)
       if (strcmp(t[i].name, t[j].name) == 0)
         return rt_errorf(err, errsz, "%s: two tensors are named '%s'",
                          path, t[i].name);
+  }
+  return 0;
+}
+
+static int check_meta_pairs(const char *path, const RtMeta *meta,
+                            size_t nmeta, char *err, size_t errsz) {
+  for (size_t i = 0; i < nmeta; i++) {
+    if (!meta[i].key || !meta[i].value)
+      return rt_errorf(err, errsz, "%s: metadata %zu is missing its key "
+                       "or value", path, i);
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(meta[i].key, meta[j].key) == 0)
+        return rt_errorf(err, errsz, "%s: two metadata are named '%s'",
+                         path, meta[i].key);
   }
   return 0;
 }
@@ -252,10 +269,8 @@ int rt_ckpt_write(const char *path, const RtTensor *tensors, size_t count,
   int rc;
   if (check_tensors(path, tensors, count, err, errsz) < 0)
     return -1;
-  for (size_t i = 0; i < nmeta; i++)
-    if (!meta[i].key || !meta[i].value)
-      return rt_errorf(err, errsz, "%s: metadata %zu is missing its key "
-                       "or value", path, i);
+  if (check_meta_pairs(path, meta, nmeta, err, errsz) < 0)
+    return -1;
   if (build_header(&h, tensors, count, meta, nmeta) < 0) {
     rc = rt_errorf(err, errsz, "%s: cannot build the header: %s", path,
                    rt_json_error(&h) ? rt_json_error(&h) : "unknown");

@@ -127,6 +127,7 @@ static int src_read_all(Src *s, size_t need, uint8_t **out, size_t *got) {
   *got = 0;
   for (;;) {
     size_t n;
+    uint8_t *grown;
     if (!buf)
       return rt_errorf(s->err, s->errsz, "%s: out of memory", s->path);
     if (src_read(s, buf + *got, cap - *got, &n) < 0) {
@@ -136,14 +137,11 @@ static int src_read_all(Src *s, size_t need, uint8_t **out, size_t *got) {
     *got += n;
     if (*got < cap || cap == need)
       break;
-    uint8_t *grown = NULL;
-    size_t next = cap > need / 2 ? need : cap * 2;
-    if (next > cap)
-      grown = realloc(buf, next);
+    cap = cap > need / 2 ? need : cap * 2;     /* cap < need here */
+    grown = realloc(buf, cap);
     if (!grown)
       free(buf);
     buf = grown;
-    cap = next;
   }
   *out = buf;
   return 0;
@@ -380,6 +378,7 @@ typedef struct Csv {
   int fields;                      /* per line: features + label */
   int label;                       /* its index */
   int classes;
+  int header;                      /* the first line is names */
 } Csv;
 
 typedef struct Line {
@@ -443,7 +442,9 @@ static int parse_number(Csv *c, const Line *l, const char *f, size_t n,
       if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] >= 0x7f)
         buf[i] = '?';
     return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: field %d: '%s' is not "
-                     "a number", c->path, l->no, col, field, buf);
+                     "a number%s", c->path, l->no, col, field, buf,
+                     l->no == 1 && !c->header ? " (a first line of column "
+                     "names needs header = true)" : "");
   }
   if (!isfinite(*v))
     return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: field %d: '%s' is not "
@@ -566,7 +567,7 @@ static int csv_parse(Csv *c, RtDataset *ds, int features, int label_column,
 
 int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
                 int label_column, int header, char *err, size_t errsz) {
-  Csv c = {path, err, errsz, NULL, 0, 0, 0, classes};
+  Csv c = {path, err, errsz, NULL, 0, 0, 0, classes, header};
   Src s = {0};
   uint8_t *text;
   int rc;

@@ -1,14 +1,17 @@
 # runtime/tests.mk — the runtime's unit tests (TAP), included from
-# runtime/local.mk.  Each test writes the small files it needs (idx, CSV,
-# checkpoints) into a temporary directory of its own and removes it.
+# runtime/local.mk.  Each C test writes the small files it needs (idx,
+# CSV, checkpoints) into a temporary directory of its own and removes it;
+# fetch-mnist.sh runs tools/fetch-mnist on local folders only (the real
+# files when ../shared/data/mnist is beside the checkout, else it skips
+# those cases).
 RUNTIME_TESTS = \
   tests/runtime/test_data \
   tests/runtime/test_metrics \
   tests/runtime/test_ckpt \
   tests/runtime/test_json
 check_PROGRAMS += $(RUNTIME_TESTS)
-TESTS += $(RUNTIME_TESTS)
-EXTRA_DIST += tests/runtime/rt_test.h runtime/tests.mk
+TESTS += $(RUNTIME_TESTS) tests/runtime/fetch-mnist.sh
+EXTRA_DIST += tests/runtime/fetch-mnist.sh tools/fetch-mnist
 
 tests_runtime_test_data_SOURCES = tests/runtime/test_data.c \
   tests/runtime/rt_test.h

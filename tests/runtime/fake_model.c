@@ -10,6 +10,8 @@
  *   fake_model_f64   double reals, Adam           (model fake_softmax)
  *   fake_model_sgd   float reals, SGD + momentum  (model fake_softmax_sgd)
  */
+#include <config.h>
+
 #include <math.h>
 #include <stddef.h>
 #include <string.h>

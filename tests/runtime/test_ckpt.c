@@ -144,6 +144,14 @@ static void test_write_errors(void) {
      "a tensor named __metadata__");
   ok(rt_ckpt_write(path, sample, 1, &no_value, 1, err, sizeof err) == -1,
      "metadata without a value");
+  ok(rt_ckpt_write(path, sample, 1, (RtMeta[]){{"k", "a"}, {"k", "b"}}, 2,
+                   err, sizeof err) == -1, "two metadata of one key");
+  has(err, "two metadata are named 'k'", "says so");
+  meta_name = sample[0];
+  meta_name.data = NULL;
+  ok(rt_ckpt_write(path, &meta_name, 1, NULL, 0, err, sizeof err) == -1,
+     "a tensor without data");
+  has(err, "tensor 'w' has no data", "says so");
   ok(rt_ckpt_write(in_dir("no/such/dir/c"), sample, 1, NULL, 0, err,
                    sizeof err) == -1, "a missing directory");
   has(err, "cannot create", "cannot create the temporary file");

@@ -448,6 +448,9 @@ static void test_csv_errors(void) {
   csv_error("1,2,0\n", 2, 3, -4, 0, "label column -4 is outside");
   csv_error("1\n", 0, 3, -1, 0, "at least one feature and a label");
   csv_error("1,2,0\n", -1, 3, -1, 0, "must not be negative");
+  csv_error("x,y,label\n1,2,0\n", 2, 3, -1, 0, "d.csv:1:1: field 1: 'x' "
+            "is not a number (a first line of column names needs header = "
+            "true)");
   ok(rt_load_csv(&(RtDataset){0}, in_dir("missing.csv"), 2, 3, -1, 0, err,
                  sizeof err) == -1, "a missing CSV file");
   has(err, "cannot open", "says it cannot open it");
@@ -501,6 +504,7 @@ static void test_synthetic(void) {
   for (size_t i = 0; i < c.count; i++)
     count[c.labels[i]]++;
   ok(count[0] == 4 && count[1] == 3 && count[2] == 3, "3 arms take turns");
+  rt_dataset_free(&c);
   ok(rt_synthetic2d(&c, 0, 2, 1, err, sizeof err) == -1 &&
      strstr(err, "at least 1"), "no points: refused");
   ok(rt_synthetic2d(&c, 10, 0, 1, err, sizeof err) == -1,

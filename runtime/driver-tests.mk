@@ -1,0 +1,23 @@
+# runtime/driver-tests.mk — tests of the driver without the compiler: a
+# hand-written model (tests/runtime/fake_model.c) linked with libnetrt in
+# three builds, run through every command by tests/runtime/driver.sh.
+# The script finds them in the build tree (the current directory of
+# `make check`), or where FAKE_MODEL, FAKE_MODEL_F64 and FAKE_MODEL_SGD
+# say.
+DRIVER_LIBS = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+check_PROGRAMS += tests/runtime/fake_model tests/runtime/fake_model_f64 \
+  tests/runtime/fake_model_sgd
+tests_runtime_fake_model_SOURCES = tests/runtime/fake_model.c
+tests_runtime_fake_model_LDADD = $(DRIVER_LIBS)
+tests_runtime_fake_model_f64_SOURCES = tests/runtime/fake_model.c
+tests_runtime_fake_model_f64_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_F64
+tests_runtime_fake_model_f64_LDADD = $(DRIVER_LIBS)
+tests_runtime_fake_model_sgd_SOURCES = tests/runtime/fake_model.c
+tests_runtime_fake_model_sgd_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_SGD
+tests_runtime_fake_model_sgd_LDADD = $(DRIVER_LIBS)
+TESTS += tests/runtime/driver.sh
+EXTRA_DIST += tests/runtime/driver.sh
+check_PROGRAMS += tests/runtime/test_init
+tests_runtime_test_init_SOURCES = tests/runtime/test_init.c
+tests_runtime_test_init_LDADD = $(DRIVER_LIBS)
+TESTS += tests/runtime/test_init

@@ -1,0 +1,312 @@
+/* runtime/rt_check.c — the gradcheck and bench commands.
+ *
+ * gradcheck compares model->gradient with central differences of
+ * model->evaluate on a random batch, min(4, max_batch) examples of the
+ * right kinds (rt_batch_random).  For each parameter tensor it checks up
+ * to --samples elements (all of a small tensor, else distinct random
+ * ones) and reports the largest relative error
+ *   |a - n| / max(|a|, |n|, 1e-2 max|a over the tensor|, 1e-6)
+ * where n is Richardson's extrapolation (4 D(h/2) - D(h)) / 3 of the
+ * central difference D(h) = (f(x + h) - f(x - h)) / (2h), h = 1e-4 for
+ * double models and 1e-2 for float ones (each D divides by the steps the
+ * stored reals actually took).
+ *
+ * bench times train_step on one random batch after a warm-up.
+ */
+#include <config.h>
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt_driver.h"
+#include "rt_util.h"
+
+/* ---- gradcheck ---- */
+
+typedef struct Check {
+  RtRun run;
+  RtBatch batch;
+  void *grads;                 /* (param_count) reals */
+  int n;                       /* examples in the batch */
+  double h, tolerance, loss;
+  int64_t samples;
+  RtRng rng;
+} Check;
+
+typedef struct TensorResult {
+  int64_t checked, worst;      /* worst: element of the largest error */
+  double error, analytic, numeric;
+} TensorResult;
+
+static double loss_at(Check *c) {
+  const NetrtModel *m = c->run.m;
+  return m->evaluate(c->run.params, rt_batch_inputs_of(&c->batch),
+                     rt_batch_targets_of(&c->batch), c->n, NULL,
+                     c->run.work);
+}
+
+/* D(h) at real i of the parameter buffer, which it leaves as it was. */
+static double central(Check *c, int64_t i, double h) {
+  void *p = c->run.params;
+  int bytes = c->run.m->dtype_bytes;
+  double x = rt_real_get(p, bytes, i);
+  rt_real_set(p, bytes, i, x + h);
+  double xp = rt_real_get(p, bytes, i), fp = loss_at(c);
+  rt_real_set(p, bytes, i, x - h);
+  double xm = rt_real_get(p, bytes, i), fm = loss_at(c);
+  rt_real_set(p, bytes, i, x);
+  return xp != xm ? (fp - fm) / (xp - xm) : NAN;
+}
+
+static double numeric_grad(Check *c, int64_t i) {
+  return (4 * central(c, i, c->h / 2) - central(c, i, c->h)) / 3;
+}
+
+/* The k-th element to check: all when they fit, else distinct draws. */
+static int64_t pick(Check *c, const NetrtTensor *t, int64_t k,
+                    const int64_t *chosen) {
+  if (t->count <= c->samples)
+    return k;
+  for (;;) {
+    int64_t e = (int64_t)rt_rng_below(&c->rng, (uint64_t)t->count), j = 0;
+    while (j < k && chosen[j] != e)
+      j++;
+    if (j == k)
+      return e;
+  }
+}
+
+static void check_tensor(Check *c, const NetrtTensor *t, int64_t *chosen,
+                         TensorResult *r) {
+  int bytes = c->run.m->dtype_bytes;
+  double gmax = 0;
+  memset(r, 0, sizeof *r);
+  for (int64_t k = 0; k < t->count; k++)
+    gmax = fmax(gmax, fabs(rt_real_get(c->grads, bytes, t->offset + k)));
+  r->checked = t->count < c->samples ? t->count : c->samples;
+  for (int64_t k = 0; k < r->checked; k++) {
+    int64_t e = chosen[k] = pick(c, t, k, chosen);
+    double a = rt_real_get(c->grads, bytes, t->offset + e);
+    double n = numeric_grad(c, t->offset + e);
+    double den = fmax(fmax(fabs(a), fabs(n)), fmax(1e-2 * gmax, 1e-6));
+    double err = fabs(a - n) / den;
+    if (!(err <= r->error)) {           /* NaN counts as the worst */
+      r->error = isnan(err) ? INFINITY : err;
+      r->worst = e;
+      r->analytic = a;
+      r->numeric = n;
+    }
+  }
+}
+
+static int check_open(Check *c, const NetrtModel *m, const RtOpts *o,
+                      char *err, size_t errsz) {
+  uint64_t seed = rt_setting_seed(m, o);
+  int small = m->max_batch < 4 ? m->max_batch : 4;
+  memset(c, 0, sizeof *c);
+  c->n = o->batch > 0 ? (int)o->batch : small;
+  c->h = m->dtype_bytes == 8 ? 1e-4 : 1e-2;
+  c->tolerance = o->tolerance >= 0 ? o->tolerance
+                 : m->dtype_bytes == 8 ? 1e-6 : 1e-4;
+  c->samples = o->samples > 0 ? o->samples : 20;
+  rt_rng_seed(&c->rng, seed ^ 0x4752414443484bu);    /* "GRADCHK" */
+  if (rt_run_alloc(&c->run, m, err, errsz) ||
+      rt_batch_alloc(&c->batch, m, err, errsz))
+    return -1;
+  c->grads = calloc(m->param_count > 0 ? (size_t)m->param_count : 1,
+                    (size_t)m->dtype_bytes);
+  if (!c->grads)
+    return rt_errorf(err, errsz, "out of memory");
+  if (o->load ? rt_run_load(&c->run, o->load, 0, err, errsz)
+              : rt_run_init(&c->run, seed, &o->hyper, err, errsz))
+    return -1;
+  rt_batch_random(&c->batch, &c->rng, c->n);
+  c->loss = m->gradient(c->run.params, rt_batch_inputs_of(&c->batch),
+                        rt_batch_targets_of(&c->batch), c->n, c->grads,
+                        c->run.work);
+  if (!isfinite(c->loss))
+    return rt_errorf(err, errsz, "the loss of the random batch is %g",
+                     c->loss);
+  return 0;
+}
+
+static void check_close(Check *c) {
+  free(c->grads);
+  rt_batch_free(&c->batch);
+  rt_run_free(&c->run);
+}
+
+static void result_json(RtJson *j, const NetrtTensor *t,
+                        const TensorResult *r) {
+  rt_json_object_begin(j);
+  rt_json_key(j, "name");
+  rt_json_string(j, t->name);
+  rt_json_key(j, "count");
+  rt_json_int(j, t->count);
+  rt_json_key(j, "checked");
+  rt_json_int(j, r->checked);
+  rt_json_key(j, "max_rel_error");
+  rt_json_double(j, r->error);
+  rt_json_key(j, "worst_index");
+  rt_json_int(j, r->worst);
+  rt_json_key(j, "analytic");
+  rt_json_double(j, r->analytic);
+  rt_json_key(j, "numeric");
+  rt_json_double(j, r->numeric);
+  rt_json_object_end(j);
+}
+
+static void gradcheck_head(const RtOpts *o, const Check *c, RtJson *j) {
+  const NetrtModel *m = c->run.m;
+  fprintf(rt_out(o), "%s: gradcheck in %s, batch %d, step %g, loss %.9g, "
+          "tolerance %g\n", m->name, m->dtype_bytes == 8 ? "f64" : "f32",
+          c->n, c->h, c->loss, c->tolerance);
+  rt_json_object_begin(j);
+  rt_json_key(j, "command");
+  rt_json_string(j, "gradcheck");
+  rt_json_key(j, "model");
+  rt_json_string(j, m->name);
+  rt_json_key(j, "dtype_bytes");
+  rt_json_int(j, m->dtype_bytes);
+  rt_json_key(j, "batch");
+  rt_json_int(j, c->n);
+  rt_json_key(j, "step");
+  rt_json_double(j, c->h);
+  rt_json_key(j, "tolerance");
+  rt_json_double(j, c->tolerance);
+  rt_json_key(j, "loss");
+  rt_json_double(j, c->loss);
+}
+
+/* Checks every tensor; returns how many fail. */
+static int gradcheck_all(const RtOpts *o, Check *c, int64_t *chosen,
+                         RtJson *j, double *worst) {
+  const NetrtModel *m = c->run.m;
+  FILE *f = rt_out(o);
+  int failed = 0;
+  rt_json_key(j, "params");
+  rt_json_array_begin(j);
+  for (int i = 0; i < m->nparams; i++) {
+    TensorResult r;
+    check_tensor(c, &m->params[i], chosen, &r);
+    int bad = !(r.error <= c->tolerance);
+    failed += bad;
+    *worst = fmax(*worst, r.error);
+    fprintf(f, "  %-24s %5" PRId64 " of %-7" PRId64 " max rel error %.3e"
+            "%s\n", m->params[i].name, r.checked, m->params[i].count,
+            r.error, bad ? "  FAIL" : "");
+    if (bad)
+      fprintf(f, "    worst at element %" PRId64 ": analytic %.9g, "
+              "numeric %.9g\n", r.worst, r.analytic, r.numeric);
+    result_json(j, &m->params[i], &r);
+  }
+  rt_json_array_end(j);
+  return failed;
+}
+
+int rt_cmd_gradcheck(const NetrtModel *m, RtOpts *o) {
+  Check c;
+  char err[RT_ERRSZ];
+  RtJson j;
+  double worst = 0;
+  int64_t *chosen = NULL;
+  int bad = check_open(&c, m, o, err, sizeof err);
+  if (!bad && !(chosen = calloc((size_t)c.samples, sizeof *chosen)))
+    bad = rt_errorf(err, sizeof err, "out of memory");
+  if (bad) {
+    check_close(&c);
+    return rt_fail(o, "%s", err);
+  }
+  rt_json_init(&j);
+  gradcheck_head(o, &c, &j);
+  int failed = gradcheck_all(o, &c, chosen, &j, &worst);
+  rt_json_key(&j, "max_rel_error");
+  rt_json_double(&j, worst);
+  rt_json_key(&j, "passed");
+  rt_json_bool(&j, !failed);
+  rt_json_object_end(&j);
+  fprintf(rt_out(o), "%s: max relative error %.3e: %s\n", m->name, worst,
+          failed ? "FAILED" : "passed");
+  int rc = o->json ? rt_json_print(o, &j) : 0;
+  if (failed)
+    fprintf(stderr, "%s: error: %d parameter tensor%s over the tolerance "
+            "%g\n", o->prog, failed, failed == 1 ? "" : "s", c.tolerance);
+  rt_json_free(&j);
+  free(chosen);
+  check_close(&c);
+  return rc || failed ? 1 : 0;
+}
+
+/* ---- bench ---- */
+
+static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
+                         int64_t steps, double secs) {
+  double sps = steps / secs, flops = (double)m->flops_per_step * n /
+                                     m->max_batch * sps;
+  int64_t threads = o->threads > 0 ? o->threads : 1;
+  fprintf(rt_out(o), "%s: %" PRId64 " steps of %d examples in %.4f s: "
+          "%.1f steps/s, %.0f samples/s, %.3f ms/step, %.2f GFLOP/s "
+          "(threads %" PRId64 ")\n", m->name, steps, n, secs, sps, sps * n,
+          1e3 / sps, flops * 1e-9, threads);
+  if (!o->json)
+    return;
+  RtJson j;
+  rt_json_init(&j);
+  rt_json_object_begin(&j);
+  rt_json_key(&j, "command");
+  rt_json_string(&j, "bench");
+  rt_json_key(&j, "model");
+  rt_json_string(&j, m->name);
+  rt_json_key(&j, "steps");
+  rt_json_int(&j, steps);
+  rt_json_key(&j, "batch");
+  rt_json_int(&j, n);
+  rt_json_key(&j, "threads");
+  rt_json_int(&j, threads);
+  rt_json_key(&j, "seconds");
+  rt_json_double(&j, secs);
+  rt_json_key(&j, "steps_per_second");
+  rt_json_double(&j, sps);
+  rt_json_key(&j, "samples_per_second");
+  rt_json_double(&j, sps * n);
+  rt_json_key(&j, "gflops");
+  rt_json_double(&j, flops * 1e-9);
+  rt_json_object_end(&j);
+  rt_json_print(o, &j);
+  rt_json_free(&j);
+}
+
+int rt_cmd_bench(const NetrtModel *m, RtOpts *o) {
+  RtRun r;
+  RtBatch b;
+  RtRng rng;
+  char err[RT_ERRSZ];
+  uint64_t seed = rt_setting_seed(m, o);
+  int n = (int)rt_setting_batch(m, o);
+  int64_t steps = o->steps > 0 ? o->steps : 100;
+  int64_t warmup = o->warmup >= 0 ? o->warmup : 10;
+  memset(&b, 0, sizeof b);
+  if (rt_run_alloc(&r, m, err, sizeof err) ||
+      rt_batch_alloc(&b, m, err, sizeof err) ||
+      rt_run_init(&r, seed, &o->hyper, err, sizeof err)) {
+    rt_batch_free(&b);
+    rt_run_free(&r);
+    return rt_fail(o, "%s", err);
+  }
+  rt_rng_seed(&rng, seed);
+  rt_batch_random(&b, &rng, n);
+  double start = 0;
+  for (int64_t s = 1; s <= warmup + steps; s++) {
+    if (s == warmup + 1)
+      start = rt_now();
+    m->train_step(r.params, r.state, rt_batch_inputs_of(&b),
+                  rt_batch_targets_of(&b), n, s, &o->hyper, r.work);
+  }
+  double secs = rt_now() - start;
+  bench_report(o, m, n, steps, secs > 0 ? secs : 1e-9);
+  rt_batch_free(&b);
+  rt_run_free(&r);
+  return 0;
+}
