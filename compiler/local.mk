@@ -27,7 +27,8 @@ compiler/prelude.c: $(top_srcdir)/compiler/prelude.net $(top_srcdir)/tools/embed
 
 bin_PROGRAMS += compiler/netc
 compiler_netc_SOURCES = compiler/main.c
-compiler_netc_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) $(LLVM_LIBS)
+compiler_netc_LDADD = compiler/libnetc.a runtime/libnetrt.a \
+  $(LLVM_LDFLAGS) $(LLVM_LIBS) $(ZLIB_LIBS)
 
 pkgdata_DATA = compiler/prelude.net
 EXTRA_DIST += compiler/prelude.net

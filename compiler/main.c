@@ -23,6 +23,7 @@
 #include "frontend.h"
 #include "ir.h"
 #include "lexer.h"
+#include "netrt.h"
 #include "parse.h"
 
 typedef enum Action {
@@ -37,6 +38,9 @@ typedef enum Action {
 
 typedef struct Options {
   Action action;
+  bool jit;                 /* netc run FILE COMMAND...: in memory */
+  int run_argc;             /* the command and its options */
+  char **run_argv;
   const char *input;
   Define defines[64];
   int ndefines;
@@ -47,6 +51,7 @@ typedef struct Options {
 static void usage(FILE *out) {
   fputs(
     "usage: netc [options] FILE.net\n"
+    "       netc run [options] FILE.net COMMAND [command options]\n"
     "\n"
     "netc compiles a neural-network model file into code specialized to\n"
     "every shape in it, and links it with libnetrt into an executable\n"
@@ -61,6 +66,9 @@ static void usage(FILE *out) {
     "  -march=CPU          the CPU to generate code for (the host's)\n"
     "  --target=TRIPLE     the target triple (the host's)\n"
     "  -O0, -O1, -O2, -O3  the optimization level (-O3)\n"
+    "\n"
+    "netc run compiles in memory and runs a command of the executable:\n"
+    "train, eval, predict, info, gradcheck or bench (COMMAND --help).\n"
     "\n"
     "checking and dumps:\n"
     "  --check             parse and check the model, print nothing more\n"
@@ -168,10 +176,17 @@ static int parse_options(Options *o, int argc, char **argv) {
   };
   int c;
   opterr = 0;
+  if (argc > 1 && strcmp(argv[1], "run") == 0) {
+    o->jit = true;
+    argv[1] = argv[0];
+    argc--;
+    argv++;
+  }
+  const char *shortopts = o->jit ? "+:hD:O:" : ":hD:o:cSO:";
   for (int i = 1; i < argc; i++)     /* -march= is spelled as C compilers do */
     if (strncmp(argv[i], "-march=", 7) == 0)
       argv[i] = arena_printf("-%s", argv[i]);
-  while ((c = getopt_long(argc, argv, ":hD:o:cSO:", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
     switch (c) {
     case 'o': o->emit.output = optarg; break;
     case 'c': o->emit.kind = EMIT_OBJECT; break;
@@ -204,6 +219,12 @@ static int parse_options(Options *o, int argc, char **argv) {
       return 1;
     }
   }
+  if (o->jit && optind < argc) {     /* the rest belongs to the command */
+    o->input = argv[optind];
+    o->run_argc = argc - optind;
+    o->run_argv = argv + optind;
+    return -1;
+  }
   if (optind != argc - 1) {
     diag_fatal_noloc(optind == argc ? "no input file; see netc --help"
                                     : "expected one input file");
@@ -235,6 +256,24 @@ static const char *header_name(const char *object) {
   if (n > 2 && strcmp(object + n - 2, ".o") == 0)
     n -= 2;
   return arena_printf("%.*s.h", (int)n, object);
+}
+
+/* netc run: compile in memory and hand the model to libnetrt's commands,
+ * as a compiled executable would. */
+static int run_in_memory(const Options *o, const Model *m) {
+  IrProgram *p = lower_model(m);
+  if (!p)
+    return 1;
+  ir_grad(p);
+  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
+  CodegenOptions cgo = {.dtype_bytes = o->dtype_bytes, .batch = (int)batch};
+  const void *desc;
+  Jit *jit = emit_jit(p, &cgo, &o->emit, &desc);
+  if (!jit)
+    return 1;
+  int status = netrt_main(desc, o->run_argc, o->run_argv);
+  emit_jit_free(jit);
+  return status;
 }
 
 /* lower -> differentiate -> generate -> emit */
@@ -284,7 +323,7 @@ static int run(const Options *o) {
     ir_dump(stdout, p);
   }
   if (o->action == ACT_COMPILE)
-    return compile(o, m);
+    return o->jit ? run_in_memory(o, m) : compile(o, m);
   return 0;
 }
 

@@ -93,6 +93,7 @@ TESTS += \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
+  tests/e2e.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \
@@ -106,6 +107,8 @@ EXTRA_DIST += \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
+  tests/e2e.sh \
+  tests/e2e/spirals.net \
   tests/grad/elementwise.net \
   tests/grad/losses.net \
   tests/grad/mixed.net \
