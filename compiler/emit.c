@@ -130,11 +130,29 @@ static int write_machine_code(LLVMTargetMachineRef tm, LLVMModuleRef mod,
   return 0;
 }
 
-/* Where libnetrt.a is: $NETC_RUNTIME_DIR (a build tree), else the
- * installed library directory. */
+/* Where libnetrt.a is: $NETC_RUNTIME_DIR, else beside netc itself (the
+ * build tree's runtime/, or the lib/ of the prefix netc runs from), else
+ * the library directory netc was configured for. */
 static const char *runtime_dir(void) {
   const char *env = getenv("NETC_RUNTIME_DIR");
-  return env && *env ? env : NETC_LIBDIR;
+  if (env && *env)
+    return env;
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash) {
+      *slash = '\0';
+      static const char *near[] = {"../runtime", "../lib"};
+      for (int i = 0; i < 2; i++) {
+        char *dir = arena_printf("%s/%s", self, near[i]);
+        if (access(arena_printf("%s/libnetrt.a", dir), R_OK) == 0)
+          return dir;
+      }
+    }
+  }
+  return NETC_LIBDIR;
 }
 
 static int run_linker(const char *object, const char *output) {
