@@ -13,7 +13,7 @@ TESTS += examples/embed
 CLEANFILES += examples/xor.o examples/xor.h
 
 examples/xor.h: examples/xor.o
-examples/examples_embed-embed.$(OBJEXT): examples/xor.h
+examples/embed-embed.$(OBJEXT): examples/xor.h
 examples/xor.o: $(top_srcdir)/examples/xor.net compiler/netc$(EXEEXT)
 	$(AM_V_GEN)$(MKDIR_P) examples && \
 	compiler/netc$(EXEEXT) -c -o examples/xor.o $(top_srcdir)/examples/xor.net
