@@ -874,13 +874,13 @@ static void emit_value(Cg *cg, const IrValue *v) {
 
 static void plan_workspace(Cg *cg) {
   const IrProgram *p = cg->p;
-  cg->offset = arena_array(int64_t, p->n + 1);
+  cg->offset = arena_array(int64_t, p->nids + 1);
   int64_t at = 0;
   for (int i = 0; i < p->n; i++) {
     const IrValue *v = p->v[i];
-    if (v->nargs == 0 || cg->fused[i])
+    if (v->nargs == 0 || cg->fused[v->id])
       continue;
-    cg->offset[i] = at;
+    cg->offset[v->id] = at;
     int64_t n = count(&v->ty) * (v->batched ? cg->o->batch : 1);
     at += (n * cg->bytes + 63) / 64 * 64;
   }
@@ -919,32 +919,36 @@ static void set_batch(Cg *cg, LLVMValueRef batch32) {
  * what the output needs without the targets (predict). */
 static bool *wanted(Cg *cg, int last, bool predict) {
   const IrProgram *p = cg->p;
-  bool *want = arena_array(bool, p->n + 1);
+  bool *want = arena_array(bool, p->nids + 1);
   if (predict && !p->output)
     return want;
   if (!predict) {
     for (int i = 0; i < last; i++)
-      want[i] = true;
+      want[p->v[i]->id] = true;
     return want;
   }
   want[p->output->id] = true;
-  for (int i = p->output->id; i >= 0; i--)
-    for (int a = 0; want[i] && a < p->v[i]->nargs; a++)
-      want[p->v[i]->args[a]->id] = true;
+  for (int i = p->n - 1; i >= 0; i--) {
+    const IrValue *v = p->v[i];
+    for (int a = 0; want[v->id] && a < v->nargs; a++)
+      want[v->args[a]->id] = true;
+  }
   return want;
 }
 
 static void emit_values(Cg *cg, const bool *want) {
-  for (int i = 0; i < cg->p->n; i++)
-    if (want[i] && !cg->fused[i])
-      emit_value(cg, cg->p->v[i]);
+  for (int i = 0; i < cg->p->n; i++) {
+    const IrValue *v = cg->p->v[i];
+    if (want[v->id] && !cg->fused[v->id])
+      emit_value(cg, v);
+  }
 }
 
 /* Outer products whose only use is a batch sum are computed there. */
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
-  int *uses = arena_array(int, p->n + 1);
-  cg->fused = arena_array(bool, p->n + 1);
+  int *uses = arena_array(int, p->nids + 1);
+  cg->fused = arena_array(bool, p->nids + 1);
   for (int i = 0; i < p->n; i++)
     for (int a = 0; a < p->v[i]->nargs; a++)
       uses[p->v[i]->args[a]->id]++;

@@ -13,10 +13,22 @@
 
 #include "arena.h"
 
+/* While the body of a backward loop is built: where the adjoints that
+ * leave the forward loop's body go (see grad_loop). */
+typedef struct LoopGrad {
+  IrLoop *fl, *bl;
+  IrValue **outer, **outer_adj;   /* values outside: summed over steps */
+  int nouter;
+  IrValue **seq, **seq_adj;       /* sequences read by step: stacked */
+  int nseq;
+  IrValue **state_adj;            /* by state: the adjoint of h[t-1] */
+} LoopGrad;
+
 typedef struct Grad {
   IrProgram *p;
   IrValue **adj;          /* by value id */
   bool *needs;            /* the value depends on a parameter */
+  LoopGrad *lg;           /* building a backward loop */
 } Grad;
 
 static IrValue *unary(Grad *G, IrOp op, Type ty, IrValue *a) {
@@ -32,6 +44,23 @@ static Type float_of(Type t) {
   return t;
 }
 
+static IrValue *sum_into(Grad *G, IrValue *old, IrValue *g) {
+  return old ? binary(G, IR_ADD, g->ty, old, g) : g;
+}
+
+/* In a backward loop's body, an adjoint of a value outside the forward
+ * loop's body is that step's share: the loop sums them. */
+static void accumulate_outside(Grad *G, IrValue *v, IrValue *g) {
+  LoopGrad *lg = G->lg;
+  for (int i = 0; i < lg->nouter; i++)
+    if (lg->outer[i] == v) {
+      lg->outer_adj[i] = sum_into(G, lg->outer_adj[i], g);
+      return;
+    }
+  lg->outer[lg->nouter] = v;
+  lg->outer_adj[lg->nouter++] = g;
+}
+
 /* Adds g to the adjoint of v, first bringing it to v's shape and to v's
  * place (per example or shared). */
 static void accumulate(Grad *G, IrValue *v, IrValue *g) {
@@ -42,8 +71,11 @@ static void accumulate(Grad *G, IrValue *v, IrValue *g) {
     g = unary(G, IR_BATCH_SUM, g->ty, g);
   if (!type_same_shape(&g->ty, &ty))
     g = unary(G, IR_SUM_TO, ty, g);
-  IrValue *old = G->adj[v->id];
-  G->adj[v->id] = old ? binary(G, IR_ADD, ty, old, g) : g;
+  if (G->lg && v->loop != G->lg->fl) {
+    accumulate_outside(G, v, g);
+    return;
+  }
+  G->adj[v->id] = sum_into(G, G->adj[v->id], g);
 }
 
 static void grad_matmul(Grad *G, IrValue *v, IrValue *g) {
@@ -156,12 +188,37 @@ static void grad_elementwise(Grad *G, IrValue *v, IrValue *g) {
   }
 }
 
+static void grad_loop(Grad *G, IrValue *lv);
+
+/* In a backward loop's body: the adjoint of step t of a sequence read
+ * by step, stacked by the loop into the adjoint of the sequence. */
+static void grad_step_in(Grad *G, IrValue *v, IrValue *g) {
+  LoopGrad *lg = G->lg;
+  IrValue *seq = v->args[0];
+  if (!G->needs[seq->id])
+    return;
+  if (g->batched != v->batched && !g->batched)
+    g = unary(G, IR_UNBATCH, g->ty, g);
+  for (int i = 0; i < lg->nseq; i++)
+    if (lg->seq[i] == seq) {
+      lg->seq_adj[i] = sum_into(G, lg->seq_adj[i], g);
+      return;
+    }
+  lg->seq[lg->nseq] = seq;
+  lg->seq_adj[lg->nseq++] = g;
+}
+
 static void grad_value(Grad *G, IrValue *v, IrValue *g) {
   IrValue *a = v->nargs ? v->args[0] : NULL;
   Type ta = a ? float_of(a->ty) : type_scalar();
   switch (v->op) {
   case IR_CONST: case IR_ZEROS: case IR_PARAM: case IR_INPUT:
-  case IR_TARGET:
+  case IR_TARGET: case IR_LOOP_OUT:
+    return;
+  case IR_LOOP: grad_loop(G, v); return;
+  case IR_STEP_IN: grad_step_in(G, v, g); return;
+  case IR_STATE:
+    G->lg->state_adj[v->index] = sum_into(G, G->lg->state_adj[v->index], g);
     return;
   case IR_MATMUL: grad_matmul(G, v, g); return;
   case IR_TRANSPOSE: accumulate(G, a, unary(G, IR_TRANSPOSE, ta, g)); return;
@@ -207,27 +264,134 @@ static void grad_value(Grad *G, IrValue *v, IrValue *g) {
   }
 }
 
-void ir_grad(IrProgram *p) {
-  Grad G = {p, NULL, NULL};
-  int n = p->n;
-  G.adj = arena_array(IrValue *, n + 1);
-  G.needs = arena_array(bool, n + 1);
-  for (int i = 0; i < n; i++) {
-    IrValue *v = p->v[i];
-    G.needs[i] = v->op == IR_PARAM;
-    for (int a = 0; a < v->nargs; a++)
-      G.needs[i] |= G.needs[v->args[a]->id];
+/* The backward loop of a forward loop: t runs the other way, the body
+ * is the reverse of the forward body at the same t, the adjoints of the
+ * states flow from each step to the one before (its own states), and
+ * what leaves the body is stacked (sequences) or summed (parameters). */
+static void grad_loop(Grad *G, IrValue *lv) {
+  IrProgram *p = G->p;
+  IrLoop *fl = lv->loop;
+  int cap = fl->body.n + fl->nouts + fl->nstates + 4;
+  LoopGrad lg = {fl, ir_loop_new(p, fl->steps),
+                 arena_array(IrValue *, cap), arena_array(IrValue *, cap), 0,
+                 arena_array(IrValue *, cap), arena_array(IrValue *, cap), 0,
+                 arena_array(IrValue *, fl->nstates + 1)};
+  lg.bl->backward = !fl->backward;
+  lg.bl->primal = fl;
+  IrValue **zero = arena_array(IrValue *, fl->nstates + 1);
+  for (int k = 0; k < fl->nstates; k++)
+    zero[k] = ir_add(p, IR_ZEROS, float_of(fl->state_in[k]->ty), 0, NULL);
+  p->cur = lg.bl;
+  G->lg = &lg;
+  IrValue **carried = arena_array(IrValue *, fl->nstates + 1);
+  for (int k = 0; k < fl->nstates; k++) {
+    carried[k] = ir_add(p, IR_STATE, float_of(fl->state_in[k]->ty), 0, NULL);
+    carried[k]->index = k;
+    accumulate(G, fl->state_next[k], carried[k]);
   }
+  for (int k = 0; k < fl->nouts; k++) {
+    IrValue *a = G->adj[fl->out[k]->id];
+    if (!a || fl->out_kind[k] != OUT_STACK)
+      continue;
+    IrValue *step = unary(G, IR_STEP_IN, float_of(fl->out_step[k]->ty), a);
+    accumulate(G, fl->out_step[k], step);
+  }
+  for (int i = fl->body.n - 1; i >= 0; i--) {
+    IrValue *v = fl->body.v[i];
+    if (G->adj[v->id] && G->needs[v->id])
+      grad_value(G, v, G->adj[v->id]);
+  }
+  for (int k = 0; k < fl->nstates; k++) {
+    IrValue *next = lg.state_adj[k];
+    if (!next)
+      next = ir_add(p, IR_ZEROS, float_of(fl->state_in[k]->ty), 0, NULL);
+    if (next->batched != carried[k]->batched)
+      next = unary(G, IR_UNBATCH, next->ty, next);
+    lg.state_adj[k] = next;
+    ir_loop_state(lg.bl, carried[k], zero[k], next);
+  }
+  p->cur = NULL;
+  G->lg = NULL;
+  IrValue *blv = ir_add(p, IR_LOOP, type_scalar(), fl->nstates, zero);
+  blv->loop = lg.bl;
+  IrValue **targets = arena_array(IrValue *, cap);
+  int nt = 0;
+  for (int i = 0; i < lg.nseq; i++) {
+    ir_loop_out(lg.bl, lg.seq_adj[i], OUT_STACK);
+    targets[nt++] = lg.seq[i];
+  }
+  for (int i = 0; i < lg.nouter; i++) {
+    ir_loop_out(lg.bl, lg.outer_adj[i], OUT_SUM);
+    targets[nt++] = lg.outer[i];
+  }
+  for (int k = 0; k < fl->nstates; k++) {
+    ir_loop_out(lg.bl, lg.state_adj[k], OUT_LAST);
+    targets[nt++] = fl->state_init[k];
+  }
+  for (int o = 0; o < lg.bl->nouts; o++) {
+    IrValue *step = lg.bl->out_step[o];
+    Type ty = lg.bl->out_kind[o] == OUT_STACK
+        ? type_prepend(&step->ty, fl->steps, false) : step->ty;
+    IrValue *out = unary(G, IR_LOOP_OUT, ty, blv);
+    out->index = o;
+    out->loop = lg.bl;
+    out->batched = step->batched;
+    lg.bl->out[o] = out;
+    accumulate(G, targets[o], out);
+  }
+}
+
+/* Which values depend on a parameter, loops and their states included. */
+static void mark_needs(Grad *G, const IrValue *v);
+
+static void mark_loop(Grad *G, const IrLoop *l) {
+  for (int round = 0; round < 2 + l->nstates; round++) {
+    for (int k = 0; k < l->nstates; k++)
+      G->needs[l->state_in[k]->id] = G->needs[l->state_init[k]->id] ||
+                                     G->needs[l->state_next[k]->id];
+    for (int i = 0; i < l->body.n; i++)
+      mark_needs(G, l->body.v[i]);
+  }
+}
+
+static void mark_needs(Grad *G, const IrValue *v) {
+  if (v->op == IR_LOOP) {
+    mark_loop(G, v->loop);
+    return;
+  }
+  if (v->op == IR_LOOP_OUT) {
+    G->needs[v->id] = G->needs[v->loop->out_step[v->index]->id];
+    return;
+  }
+  if (v->op == IR_STATE)
+    return;
+  G->needs[v->id] = v->op == IR_PARAM;
+  for (int a = 0; a < v->nargs; a++)
+    G->needs[v->id] |= G->needs[v->args[a]->id];
+}
+
+void ir_grad(IrProgram *p) {
+  Grad G = {p, NULL, NULL, NULL};
+  int n = p->n, ids = p->nids;
+  G.adj = arena_array(IrValue *, ids + 1);
+  G.needs = arena_array(bool, ids + 1);
+  for (int i = 0; i < n; i++)
+    mark_needs(&G, p->v[i]);
+  for (int i = 0; i < n; i++)      /* a loop needs what its outputs need */
+    if (p->v[i]->op == IR_LOOP_OUT)
+      G.needs[p->v[i]->args[0]->id] |= G.needs[p->v[i]->id];
   G.adj[p->loss->id] = ir_const(p, 1);
-  for (int i = n - 1; i >= 0; i--)
-    if (G.adj[i] && G.needs[i])
-      grad_value(&G, p->v[i], G.adj[i]);
+  for (int i = n - 1; i >= 0; i--) {
+    IrValue *v = p->v[i];
+    if (v->op == IR_LOOP ? G.needs[v->id] : G.adj[v->id] && G.needs[v->id])
+      grad_value(&G, v, G.adj[v->id]);
+  }
   p->grads = arena_array(IrValue *, p->nparams + 1);
   for (int i = 0; i < n; i++) {
     IrValue *v = p->v[i];
     if (v->op != IR_PARAM)
       continue;
-    IrValue *g = G.adj[i];
+    IrValue *g = G.adj[v->id];
     if (!g)
       g = ir_add(p, IR_ZEROS, float_of(v->ty), 0, NULL);
     g->name = arena_printf("d %s", v->name);

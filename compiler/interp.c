@@ -18,6 +18,7 @@ struct Interp {
   const IrProgram *p;
   int batch;
   double **val;          /* by value id */
+  int64_t *t;            /* by loop id: the step being run */
 };
 
 /* The shape of a value's storage: labels drop the class dimension. */
@@ -32,40 +33,71 @@ static int64_t count(const Type *t) {
   return type_numel(&s);
 }
 
+static int64_t per_example(const IrValue *v) { return count(&v->ty); }
+
+/* Reals of one step of v (one example, or the shared value). */
+static int64_t per_example(const IrValue *v);
+
+/* A loop's body values keep one slot per step. */
+static bool in_body(const IrValue *v) {
+  return v->loop && v->op != IR_LOOP && v->op != IR_LOOP_OUT;
+}
+
+static size_t slot_size(const IrValue *v, int batch) {
+  return (size_t)per_example(v) * (v->batched ? (size_t)batch : 1);
+}
+
+static void allocate(Interp *in, const IrValue *v) {
+  size_t n = slot_size(v, in->batch);
+  if (in_body(v))
+    n *= (size_t)v->loop->steps;
+  in->val[v->id] = calloc(n ? n : 1, sizeof(double));
+  if (!in->val[v->id])
+    DIE("out of memory");
+  if (v->op == IR_LOOP)
+    for (int i = 0; i < v->loop->body.n; i++)
+      allocate(in, v->loop->body.v[i]);
+}
+
 Interp *interp_new(const IrProgram *p, int batch) {
   Interp *in = calloc(1, sizeof *in);
   if (!in)
     DIE("out of memory");
   in->p = p;
   in->batch = batch;
-  in->val = calloc((size_t)p->n + 1, sizeof(double *));
-  if (!in->val)
+  in->val = calloc((size_t)p->nids + 1, sizeof(double *));
+  in->t = calloc((size_t)p->nloops + 1, sizeof(int64_t));
+  if (!in->val || !in->t)
     DIE("out of memory");
-  for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i];
-    size_t n = (size_t)count(&v->ty) * (v->batched ? (size_t)batch : 1);
-    in->val[i] = calloc(n ? n : 1, sizeof(double));
-    if (!in->val[i])
-      DIE("out of memory");
-  }
+  for (int i = 0; i < p->n; i++)
+    allocate(in, p->v[i]);
   return in;
 }
 
 void interp_free(Interp *in) {
   if (!in)
     return;
-  for (int i = 0; i < in->p->n; i++)
+  for (int i = 0; i < in->p->nids; i++)
     free(in->val[i]);
   free(in->val);
+  free(in->t);
   free(in);
 }
 
+/* Where v is now: a body value at its loop's current step. */
+static double *ptr(const Interp *in, const IrValue *v) {
+  double *base = in->val[v->id];
+  if (in_body(v))
+    base += (size_t)in->t[v->loop->id] * slot_size(v, in->batch);
+  return base;
+}
+
 const double *interp_value(const Interp *in, const IrValue *v) {
-  return in->val[v->id];
+  return ptr(in, v);
 }
 
 double interp_loss(const Interp *in) {
-  return in->val[in->p->loss->id][0];
+  return ptr(in, in->p->loss)[0];
 }
 
 /* ---- index arithmetic ------------------------------------------------- */
@@ -432,8 +464,8 @@ static void eval_example(const IrValue *v, Args *g) {
 static void eval_across_batch(Interp *in, const IrValue *v) {
   const IrValue *a = v->args[0];
   int64_t n = count(&v->ty);
-  double *out = in->val[v->id];
-  const double *x = in->val[a->id];
+  double *out = ptr(in, v);
+  const double *x = ptr(in, a);
   int B = in->batch;
   if (v->op == IR_UNBATCH) {
     for (int b = 0; b < B; b++)
@@ -451,7 +483,7 @@ static void eval_across_batch(Interp *in, const IrValue *v) {
 
 static void eval_leaf(Interp *in, const IrValue *v, double *const *params,
                       double *const *inputs, double *const *targets) {
-  double *out = in->val[v->id];
+  double *out = ptr(in, v);
   int64_t n = count(&v->ty);
   switch (v->op) {
   case IR_CONST: out[0] = v->num; return;
@@ -464,24 +496,110 @@ static void eval_leaf(Interp *in, const IrValue *v, double *const *params,
     memcpy(out, (v->op == IR_INPUT ? inputs : targets)[v->index],
            sizeof(double) * (size_t)(n * in->batch));
     return;
+  case IR_STATE: return;            /* set by its loop */
   default: UNREACHABLE();
   }
 }
 
-void interp_run(Interp *in, double *const *params, double *const *inputs,
-                double *const *targets) {
-  const IrProgram *p = in->p;
-  for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i];
-    if (v->nargs == 0) {
-      eval_leaf(in, v, params, inputs, targets);
+typedef struct Inputs {
+  double *const *params, *const *inputs, *const *targets;
+} Inputs;
+
+static void eval_value(Interp *in, const IrValue *v, const Inputs *io);
+
+/* Copies src (one value for all, or one per example, or a scalar) into
+ * every example of dst. */
+static void broadcast_into(const Interp *in, double *dst, int64_t n,
+                           const double *src, const IrValue *from) {
+  int64_t m = per_example(from);
+  for (int b = 0; b < in->batch; b++)
+    for (int64_t i = 0; i < n; i++)
+      dst[b * n + i] = src[(from->batched ? b * m : 0) + (m == 1 ? 0 : i)];
+}
+
+static void run_states(Interp *in, const IrLoop *l, int64_t s, int64_t t) {
+  for (int k = 0; k < l->nstates; k++) {
+    const IrValue *st = l->state_in[k];
+    int64_t n = per_example(st);
+    if (s == 0) {
+      broadcast_into(in, ptr(in, st), n, ptr(in, l->state_init[k]),
+                     l->state_init[k]);
       continue;
     }
-    if (v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN ||
-        v->op == IR_UNBATCH) {
-      eval_across_batch(in, v);
-      continue;
-    }
+    int64_t prev = l->backward ? t + 1 : t - 1;
+    in->t[l->id] = prev;
+    const double *src = ptr(in, l->state_next[k]);
+    in->t[l->id] = t;
+    broadcast_into(in, ptr(in, st), n, src, l->state_next[k]);
+  }
+}
+
+static void run_outputs(Interp *in, const IrLoop *l, int64_t s, int64_t t) {
+  for (int k = 0; k < l->nouts; k++) {
+    const IrValue *step = l->out_step[k], *o = l->out[k];
+    int64_t n = per_example(step);
+    const double *x = ptr(in, step);
+    double *dst = in->val[o->id];
+    int examples = step->batched ? in->batch : 1;
+    for (int b = 0; b < examples; b++)
+      for (int64_t i = 0; i < n; i++) {
+        double xi = x[b * n + i];
+        switch (l->out_kind[k]) {
+        case OUT_STACK: dst[(b * l->steps + t) * n + i] = xi; break;
+        case OUT_SUM: dst[b * n + i] = s ? dst[b * n + i] + xi : xi; break;
+        case OUT_LAST: dst[b * n + i] = xi; break;
+        }
+      }
+  }
+}
+
+static void eval_loop(Interp *in, const IrValue *lv, const Inputs *io) {
+  const IrLoop *l = lv->loop;
+  for (int64_t s = 0; s < l->steps; s++) {
+    int64_t t = l->backward ? l->steps - 1 - s : s;
+    in->t[l->id] = t;
+    if (l->primal)
+      in->t[l->primal->id] = t;
+    run_states(in, l, s, t);
+    for (int i = 0; i < l->body.n; i++)
+      eval_value(in, l->body.v[i], io);
+    run_outputs(in, l, s, t);
+  }
+}
+
+/* Step t of an outer sequence, for every example. */
+static void eval_step_in(Interp *in, const IrValue *v) {
+  const IrValue *seq = v->args[0];
+  int64_t n = per_example(v), steps = seq->ty.dims[0];
+  int64_t t = in->t[v->loop->id];
+  const double *x = ptr(in, seq);
+  double *out = ptr(in, v);
+  int examples = v->batched ? in->batch : 1;
+  for (int b = 0; b < examples; b++)
+    memcpy(out + b * n, x + (b * steps + t) * n, sizeof(double) * (size_t)n);
+}
+
+static void eval_value(Interp *in, const IrValue *v, const Inputs *io) {
+  if (v->op == IR_LOOP) {
+    eval_loop(in, v, io);
+    return;
+  }
+  if (v->op == IR_LOOP_OUT)
+    return;                      /* written by its loop */
+  if (v->op == IR_STEP_IN) {
+    eval_step_in(in, v);
+    return;
+  }
+  if (v->nargs == 0) {
+    eval_leaf(in, v, io->params, io->inputs, io->targets);
+    return;
+  }
+  if (v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN ||
+      v->op == IR_UNBATCH) {
+    eval_across_batch(in, v);
+    return;
+  }
+  {
     int64_t n = count(&v->ty);
     int examples = v->batched ? in->batch : 1;
     const double **a = malloc(sizeof(double *) * (size_t)v->nargs);
@@ -490,9 +608,9 @@ void interp_run(Interp *in, double *const *params, double *const *inputs,
     for (int b = 0; b < examples; b++) {
       for (int k = 0; k < v->nargs; k++) {
         const IrValue *x = v->args[k];
-        a[k] = in->val[x->id] + (x->batched ? b * count(&x->ty) : 0);
+        a[k] = ptr(in, x) + (x->batched ? b * count(&x->ty) : 0);
       }
-      double *out = in->val[v->id] + (int64_t)b * n;
+      double *out = ptr(in, v) + (int64_t)b * n;
       if (v->op == IR_CONCAT) {
         eval_concat(v, a, out);
         continue;
@@ -503,4 +621,11 @@ void interp_run(Interp *in, double *const *params, double *const *inputs,
     }
     free(a);
   }
+}
+
+void interp_run(Interp *in, double *const *params, double *const *inputs,
+                double *const *targets) {
+  Inputs io = {params, inputs, targets};
+  for (int i = 0; i < in->p->n; i++)
+    eval_value(in, in->p->v[i], &io);
 }

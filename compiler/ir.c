@@ -19,17 +19,26 @@ const int ir_op_nargs[IR_NOPS] = {
 #undef OP
 };
 
-static void push(IrProgram *p, IrValue *v) {
-  if (p->n == p->cap) {
-    int cap = p->cap ? 2 * p->cap : 64;
-    IrValue **grown = arena_array(IrValue *, cap);
-    if (p->n)
-      memcpy(grown, p->v, sizeof(IrValue *) * (size_t)p->n);
-    p->v = grown;
-    p->cap = cap;
+static void block_push(IrValue ***v, int *n, int *cap, IrValue *x) {
+  if (*n == *cap) {
+    int grown_cap = *cap ? 2 * *cap : 64;
+    IrValue **grown = arena_array(IrValue *, grown_cap);
+    if (*n)
+      memcpy(grown, *v, sizeof(IrValue *) * (size_t)*n);
+    *v = grown;
+    *cap = grown_cap;
   }
-  v->id = p->n;
-  p->v[p->n++] = v;
+  (*v)[(*n)++] = x;
+}
+
+static void push(IrProgram *p, IrValue *v) {
+  v->id = p->nids++;
+  if (p->cur) {
+    v->loop = p->cur;
+    block_push(&p->cur->body.v, &p->cur->body.n, &p->cur->body.cap, v);
+  } else {
+    block_push(&p->v, &p->n, &p->cap, v);
+  }
 }
 
 /* A value differs per example when any argument does; the batch
@@ -49,7 +58,8 @@ IrValue *ir_add(IrProgram *p, IrOp op, Type ty, int nargs, IrValue **args) {
   }
   if (op == IR_BATCH_SUM || op == IR_BATCH_MEAN)
     v->batched = false;
-  if (op == IR_UNBATCH || op == IR_INPUT || op == IR_TARGET)
+  if (op == IR_UNBATCH || op == IR_INPUT || op == IR_TARGET ||
+      op == IR_STATE)
     v->batched = true;
   push(p, v);
   return v;
@@ -62,6 +72,47 @@ IrValue *ir_unary(IrProgram *p, IrOp op, Type ty, IrValue *a) {
 IrValue *ir_binary(IrProgram *p, IrOp op, Type ty, IrValue *a, IrValue *b) {
   IrValue *args[2] = {a, b};
   return ir_add(p, op, ty, 2, args);
+}
+
+IrLoop *ir_loop_new(IrProgram *p, int64_t steps) {
+  IrLoop *l = arena_new(IrLoop);
+  l->id = p->nloops++;
+  l->steps = steps;
+  return l;
+}
+
+static void grow(void ***v, int n) {
+  if ((n & (n - 1)) != 0 && n != 0)
+    return;                        /* capacity doubles at powers of two */
+  void **grown = arena_array(void *, n ? 2 * n : 4);
+  if (n)
+    memcpy(grown, *v, sizeof(void *) * (size_t)n);
+  *v = grown;
+}
+
+int ir_loop_state(IrLoop *l, IrValue *in, IrValue *init, IrValue *next) {
+  grow((void ***)&l->state_in, l->nstates);
+  grow((void ***)&l->state_init, l->nstates);
+  grow((void ***)&l->state_next, l->nstates);
+  l->state_in[l->nstates] = in;
+  l->state_init[l->nstates] = init;
+  l->state_next[l->nstates] = next;
+  return l->nstates++;
+}
+
+int ir_loop_out(IrLoop *l, IrValue *step, IrOutKind kind) {
+  grow((void ***)&l->out_step, l->nouts);
+  grow((void ***)&l->out, l->nouts);
+  if ((l->nouts & (l->nouts - 1)) == 0) {
+    IrOutKind *k = arena_array(IrOutKind, l->nouts ? 2 * l->nouts : 4);
+    if (l->nouts)
+      memcpy(k, l->out_kind, sizeof(IrOutKind) * (size_t)l->nouts);
+    l->out_kind = k;
+  }
+  l->out_step[l->nouts] = step;
+  l->out[l->nouts] = NULL;
+  l->out_kind[l->nouts] = kind;
+  return l->nouts++;
 }
 
 IrValue *ir_const(IrProgram *p, double v) {
@@ -90,6 +141,8 @@ static void dump_attrs(FILE *out, const IrProgram *p, const IrValue *v) {
     fputc(']', out);
     break;
   case IR_LOSS_GRAD: fprintf(out, " of=%s", ir_op_name[v->of]); break;
+  case IR_LOOP_OUT: fprintf(out, " L%d.%d", v->loop->id, v->index); break;
+  case IR_STATE: fprintf(out, " %d", v->index); break;
   default: break;
   }
   if (v->mean && (v->op == IR_UNBATCH || v->op == IR_LOSS_GRAD ||
@@ -97,24 +150,55 @@ static void dump_attrs(FILE *out, const IrProgram *p, const IrValue *v) {
     fputs(" mean", out);
 }
 
+static void dump_value(FILE *out, const IrProgram *p, const IrValue *v,
+                       int indent);
+
+static void dump_loop(FILE *out, const IrProgram *p, const IrValue *lv,
+                      int indent) {
+  static const char *kinds[] = {"stack", "sum", "last"};
+  const IrLoop *l = lv->loop;
+  fprintf(out, "%*s%%%d = loop L%d: %lld steps%s%s", indent, "", lv->id,
+          l->id, (long long)l->steps, l->backward ? ", backward" : "",
+          l->primal ? "" : "");
+  if (l->primal)
+    fprintf(out, " over L%d", l->primal->id);
+  fputc('\n', out);
+  for (int k = 0; k < l->nstates; k++)
+    fprintf(out, "%*s  state %d: %%%d from %%%d, next %%%d\n", indent, "", k,
+            l->state_in[k]->id, l->state_init[k]->id, l->state_next[k]->id);
+  for (int i = 0; i < l->body.n; i++)
+    dump_value(out, p, l->body.v[i], indent + 4);
+  for (int k = 0; k < l->nouts; k++)
+    fprintf(out, "%*s  out %d: %s %%%d\n", indent, "", k,
+            kinds[l->out_kind[k]], l->out_step[k]->id);
+}
+
+static void dump_value(FILE *out, const IrProgram *p, const IrValue *v,
+                       int indent) {
+  if (v->op == IR_LOOP) {
+    dump_loop(out, p, v, indent);
+    return;
+  }
+  fprintf(out, "%*s%%%d = %s", indent, "", v->id, ir_op_name[v->op]);
+  for (int a = 0; a < v->nargs; a++)
+    fprintf(out, "%s%%%d", a ? ", " : " ", v->args[a]->id);
+  dump_attrs(out, p, v);
+  fprintf(out, " : %s%s", type_str(&v->ty), v->batched ? " per example" :
+          "");
+  if (v->name && v->op != IR_PARAM && v->op != IR_INPUT &&
+      v->op != IR_TARGET)
+    fprintf(out, "   # %s", v->name);
+  fputc('\n', out);
+}
+
 void ir_dump(FILE *out, const IrProgram *p) {
   fprintf(out, "program %s: %d parameters, %d inputs, %d targets\n",
           p->model ? p->model->name : "?", p->nparams, p->ninputs,
           p->ntargets);
   for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i];
     if (i == p->nforward && p->grads)
       fputs("backward:\n", out);
-    fprintf(out, "  %%%d = %s", v->id, ir_op_name[v->op]);
-    for (int a = 0; a < v->nargs; a++)
-      fprintf(out, "%s%%%d", a ? ", " : " ", v->args[a]->id);
-    dump_attrs(out, p, v);
-    fprintf(out, " : %s%s", type_str(&v->ty), v->batched ? " per example" :
-            "");
-    if (v->name && v->op != IR_PARAM && v->op != IR_INPUT &&
-        v->op != IR_TARGET)
-      fprintf(out, "   # %s", v->name);
-    fputc('\n', out);
+    dump_value(out, p, p->v[i], 2);
   }
   if (p->output)
     fprintf(out, "output %%%d\n", p->output->id);

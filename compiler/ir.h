@@ -25,6 +25,38 @@ typedef enum IrOp {
 } IrOp;
 
 typedef struct IrValue IrValue;
+typedef struct IrLoop IrLoop;
+
+/* Values in order of evaluation. */
+typedef struct IrBlock {
+  IrValue **v;
+  int n, cap;
+} IrBlock;
+
+typedef enum IrOutKind {
+  OUT_STACK,   /* the body value at every step: a sequence [T, ...] */
+  OUT_SUM,     /* the body value summed over the steps */
+  OUT_LAST,    /* the body value at the last step run */
+} IrOutKind;
+
+/* A loop over the steps of sequences: `body` runs once per step, t from
+ * 0 to steps-1 (or back from steps-1 when `backward`).  A STATE value
+ * reads state k at the step before: state_init at the first step, else
+ * state_next of the step before.  Each body value keeps its value at
+ * every step, so a backward loop whose `primal` is this loop can read
+ * them at its own t. */
+struct IrLoop {
+  int id;
+  int64_t steps;
+  bool backward;
+  IrLoop *primal;
+  IrBlock body;
+  int nstates;
+  IrValue **state_in, **state_init, **state_next;
+  int nouts;
+  IrValue **out_step, **out;
+  IrOutKind *out_kind;
+};
 
 struct IrValue {
   int id;
@@ -45,6 +77,8 @@ struct IrValue {
   IrOp of;               /* LOSS_GRAD: the loss; index 1: with respect
                             to the target instead of the prediction */
   const char *name;      /* what the value is in the model, for dumps */
+  IrLoop *loop;          /* LOOP, LOOP_OUT, STATE; body values: the loop
+                            whose body holds them */
 };
 
 typedef struct IrTensor {
@@ -57,6 +91,10 @@ typedef struct IrProgram {
   const Model *model;
   IrValue **v;           /* in evaluation order */
   int n, cap;
+  int nids;              /* values in all blocks: ids are 0..nids-1 */
+  IrLoop *cur;           /* new values go into this loop's body, or into
+                            the program when NULL */
+  int nloops;
   IrTensor *params, *inputs, *targets;
   int nparams, ninputs, ntargets;
   IrValue *output;       /* the prediction: the loss's first argument */
@@ -72,6 +110,9 @@ IrValue *ir_add(IrProgram *p, IrOp op, Type ty, int nargs, IrValue **args);
 IrValue *ir_unary(IrProgram *p, IrOp op, Type ty, IrValue *a);
 IrValue *ir_binary(IrProgram *p, IrOp op, Type ty, IrValue *a, IrValue *b);
 IrValue *ir_const(IrProgram *p, double v);
+IrLoop *ir_loop_new(IrProgram *p, int64_t steps);
+int ir_loop_state(IrLoop *l, IrValue *in, IrValue *init, IrValue *next);
+int ir_loop_out(IrLoop *l, IrValue *step, IrOutKind kind);
 void ir_dump(FILE *out, const IrProgram *p);
 
 /* lower.c: NULL after reporting what cannot be compiled yet. */

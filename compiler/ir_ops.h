@@ -61,3 +61,9 @@ OP(LOG_SOFTMAX_GRAD, 2, "log_softmax_grad")/* g, y: g - exp(y) * sum(g) */
 OP(ABS_GRAD,       2,  "abs_grad")         /* g, x: g * sign(x) */
 OP(LOSS_GRAD,      3,  "loss_grad")        /* g, prediction, target: the
                                               adjoint of loss `of` */
+/* time loops (see IrLoop in ir.h) */
+OP(LOOP,          -1,  "loop")             /* runs `loop`; args: its inits */
+OP(LOOP_OUT,       1,  "loop_out")         /* output `index` of a loop */
+OP(STEP_IN,        1,  "step_in")          /* in a body: step t of a sequence */
+OP(STATE,          0,  "state")            /* in a body: state `index` at the
+                                              step before */

@@ -21,6 +21,15 @@ typedef struct Binding {
   IrValue *value;
 } Binding;
 
+/* The step equations being lowered into one loop's body. */
+typedef struct LoopCtx {
+  IrLoop *loop;
+  const Node **members;   /* ND_EQ with a step variable */
+  int n;
+  IrValue **value;        /* each member's value at this step, once known */
+  IrValue **state;        /* recurrent members: the state at the step before */
+} LoopCtx;
+
 typedef struct Lower {
   IrProgram *p;
   const Model *m;
@@ -29,6 +38,7 @@ typedef struct Lower {
   IrValue **param_values, **input_values, **target_values;
   const Node *calls[64];   /* the layer calls being inlined, outermost first */
   int ncalls;
+  LoopCtx *lc;             /* inside a loop body */
   bool failed;
 } Lower;
 
@@ -118,10 +128,59 @@ static IrValue *lower_binary(Lower *L, const Node *e) {
   return ir_binary(L->p, op, float_type(e->ty), a, b);
 }
 
+static int member_index(const LoopCtx *lc, const Sym *sym) {
+  for (int k = 0; lc && k < lc->n; k++)
+    if (lc->members[k]->sym == sym)
+      return k;
+  return -1;
+}
+
+/* The rest of an index after the step, as a slice of one step. */
+static IrValue *slice_rest(Lower *L, const Node *e, IrValue *base, int first) {
+  if (e->list.n == first)
+    return base;
+  IrValue *v = ir_unary(L->p, IR_SLICE, float_type(e->ty), base);
+  v->ty.elem = base->ty.elem;
+  v->nslice = e->list.n - first;
+  for (int i = first; i < e->list.n; i++) {
+    const Node *ix = e->list.v[i];
+    int d = i - first;
+    if (ix->kind == ND_RANGE) {
+      v->lo[d] = (int64_t)ix->lhs->num;
+      v->hi[d] = (int64_t)ix->rhs->num;
+    } else {
+      v->lo[d] = v->hi[d] = (int64_t)ix->num;
+      v->drop[d] = true;
+    }
+  }
+  return v;
+}
+
+/* x[t] or h[t-1] inside a loop body. */
+static IrValue *lower_step(Lower *L, const Node *e) {
+  const Node *st = e->list.v[0];
+  if (!L->lc)
+    return unsupported(L, e, "a step outside its loop");
+  const Sym *sym = e->lhs->kind == ND_NAME ? e->lhs->sym : NULL;
+  int k = sym ? member_index(L->lc, sym) : -1;
+  IrValue *step;
+  if (k >= 0) {
+    step = st->step == 0 ? L->lc->value[k] : L->lc->state[k];
+    if (!step)
+      DIE("'%s' read before its value in the loop", sym->full);
+  } else {
+    IrValue *seq = lower_expr(L, e->lhs);
+    if (seq->ty.varlen)
+      return unsupported(L, e, "a sequence of varying length");
+    step = ir_unary(L->p, IR_STEP_IN, type_drop_first(&seq->ty), seq);
+    step->ty.elem = seq->ty.elem;
+  }
+  return slice_rest(L, e, step, 1);
+}
+
 static IrValue *lower_index(Lower *L, const Node *e) {
-  for (int i = 0; i < e->list.n; i++)
-    if (e->list.v[i]->kind == ND_STEP)
-      return unsupported(L, e, "a step of a sequence");
+  if (e->list.n > 0 && e->list.v[0]->kind == ND_STEP)
+    return lower_step(L, e);
   IrValue *base = lower_expr(L, e->lhs);
   if (base->ty.varlen)
     return unsupported(L, e, "indexing a sequence of varying length");
@@ -246,16 +305,116 @@ static IrValue *lower_expr(Lower *L, const Node *e) {
   }
 }
 
+/* The sequences (of this body's step equations) that e reads by step. */
+static void step_reads(const Node *e, const Node **eqs, int n, bool *reads) {
+  if (!e)
+    return;
+  if (e->kind == ND_INDEX && e->list.n && e->list.v[0]->kind == ND_STEP &&
+      e->lhs->kind == ND_NAME)
+    for (int j = 0; j < n; j++)
+      if (eqs[j]->sym == e->lhs->sym)
+        reads[j] = true;
+  if (e->inst)
+    for (int i = 0; i < e->inst->args.n; i++)
+      step_reads(e->inst->args.v[i]->lhs, eqs, n, reads);
+  step_reads(e->lhs, eqs, n, reads);
+  step_reads(e->rhs, eqs, n, reads);
+  for (int i = 0; i < e->list.n; i++)
+    step_reads(e->list.v[i], eqs, n, reads);
+}
+
+/* One loop: the members' initial states before it, their equations in
+ * its body, their sequences after it. */
+static void lower_loop(Lower *L, const Node **members, int n) {
+  IrProgram *p = L->p;
+  const Type *seq = &members[0]->sym->ty;
+  if (seq->varlen) {
+    unsupported(L, members[0], "a recurrence over sequences of varying "
+                "length");
+    return;
+  }
+  if (L->lc) {
+    unsupported(L, members[0], "a recurrence inside another one");
+    return;
+  }
+  IrValue **init = arena_array(IrValue *, n);
+  for (int k = 0; k < n; k++)
+    if (members[k]->rhs)
+      init[k] = lower_expr(L, members[k]->rhs);
+  LoopCtx lc = {ir_loop_new(p, seq->dims[0]), members, n,
+                arena_array(IrValue *, n), arena_array(IrValue *, n)};
+  L->lc = &lc;
+  p->cur = lc.loop;
+  for (int k = 0; k < n; k++)
+    if (members[k]->rhs) {
+      lc.state[k] = ir_add(p, IR_STATE, members[k]->sym->step, 0, NULL);
+      lc.state[k]->name = members[k]->sym->full;
+    }
+  for (int k = 0; k < n; k++)
+    lc.value[k] = lower_expr(L, members[k]->lhs);
+  p->cur = NULL;
+  L->lc = NULL;
+  int ninit = 0;
+  IrValue **args = arena_array(IrValue *, n);
+  for (int k = 0; k < n; k++)
+    if (lc.state[k]) {
+      lc.state[k]->index = ir_loop_state(lc.loop, lc.state[k], init[k],
+                                         lc.value[k]);
+      args[ninit++] = init[k];
+    }
+  IrValue *lv = ir_add(p, IR_LOOP, type_scalar(), ninit, args);
+  lv->loop = lc.loop;
+  for (int k = 0; k < n; k++) {
+    int o = ir_loop_out(lc.loop, lc.value[k], OUT_STACK);
+    IrValue *out = ir_unary(p, IR_LOOP_OUT, members[k]->sym->ty, lv);
+    out->ty.elem = EL_FLOAT;
+    out->index = o;
+    out->loop = lc.loop;
+    out->batched = lc.value[k]->batched;
+    lc.loop->out[o] = out;
+    bind(L, members[k]->sym, out);
+  }
+}
+
+/* Step equations that read each other's steps (h[t-1], or c[t] read by
+ * h[t]) run in one loop: the strongly connected groups of "reads", each
+ * lowered where its last equation is written. */
 static void lower_body(Lower *L, const NodeList *body) {
-  for (int i = 0; i < body->n; i++) {
+  const Node **eqs = arena_array(const Node *, body->n + 1);
+  int n = 0;
+  for (int i = 0; i < body->n; i++)
+    if (body->v[i]->kind == ND_EQ && body->v[i]->var)
+      eqs[n++] = body->v[i];
+  bool *reach = arena_array(bool, n * n + 1);
+  for (int i = 0; i < n; i++) {
+    step_reads(eqs[i]->lhs, eqs, n, reach + i * n);
+    reach[i * n + i] = true;
+  }
+  for (int k = 0; k < n; k++)
+    for (int i = 0; i < n; i++)
+      for (int j = 0; reach[i * n + k] && j < n; j++)
+        reach[i * n + j] |= reach[k * n + j];
+  int at = 0;
+  for (int i = 0; i < body->n && !L->failed; i++) {
     const Node *st = body->v[i];
     if (st->kind != ND_EQ)
       continue;
-    if (st->var) {
-      unsupported(L, st, "a recurrence");
+    if (!st->var) {
+      bind(L, st->sym, lower_expr(L, st->lhs));
       continue;
     }
-    bind(L, st->sym, lower_expr(L, st->lhs));
+    int me = at++;
+    bool last = true;
+    for (int j = me + 1; j < n; j++)
+      last &= !(reach[me * n + j] && reach[j * n + me]);
+    if (!last)
+      continue;
+    const Node **group = arena_array(const Node *, n);
+    int g = 0;
+    for (int j = 0; j <= me; j++)
+      if (reach[me * n + j] && reach[j * n + me])
+        group[g++] = eqs[j];
+    lower_loop(L, group, g);
   }
 }
 
@@ -309,7 +468,8 @@ static bool reads_targets(const IrValue *v, bool *memo, bool *seen) {
  * last top-level equation that needs no target; none when all do. */
 static IrValue *choose_output(Lower *L) {
   IrProgram *p = L->p;
-  bool *memo = arena_array(bool, p->n + 1), *seen = arena_array(bool, p->n + 1);
+  bool *memo = arena_array(bool, p->nids + 1);
+  bool *seen = arena_array(bool, p->nids + 1);
   if (p->output && !reads_targets(p->output, memo, seen))
     return p->output;
   const NodeList *body = &L->m->body;

@@ -64,6 +64,12 @@ else
   fails=$((fails + 1))
   echo "not ok $n - -c writes the header beside the object"
 fi
+printf 'input x : float[3, 2]\ntarget y : class[2]\n' >"$tmp/r.net"
+printf 'h = rnn(x, 4)\nloss cross_entropy(dense(h[-1], 2), y)\n' >>"$tmp/r.net"
+check "a recurrence: its IR, but no code yet, said plainly" 1 \
+  'cannot generate code for recurrences yet' -- -c -o "$tmp/r.o" "$tmp/r.net"
+check "a recurrence's backward loop in --dump=grad" 0 'backward over L0' \
+  -- --dump=grad "$tmp/r.net"
 check "--dtype takes f32 or f64 only" 1 'expected f32 or f64' \
   -- --dtype=f16 "$tmp/m.net"
 check "-O takes 0 to 3" 1 'expected -O0' -- -O9 "$tmp/m.net"

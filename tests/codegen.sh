@@ -5,6 +5,8 @@
 : "${CODEGEN_AGREE:?CODEGEN_AGREE must name tests/unit/codegen_agree}"
 top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
-exec "$CODEGEN_AGREE" tests/grad/*.net models/mlp.net models/mlp_seed.net \
-  models/mlp_torch.net models/autoencoder.net models/tiny_mlp_relu.net \
-  models/tiny_mlp_sigmoid.net
+exec "$CODEGEN_AGREE" tests/grad/elementwise.net tests/grad/losses.net \
+  tests/grad/mixed.net tests/grad/per_example.net tests/grad/shapes.net \
+  tests/grad/target_grad.net tests/grad/width_one.net models/mlp.net \
+  models/mlp_seed.net models/mlp_torch.net models/autoencoder.net \
+  models/tiny_mlp_relu.net models/tiny_mlp_sigmoid.net

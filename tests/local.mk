@@ -113,6 +113,10 @@ EXTRA_DIST += \
   tests/e2e.sh \
   tests/e2e/spirals.net \
   tests/grad/elementwise.net \
+  tests/grad/gru.net \
+  tests/grad/learned_state.net \
+  tests/grad/lstm.net \
+  tests/grad/rnn_stack.net \
   tests/grad/losses.net \
   tests/grad/mixed.net \
   tests/grad/per_example.net \
