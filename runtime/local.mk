@@ -1,6 +1,7 @@
 # runtime/local.mk — libnetrt, the runtime compiled models link against.
 #
 #   rt_data     datasets: MNIST idx, CSV, synthetic spirals; split, batches
+#   rt_seq      sequence sources: text, index recall, binary addition
 #   rt_rng      xoshiro256** random numbers, shuffles
 #   rt_metrics  accuracy, confusion matrix, classification report, PSNR
 #   rt_ckpt     safetensors checkpoints (atomic write, validating read)
@@ -17,6 +18,7 @@ runtime_libnetrt_a_SOURCES = \
   runtime/rt_json.c runtime/rt_json.h \
   runtime/rt_metrics.c runtime/rt_metrics.h \
   runtime/rt_rng.c runtime/rt_rng.h \
+  runtime/rt_seq.c runtime/rt_seq.h \
   runtime/rt_util.c runtime/rt_util.h
 
 include runtime/tests.mk

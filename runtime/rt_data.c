@@ -1,5 +1,6 @@
 /* runtime/rt_data.c — MNIST idx files, CSV, the synthetic spirals, the
- * validation split and batches (see rt_data.h).
+ * validation split and batches, sequences' included (see rt_data.h; the
+ * sequence sources themselves are in rt_seq.c).
  *
  * Files are read through zlib's gzopen/gzread, which read gzip and plain
  * files alike, so every loader takes either.  Data of unknown or promised
@@ -656,6 +657,8 @@ void rt_dataset_free(RtDataset *ds) {
   free(ds->f32);
   free(ds->labels);
   free(ds->targets);
+  free(ds->lengths);
+  free(ds->vocab);
   memset(ds, 0, sizeof *ds);
 }
 
@@ -672,12 +675,46 @@ int rt_split(const RtDataset *ds, size_t validation, RtSplit *split,
   return 0;
 }
 
+size_t rt_example_steps(const RtDataset *ds, size_t i) {
+  assert(i < ds->count);
+  if (ds->lengths)
+    return (size_t)ds->lengths[i];
+  return ds->input_ndim >= 2 ? ds->input_shape[0] : 1;
+}
+
+void rt_batch_lengths(const RtDataset *ds, const size_t *idx, size_t n,
+                      int32_t *out) {
+  for (size_t i = 0; i < n; i++)
+    out[i] = (int32_t)rt_example_steps(ds, idx[i]);
+}
+
+/* Example i's one-hot steps into out (max_steps rows of step_numel),
+ * zeros past its length. */
+static void onehot_steps(const RtDataset *ds, size_t i, float *out) {
+  size_t k = ds->step_numel, steps = rt_example_steps(ds, i);
+  const uint8_t *c = ds->u8 + i * ds->max_steps;
+  memset(out, 0, ds->input_numel * sizeof *out);
+  for (size_t t = 0; t < steps; t++)
+    out[t * k + c[t]] = 1.0f;
+}
+
+static void onehot_steps_f64(const RtDataset *ds, size_t i, double *out) {
+  size_t k = ds->step_numel, steps = rt_example_steps(ds, i);
+  const uint8_t *c = ds->u8 + i * ds->max_steps;
+  for (size_t j = 0; j < ds->input_numel; j++)
+    out[j] = 0.0;
+  for (size_t t = 0; t < steps; t++)
+    out[t * k + c[t]] = 1.0;
+}
+
 void rt_batch_inputs(const RtDataset *ds, const size_t *idx, size_t n,
                      float *out) {
   size_t m = ds->input_numel;
   for (size_t i = 0; i < n; i++, out += m) {
     assert(idx[i] < ds->count);
-    if (ds->input_kind == RT_INPUT_U8) {
+    if (ds->input_kind == RT_INPUT_ONEHOT) {
+      onehot_steps(ds, idx[i], out);
+    } else if (ds->input_kind == RT_INPUT_U8) {
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
         out[j] = p[j] / 255.0f;
@@ -692,7 +729,9 @@ void rt_batch_inputs_f64(const RtDataset *ds, const size_t *idx, size_t n,
   size_t m = ds->input_numel;
   for (size_t i = 0; i < n; i++, out += m) {
     assert(idx[i] < ds->count);
-    if (ds->input_kind == RT_INPUT_U8) {
+    if (ds->input_kind == RT_INPUT_ONEHOT) {
+      onehot_steps_f64(ds, idx[i], out);
+    } else if (ds->input_kind == RT_INPUT_U8) {
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
         out[j] = p[j] / 255.0;
@@ -704,26 +743,79 @@ void rt_batch_inputs_f64(const RtDataset *ds, const size_t *idx, size_t n,
   }
 }
 
+size_t rt_label_numel(const RtDataset *ds) {
+  switch (ds->target_kind) {
+  case RT_TARGET_CLASS:
+    return 1;
+  case RT_TARGET_STEP_CLASS:
+    return ds->max_steps;
+  case RT_TARGET_FLOAT:
+    break;
+  }
+  return 0;
+}
+
 void rt_batch_labels(const RtDataset *ds, const size_t *idx, size_t n,
                      int32_t *out) {
-  assert(ds->target_kind == RT_TARGET_CLASS);
+  size_t k = rt_label_numel(ds);
+  assert(k > 0);
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    out[i] = ds->labels[idx[i]];
+    memcpy(out + i * k, ds->labels + idx[i] * k, k * sizeof *out);
   }
+}
+
+void rt_batch_label_values(const RtDataset *ds, const size_t *idx, size_t n,
+                           float *out) {
+  size_t k = rt_label_numel(ds);
+  assert(k > 0);
+  for (size_t i = 0; i < n; i++) {
+    assert(idx[i] < ds->count);
+    for (size_t j = 0; j < k; j++)
+      out[i * k + j] = (float)ds->labels[idx[i] * k + j];
+  }
+}
+
+void rt_batch_label_values_f64(const RtDataset *ds, const size_t *idx,
+                               size_t n, double *out) {
+  size_t k = rt_label_numel(ds);
+  assert(k > 0);
+  for (size_t i = 0; i < n; i++) {
+    assert(idx[i] < ds->count);
+    for (size_t j = 0; j < k; j++)
+      out[i * k + j] = ds->labels[idx[i] * k + j];
+  }
+}
+
+/* One-hot rows of the classes of steps (or of the one label when steps
+ * is 1), rows of zeros from `used` on. */
+static void onehot_labels(const int32_t *labels, size_t steps, size_t used,
+                          size_t k, float *out) {
+  memset(out, 0, steps * k * sizeof *out);
+  for (size_t t = 0; t < used; t++)
+    out[t * k + (size_t)labels[t]] = 1.0f;
+}
+
+static void onehot_labels_f64(const int32_t *labels, size_t steps,
+                              size_t used, size_t k, double *out) {
+  for (size_t j = 0; j < steps * k; j++)
+    out[j] = 0.0;
+  for (size_t t = 0; t < used; t++)
+    out[t * k + (size_t)labels[t]] = 1.0;
 }
 
 void rt_batch_targets(const RtDataset *ds, const size_t *idx, size_t n,
                       float *out) {
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    if (ds->target_kind == RT_TARGET_CLASS) {
-      size_t k = (size_t)ds->classes;
-      memset(out + i * k, 0, k * sizeof *out);
-      out[i * k + (size_t)ds->labels[idx[i]]] = 1.0f;
-    } else {
+    if (ds->target_kind == RT_TARGET_FLOAT) {
       size_t k = ds->target_numel;
       memcpy(out + i * k, ds->targets + idx[i] * k, k * sizeof *out);
+    } else {
+      size_t k = (size_t)ds->classes, steps = rt_label_numel(ds);
+      size_t used = steps == 1 ? 1 : rt_example_steps(ds, idx[i]);
+      onehot_labels(ds->labels + idx[i] * steps, steps, used, k,
+                    out + i * steps * k);
     }
   }
 }
@@ -732,15 +824,15 @@ void rt_batch_targets_f64(const RtDataset *ds, const size_t *idx, size_t n,
                           double *out) {
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    if (ds->target_kind == RT_TARGET_CLASS) {
-      size_t k = (size_t)ds->classes;
-      for (size_t j = 0; j < k; j++)
-        out[i * k + j] = 0.0;
-      out[i * k + (size_t)ds->labels[idx[i]]] = 1.0;
-    } else {
+    if (ds->target_kind == RT_TARGET_FLOAT) {
       size_t k = ds->target_numel;
       for (size_t j = 0; j < k; j++)
         out[i * k + j] = ds->targets[idx[i] * k + j];
+    } else {
+      size_t k = (size_t)ds->classes, steps = rt_label_numel(ds);
+      size_t used = steps == 1 ? 1 : rt_example_steps(ds, idx[i]);
+      onehot_labels_f64(ds->labels + idx[i] * steps, steps, used, k,
+                        out + i * steps * k);
     }
   }
 }

@@ -5,6 +5,18 @@
  * only when a batch is filled.  Examples are rows: example i's input is
  * input_numel values at i * input_numel.
  *
+ * Sequences (text, index_recall, binary_add: rt_seq.h) have a step count
+ * per example (lengths != NULL), from 1 to max_steps, and are stored
+ * padded to max_steps: example i's steps start at i * max_steps (times
+ * the values per step), and everything past its length is zero.  One-hot
+ * inputs are stored as one class index per step (RT_INPUT_ONEHOT) and
+ * become one-hot rows of step_numel floats when a batch is filled.  A
+ * batch holds every example padded to max_steps (input_numel values =
+ * max_steps * step_numel): padded positions are zeros in the inputs and
+ * the targets, and rt_batch_lengths() says where each example ends (the
+ * compiled code masks the rest).  For fixed-size data lengths is NULL and
+ * max_steps and step_numel are 0.
+ *
  * Errors: every loader returns 0, or -1 with one message (naming the file,
  * and the line and column for CSV) in the caller's buffer err[0..errsz);
  * err may be NULL.  A loader never prints, exits or crashes on bad input,
@@ -24,11 +36,16 @@
 typedef enum RtInputKind {
   RT_INPUT_U8,         /* bytes; a batch holds byte / 255 */
   RT_INPUT_F32,        /* floats, batched as they are */
+  RT_INPUT_ONEHOT,     /* u8: one class index per step, (count, max_steps);
+                        * a batch holds one-hot rows of step_numel floats,
+                        * rows of zeros past the example's length */
 } RtInputKind;
 
 typedef enum RtTargetKind {
   RT_TARGET_CLASS,     /* one class index per example */
   RT_TARGET_FLOAT,     /* target_numel floats per example */
+  RT_TARGET_STEP_CLASS,  /* one class index per step: labels holds
+                          * (count, max_steps), 0 past the length */
 } RtTargetKind;
 
 typedef struct RtDataset {
@@ -37,13 +54,23 @@ typedef struct RtDataset {
   int input_ndim;                  /* MNIST: 2 (28, 28); CSV, 2-D: 1 */
   size_t input_shape[RT_DATA_MAX_DIMS];
   RtInputKind input_kind;
-  uint8_t *u8;                     /* (count, input_numel), RT_INPUT_U8 */
+  uint8_t *u8;                     /* (count, input_numel), RT_INPUT_U8;
+                                    * (count, max_steps), RT_INPUT_ONEHOT */
   float *f32;                      /* (count, input_numel), RT_INPUT_F32 */
   RtTargetKind target_kind;
-  int classes;                     /* RT_TARGET_CLASS: labels 0..classes-1 */
-  int32_t *labels;                 /* (count), RT_TARGET_CLASS */
-  size_t target_numel;             /* RT_TARGET_FLOAT */
+  int classes;                     /* the class targets: 0..classes-1 */
+  int32_t *labels;                 /* (count), RT_TARGET_CLASS;
+                                    * (count, max_steps), _STEP_CLASS */
+  size_t target_numel;             /* RT_TARGET_FLOAT: floats per example;
+                                    * RT_TARGET_STEP_CLASS: max_steps *
+                                    * classes (the one-hot targets) */
   float *targets;                  /* (count, target_numel), RT_TARGET_FLOAT */
+  /* Sequences (see above); all zero or NULL for fixed-size data. */
+  int32_t *lengths;                /* (count): steps, 1..max_steps */
+  size_t max_steps;                /* the padded length of every example */
+  size_t step_numel;               /* input values per step */
+  uint8_t *vocab;                  /* text: (classes) the byte of each
+                                    * class, ascending; else NULL */
 } RtDataset;
 
 typedef enum RtMnistSet {
@@ -110,10 +137,14 @@ int rt_split(const RtDataset *ds, size_t validation, RtSplit *split,
              char *err, size_t errsz);
 
 /* Batches: n examples named by idx[0..n) (each below ds->count), one row
- * each.  inputs: (n, input_numel).  labels: (n) class indices.  targets:
- * (n, classes) one-hot rows for a class dataset, (n, target_numel) for a
- * float one.  The _f64 forms fill doubles (models compiled with
- * --dtype=f64). */
+ * each.  inputs: (n, input_numel), one-hot steps expanded and sequences
+ * padded with zeros.  labels: (n, rt_label_numel(ds)) class indices: one
+ * per example, or one per step (RT_TARGET_STEP_CLASS, 0 past the
+ * length).  targets: (n, classes) one-hot rows for a class dataset,
+ * (n, max_steps, classes) one-hot rows for a per-step class one (rows of
+ * zeros past the length), (n, target_numel) for a float one.  lengths:
+ * (n) steps of each example.  The _f64 forms fill doubles (models
+ * compiled with --dtype=f64). */
 void rt_batch_inputs(const RtDataset *ds, const size_t *idx, size_t n,
                      float *out);
 void rt_batch_inputs_f64(const RtDataset *ds, const size_t *idx, size_t n,
@@ -124,5 +155,25 @@ void rt_batch_targets(const RtDataset *ds, const size_t *idx, size_t n,
                       float *out);
 void rt_batch_targets_f64(const RtDataset *ds, const size_t *idx, size_t n,
                           double *out);
+
+/* Class labels per example: 1 (RT_TARGET_CLASS), max_steps
+ * (RT_TARGET_STEP_CLASS) or 0 (float targets). */
+size_t rt_label_numel(const RtDataset *ds);
+
+/* The labels as reals, (n, rt_label_numel(ds)): what a class[...]
+ * target of the model holds. */
+void rt_batch_label_values(const RtDataset *ds, const size_t *idx, size_t n,
+                           float *out);
+void rt_batch_label_values_f64(const RtDataset *ds, const size_t *idx,
+                               size_t n, double *out);
+
+/* The steps of example i: its length for a sequence; for fixed-size data
+ * the input's first dimension when it has two or more (MNIST read as
+ * rows: 28), else 1. */
+size_t rt_example_steps(const RtDataset *ds, size_t i);
+
+/* out[k] = rt_example_steps(ds, idx[k]) for k < n. */
+void rt_batch_lengths(const RtDataset *ds, const size_t *idx, size_t n,
+                      int32_t *out);
 
 #endif

@@ -6,6 +6,7 @@
 # those cases).
 RUNTIME_TESTS = \
   tests/runtime/test_data \
+  tests/runtime/test_seq \
   tests/runtime/test_metrics \
   tests/runtime/test_ckpt \
   tests/runtime/test_json
@@ -16,6 +17,9 @@ EXTRA_DIST += tests/runtime/fetch-mnist.sh tools/fetch-mnist
 tests_runtime_test_data_SOURCES = tests/runtime/test_data.c \
   tests/runtime/rt_test.h
 tests_runtime_test_data_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+tests_runtime_test_seq_SOURCES = tests/runtime/test_seq.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_seq_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
 tests_runtime_test_metrics_SOURCES = tests/runtime/test_metrics.c \
   tests/runtime/rt_test.h
 tests_runtime_test_metrics_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
