@@ -62,6 +62,7 @@ typedef struct Cg {
   int64_t param_count, ws_bytes, grad_offset;
   int slots;                /* optimizer state per parameter value */
   bool *fused;              /* computed inside the value that uses it */
+  LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
   /* the function being built */
   LLVMValueRef fn, params, inputs_arr, targets_arr, batch, ws;
   LLVMValueRef *input_base, *target_base;
@@ -242,13 +243,30 @@ static LLVMValueRef byte_gep(Cg *cg, LLVMValueRef base, int64_t off) {
                        "");
 }
 
+/* A loop's body values keep one slot per step. */
+static bool in_body(const IrValue *v) {
+  return v->loop && v->op != IR_LOOP && v->op != IR_LOOP_OUT;
+}
+
+static int64_t slot_bytes(const Cg *cg, const IrValue *v) {
+  int64_t n = count(&v->ty) * (v->batched ? cg->o->batch : 1);
+  return (n * cg->bytes + 63) / 64 * 64;
+}
+
 static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
   switch (v->op) {
   case IR_PARAM:
     return gep(cg, cg->params, i64c(cg, cg->param_offset[v->index]));
   case IR_INPUT: return cg->input_base[v->index];
   case IR_TARGET: return cg->target_base[v->index];
-  default: return byte_gep(cg, cg->ws, cg->offset[v->id]);
+  default:
+    if (in_body(v)) {        /* one slot per step */
+      LLVMValueRef at = add(cg, i64c(cg, cg->offset[v->id]),
+          mul(cg, cg->tv[v->loop->id], i64c(cg, slot_bytes(cg, v))));
+      return LLVMBuildGEP2(cg->b, LLVMInt8TypeInContext(cg->ctx), cg->ws,
+                           &at, 1, "");
+    }
+    return byte_gep(cg, cg->ws, cg->offset[v->id]);
   }
 }
 
@@ -852,9 +870,40 @@ static void emit_across_batch(Cg *cg, const IrValue *v) {
   loop_close(cg, &li);
 }
 
+static void emit_loop(Cg *cg, const IrValue *lv);
+
+/* Step t of an outer sequence, for every example. */
+static void emit_step_in(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *seq = v->args[0];
+  int64_t n = count(&v->ty), steps = seq->ty.dims[0];
+  LLVMValueRef t = cg->tv[v->loop->id];
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, n));
+  LLVMValueRef at = add(cg, mul(cg, t, i64c(cg, n)), i);
+  (void)steps;
+  store(cg, v, b, i, load(cg, seq, b, at));
+  loop_close(cg, &l);
+}
+
 static void emit_value(Cg *cg, const IrValue *v) {
-  if (v->nargs == 0)
-    return;                /* leaves are read where they are */
+  if (v->op == IR_LOOP) {
+    emit_loop(cg, v);
+    return;
+  }
+  if (v->nargs == 0 || v->op == IR_LOOP_OUT)
+    return;                /* leaves are read where they are; loop outputs
+                              are written by their loops */
+  if (v->op == IR_STEP_IN) {
+    if (!v->batched) {
+      emit_step_in(cg, v, NULL);
+      return;
+    }
+    Loop lb;
+    LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+    emit_step_in(cg, v, b);
+    loop_close(cg, &lb);
+    return;
+  }
   if (v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN ||
       v->op == IR_UNBATCH) {
     emit_across_batch(cg, v);
@@ -870,20 +919,117 @@ static void emit_value(Cg *cg, const IrValue *v) {
   loop_close(cg, &lb);
 }
 
+/* ---- time loops ---------------------------------------------------------- */
+
+/* dst (per example) = src, a scalar, a shared value or one per example. */
+static void copy_broadcast(Cg *cg, const IrValue *dst, const IrValue *src) {
+  int64_t n = count(&dst->ty), m = count(&src->ty);
+  Loop lb, li;
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+  LLVMValueRef x = load(cg, src, src->batched ? b : NULL,
+                        m == 1 ? i64c(cg, 0) : i);
+  store(cg, dst, b, i, x);
+  loop_close(cg, &li);
+  loop_close(cg, &lb);
+}
+
+static void emit_states(Cg *cg, const IrLoop *l, LLVMValueRef s,
+                        LLVMValueRef t) {
+  if (l->nstates == 0)
+    return;
+  LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, s, i64c(cg, 0), "");
+  LLVMBasicBlockRef after = if_open(cg, first);
+  for (int k = 0; k < l->nstates; k++)
+    copy_broadcast(cg, l->state_in[k], l->state_init[k]);
+  if_close(cg, after);
+  after = if_open(cg, LLVMBuildNot(cg->b, first, ""));
+  LLVMValueRef prev = add(cg, t, i64c(cg, l->backward ? 1 : -1));
+  for (int k = 0; k < l->nstates; k++) {
+    /* read next at the step before, write state at this one */
+    const IrValue *in = l->state_in[k], *next = l->state_next[k];
+    int64_t n = count(&in->ty), m = count(&next->ty);
+    Loop lb, li;
+    LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+    LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+    cg->tv[l->id] = prev;
+    LLVMValueRef x = load(cg, next, next->batched ? b : NULL,
+                          m == 1 ? i64c(cg, 0) : i);
+    cg->tv[l->id] = t;
+    store(cg, in, b, i, x);
+    loop_close(cg, &li);
+    loop_close(cg, &lb);
+  }
+  if_close(cg, after);
+}
+
+static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
+                         LLVMValueRef t) {
+  LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, s, i64c(cg, 0), "");
+  for (int k = 0; k < l->nouts; k++) {
+    const IrValue *step = l->out_step[k], *o = l->out[k];
+    int64_t n = count(&step->ty);
+    Loop lb, li;
+    LLVMValueRef b = step->batched ? loop_open(cg, &lb, cg->batch) : NULL;
+    LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+    LLVMValueRef x = load(cg, step, b, i);
+    switch (l->out_kind[k]) {
+    case OUT_STACK:
+      store(cg, o, b, add(cg, mul(cg, t, i64c(cg, n)), i), x);
+      break;
+    case OUT_SUM: {
+      LLVMValueRef old = sel(cg, first, realc(cg, 0), load(cg, o, b, i));
+      store(cg, o, b, i, f_add(cg, old, x));
+      break;
+    }
+    case OUT_LAST: store(cg, o, b, i, x); break;
+    }
+    loop_close(cg, &li);
+    if (b)
+      loop_close(cg, &lb);
+  }
+}
+
+/* The steps of a loop, forwards or backwards, its body inside. */
+static void emit_loop(Cg *cg, const IrValue *lv) {
+  const IrLoop *l = lv->loop;
+  Loop ls;
+  LLVMValueRef s = loop_open(cg, &ls, i64c(cg, l->steps));
+  LLVMValueRef t = l->backward
+      ? LLVMBuildSub(cg->b, i64c(cg, l->steps - 1), s, "") : s;
+  cg->tv[l->id] = t;
+  if (l->primal)
+    cg->tv[l->primal->id] = t;
+  emit_states(cg, l, s, t);
+  for (int i = 0; i < l->body.n; i++)
+    if (!cg->fused[l->body.v[i]->id])
+      emit_value(cg, l->body.v[i]);
+  emit_outputs(cg, l, s, t);
+  loop_close(cg, &ls);
+}
+
 /* ---- the entry points -------------------------------------------------- */
+
+static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP) {
+      at = place(cg, &v->loop->body, at);
+      continue;
+    }
+    if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id])
+      continue;
+    cg->offset[v->id] = at;
+    at += slot_bytes(cg, v) * (in_body(v) ? v->loop->steps : 1);
+  }
+  return at;
+}
 
 static void plan_workspace(Cg *cg) {
   const IrProgram *p = cg->p;
   cg->offset = arena_array(int64_t, p->nids + 1);
-  int64_t at = 0;
-  for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i];
-    if (v->nargs == 0 || cg->fused[v->id])
-      continue;
-    cg->offset[v->id] = at;
-    int64_t n = count(&v->ty) * (v->batched ? cg->o->batch : 1);
-    at += (n * cg->bytes + 63) / 64 * 64;
-  }
+  IrBlock top = {p->v, p->n, p->cap};
+  int64_t at = place(cg, &top, 0);
   cg->grad_offset = at;
   cg->ws_bytes = at + (cg->param_count * cg->bytes + 63) / 64 * 64;
 }
@@ -945,22 +1091,46 @@ static void emit_values(Cg *cg, const bool *want) {
 }
 
 /* Outer products whose only use is a batch sum are computed there. */
+static void count_uses(const IrBlock *b, int *uses) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    for (int a = 0; a < v->nargs; a++)
+      uses[v->args[a]->id]++;
+    if (v->op != IR_LOOP)
+      continue;
+    const IrLoop *l = v->loop;
+    count_uses(&l->body, uses);
+    for (int k = 0; k < l->nouts; k++)
+      uses[l->out_step[k]->id]++;
+    for (int k = 0; k < l->nstates; k++) {
+      uses[l->state_next[k]->id]++;
+      uses[l->state_init[k]->id]++;
+    }
+  }
+}
+
+static void mark_fusion(Cg *cg, const IrBlock *b, const int *uses) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i], *a = v->nargs ? v->args[0] : NULL;
+    if (v->op == IR_LOOP)
+      mark_fusion(cg, &v->loop->body, uses);
+    else if (v->op == IR_BATCH_SUM && a->op == IR_OUTER && uses[a->id] == 1 &&
+             a->loop == v->loop)
+      cg->fused[a->id] = true;
+  }
+}
+
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
   int *uses = arena_array(int, p->nids + 1);
   cg->fused = arena_array(bool, p->nids + 1);
-  for (int i = 0; i < p->n; i++)
-    for (int a = 0; a < p->v[i]->nargs; a++)
-      uses[p->v[i]->args[a]->id]++;
+  IrBlock top = {p->v, p->n, p->cap};
+  count_uses(&top, uses);
   for (int k = 0; p->grads && k < p->nparams; k++)
     uses[p->grads[k]->id]++;
   if (p->output)
     uses[p->output->id]++;
-  for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i], *a = v->nargs ? v->args[0] : NULL;
-    if (v->op == IR_BATCH_SUM && a->op == IR_OUTER && uses[a->id] == 1)
-      cg->fused[a->id] = true;
-  }
+  mark_fusion(cg, &top, uses);
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
@@ -1534,6 +1704,7 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
     cg->param_count += type_numel(&p->params[k].ty);
   }
   cg->slots = 3;
+  cg->tv = arena_array(LLVMValueRef, p->nloops + 1);
   plan_fusion(cg);
   plan_workspace(cg);
   LLVMValueRef fns[4];

@@ -260,19 +260,9 @@ static const char *header_name(const char *object) {
 
 /* netc run: compile in memory and hand the model to libnetrt's commands,
  * as a compiled executable would. */
-/* Code generation of time loops is the next step; their IR is there. */
-static bool generates(const Options *o, const IrProgram *p) {
-  if (p->nloops == 0)
-    return true;
-  diag_fatal_noloc("%s: netc cannot generate code for recurrences yet "
-                   "(--check and --dump=ast, ir and grad work on this model)",
-                   o->input);
-  return false;
-}
-
 static int run_in_memory(const Options *o, const Model *m) {
   IrProgram *p = lower_model(m);
-  if (!p || !generates(o, p))
+  if (!p)
     return 1;
   ir_grad(p);
   int64_t batch = (int64_t)call_value(m->train, "batch")->num;
@@ -289,7 +279,7 @@ static int run_in_memory(const Options *o, const Model *m) {
 /* lower -> differentiate -> generate -> emit */
 static int compile(const Options *o, const Model *m) {
   IrProgram *p = lower_model(m);
-  if (!p || !generates(o, p))
+  if (!p)
     return 1;
   ir_grad(p);
   int64_t batch = (int64_t)call_value(m->train, "batch")->num;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/codegen.sh — generated code (compiled in memory) against the
 # reference interpreter, in f32 and f64: tests/unit/codegen_agree.c on the
-# operation models of tests/grad/ and every feed-forward model.
+# operation models of tests/grad/, every feed-forward model, and models
+# with recurrences of fixed length.
 : "${CODEGEN_AGREE:?CODEGEN_AGREE must name tests/unit/codegen_agree}"
 top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
@@ -9,4 +10,6 @@ exec "$CODEGEN_AGREE" tests/grad/elementwise.net tests/grad/losses.net \
   tests/grad/mixed.net tests/grad/per_example.net tests/grad/shapes.net \
   tests/grad/target_grad.net tests/grad/width_one.net models/mlp.net \
   models/mlp_seed.net models/mlp_torch.net models/autoencoder.net \
-  models/tiny_mlp_relu.net models/tiny_mlp_sigmoid.net
+  models/tiny_mlp_relu.net models/tiny_mlp_sigmoid.net tests/grad/lstm.net \
+  tests/grad/gru.net tests/grad/rnn_stack.net tests/grad/learned_state.net \
+  models/char_rnn.net models/word_rnn.net
