@@ -2128,6 +2128,10 @@ static void check_text_source(Checker *c, const Node *st, CallValue *cv) {
     poison_text_consts(c, st);
     return;
   }
+  /* The shapes depend on this very text: the compiled model carries it
+   * rather than a path that could change before it runs. */
+  cv->vals[opt_index(cv->spec->opts, "text")].str = text;
+  cv->vals[opt_index(cv->spec->opts, "file")].str = "";
   size_t len = strlen(text);
   if (len < 2) {
     error(c, st->lhs->loc, "text needs at least 2 characters to predict "

@@ -1573,7 +1573,9 @@ static const char *data_options(const CallValue *cv) {
     const Value *v = &cv->vals[i];
     fprintf(out, "%s=", cv->spec->opts[i].name);
     if (v->kind == VAL_STR || v->kind == VAL_WORD)
-      fputs(v->str, out);
+      for (const char *s = v->str; *s; s++)   /* one line per option */
+        fputs(*s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : (char[2]){*s, 0},
+              out);
     else if (v->kind == VAL_RANGE)
       fprintf(out, "%.0f..%.0f", v->lo, v->hi);
     else

@@ -19,6 +19,7 @@ enum {
   TG_LABELS,           /* class labels as reals, one per example */
   TG_ONEHOT,           /* one-hot rows of the dataset's classes */
   TG_FLOAT,            /* the dataset's float targets */
+  TG_STEP_LABELS,      /* a class label per step, as reals */
 };
 
 static void *alloc_reals(int64_t n, int bytes) {
@@ -111,6 +112,14 @@ int rt_batch_check(RtBatch *b, const RtDataset *ds, char *err,
   const NetrtTensor *t = &m->targets[0];
   if (ds->target_kind == RT_TARGET_CLASS)
     return check_class_target(b, t, ds, err, errsz);
+  if (ds->target_kind == RT_TARGET_STEP_CLASS) {
+    if (t->elem != NETRT_CLASS || (size_t)t->count != rt_label_numel(ds))
+      return rt_errorf(err, errsz, "target '%s' takes %" PRId64 " values "
+                       "per example; the data gives %zu class labels",
+                       t->name, t->count, rt_label_numel(ds));
+    b->target_mode = TG_STEP_LABELS;
+    return 0;
+  }
   if ((size_t)t->count != ds->target_numel || t->elem == NETRT_CLASS)
     return rt_errorf(err, errsz, "target '%s' takes %" PRId64 " values "
                      "per example; the data gives %zu float%s", t->name,
@@ -128,6 +137,12 @@ static void fill_target(RtBatch *b, const RtDataset *ds, const size_t *idx,
   case TG_LABELS:
     for (int i = 0; i < n; i++)
       rt_real_set(tg, bytes, i, b->labels[i]);
+    break;
+  case TG_STEP_LABELS:
+    if (bytes == 8)
+      rt_batch_label_values_f64(ds, idx, (size_t)n, tg);
+    else
+      rt_batch_label_values(ds, idx, (size_t)n, tg);
     break;
   case TG_ONEHOT:
   case TG_FLOAT:

@@ -17,6 +17,7 @@
 #include "rt_ckpt.h"
 #include "rt_driver.h"
 #include "rt_init.h"
+#include "rt_seq.h"
 #include "rt_util.h"
 
 /* ---- buffers ---- */
@@ -305,7 +306,16 @@ static int data_option(const char *opts, const char *key, char *buf,
         vlen--;
       if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"')
         v++, vlen -= 2;
-      snprintf(buf, n, "%.*s", (int)vlen, v);
+      size_t o = 0;            /* the compiler writes \n and \\ for those */
+      for (size_t i = 0; i < vlen && o + 1 < n; i++) {
+        char ch = v[i];
+        if (ch == '\\' && i + 1 < vlen) {
+          ch = v[++i] == 'n' ? '\n' : v[i];
+        }
+        buf[o++] = ch;
+      }
+      if (n)
+        buf[o < n ? o : n - 1] = '\0';
       return 1;
     }
     p = eol ? eol + 1 : p + len;
@@ -379,6 +389,19 @@ static int open_synthetic2d(RtData *d, const char *opts, char *err,
                         (uint64_t)seed, err, errsz);
 }
 
+/* The text the compiled model carries (its shapes depend on it). */
+static int open_text(RtData *d, const char *opts, char *err, size_t errsz) {
+  size_t cap = RT_TEXT_MAX_BYTES + 1;
+  char *text = malloc(cap);
+  if (!text)
+    return rt_errorf(err, errsz, "text: out of memory");
+  int rc = data_option(opts, "text", text, cap)
+      ? rt_text(&d->main, text, strlen(text), err, errsz)
+      : rt_errorf(err, errsz, "text: the model carries no text");
+  free(text);
+  return rc;
+}
+
 /* --data names a file where the model reads none (no data source, or
  * generated data): a directory of MNIST files or a CSV file. */
 static const char *guess_source(const char *path) {
@@ -414,6 +437,8 @@ static int open_source(RtData *d, const NetrtModel *m, const RtOpts *o,
   }
   if (!strcmp(d->source, "synthetic2d"))
     return open_synthetic2d(d, opts, err, errsz);
+  if (!strcmp(d->source, "text"))
+    return open_text(d, opts, err, errsz);
   return rt_errorf(err, errsz, "the data source '%s' is not supported by "
                    "this runtime yet", d->source);
 }
