@@ -885,9 +885,34 @@ static void emit_step_in(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
+/* A shared matrix times a vector of every example: the matrix row stays
+ * in cache while the batch goes by (rows outside, examples inside). */
+static bool batched_matvec(const IrValue *v) {
+  const IrValue *a = v->args[0], *c = v->args[1];
+  return v->op == IR_MATMUL && v->batched && !a->batched && c->batched &&
+         a->ty.ndim == 2 && c->ty.ndim == 1;
+}
+
+static void emit_batched_matvec(Cg *cg, const IrValue *v) {
+  const IrValue *a = v->args[0], *c = v->args[1];
+  int64_t M = a->ty.dims[0], K = a->ty.dims[1];
+  Loop lm, lb;
+  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  LLVMValueRef s = dot(cg, a, b, mul(cg, m, i64c(cg, K)), 1, c,
+                       i64c(cg, 0), 1, K);
+  store(cg, v, b, m, s);
+  loop_close(cg, &lb);
+  loop_close(cg, &lm);
+}
+
 static void emit_value(Cg *cg, const IrValue *v) {
   if (v->op == IR_LOOP) {
     emit_loop(cg, v);
+    return;
+  }
+  if (batched_matvec(v)) {
+    emit_batched_matvec(cg, v);
     return;
   }
   if (v->nargs == 0 || v->op == IR_LOOP_OUT)
@@ -1633,21 +1658,31 @@ static const char *signature(Cg *cg) {
   return s;
 }
 
-/* Multiply-adds count twice; everything else once per element. */
-static int64_t flops(const IrProgram *p, int batch) {
+/* Multiply-adds count twice; everything else once per element; a loop's
+ * body once per step. */
+static int64_t block_flops(const IrBlock *b, int batch) {
   int64_t total = 0;
-  for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i];
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP) {
+      total += v->loop->steps * block_flops(&v->loop->body, batch);
+      continue;
+    }
     int64_t n = type_numel(&v->ty);
     if (v->op == IR_MATMUL)
       n *= 2 * v->args[0]->ty.dims[v->args[0]->ty.ndim - 1];
     else if (v->op == IR_OUTER)
       n *= 2;
-    else if (v->nargs == 0)
+    else if (v->nargs == 0 || v->op == IR_LOOP_OUT)
       n = 0;
     total += n * (v->batched ? batch : 1);
   }
   return total;
+}
+
+static int64_t flops(const IrProgram *p, int batch) {
+  IrBlock top = {p->v, p->n, p->cap};
+  return block_flops(&top, batch);
 }
 
 static LLVMValueRef internal(LLVMValueRef fn) {

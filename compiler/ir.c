@@ -31,9 +31,22 @@ static void block_push(IrValue ***v, int *n, int *cap, IrValue *x) {
   (*v)[(*n)++] = x;
 }
 
+/* A value of a loop's body that reads nothing of the body is the same at
+ * every step: it goes before the loop instead (a transpose of a weight,
+ * a constant). */
+static bool invariant(const IrProgram *p, const IrValue *v) {
+  if (v->op == IR_STATE || v->op == IR_STEP_IN || v->op == IR_LOOP ||
+      v->op == IR_LOOP_OUT)
+    return false;
+  for (int a = 0; a < v->nargs; a++)
+    if (v->args[a]->loop == p->cur && v->args[a]->op != IR_LOOP_OUT)
+      return false;
+  return true;
+}
+
 static void push(IrProgram *p, IrValue *v) {
   v->id = p->nids++;
-  if (p->cur) {
+  if (p->cur && !invariant(p, v)) {
     v->loop = p->cur;
     block_push(&p->cur->body.v, &p->cur->body.n, &p->cur->body.cap, v);
   } else {
