@@ -222,16 +222,8 @@ static void if_close(Cg *cg, LLVMBasicBlockRef after) {
 
 /* ---- where values live ------------------------------------------------- */
 
-static Type storage(Type t) {
-  if (t.elem == EL_CLASS && t.ndim > 0)
-    t.ndim--;
-  return t;
-}
 
-static int64_t count(const Type *t) {
-  Type s = storage(*t);
-  return type_numel(&s);
-}
+static int64_t count(const Type *t) { return ir_count(t); }
 
 static LLVMValueRef gep(Cg *cg, LLVMValueRef base, LLVMValueRef i) {
   return LLVMBuildGEP2(cg->b, cg->real, base, &i, 1, "");
@@ -321,7 +313,7 @@ static LLVMValueRef broadcast_index(Cg *cg, const Type *r, const Type *a,
  * slice_source, with constant shapes). */
 static LLVMValueRef slice_index(Cg *cg, const IrValue *v, const Type *src,
                                 LLVMValueRef i) {
-  Type r = storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
+  Type r = ir_storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
   LLVMValueRef rc[MAX_DIMS], rest = i;
   for (int d = r.ndim - 1; d >= 0; d--) {
     rc[d] = LLVMBuildSRem(cg->b, rest, i64c(cg, r.dims[d]), "");
@@ -472,7 +464,7 @@ static void accumulate_at(Cg *cg, const IrValue *v, LLVMValueRef b,
 
 static void emit_copy_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *a = v->args[0];
-  Type src = storage(a->ty);
+  Type src = ir_storage(a->ty);
   Loop l;
   switch (v->op) {
   case IR_TRANSPOSE: {
@@ -517,7 +509,7 @@ static void emit_copy_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
 /* Values that add their argument's elements into place. */
 static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *a = v->args[0];
-  Type dst = storage(v->ty);
+  Type dst = ir_storage(v->ty);
   fill(cg, v, b, 0);
   Loop l;
   LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&a->ty)));
@@ -643,14 +635,7 @@ static void emit_softmax(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &lr);
 }
 
-static bool per_class(IrOp op) {
-  return op == IR_XENT || op == IR_XENT_SOFT || op == IR_NLL;
-}
 
-static int64_t positions(IrOp op, const Type *pred) {
-  int64_t n = type_numel(pred);
-  return per_class(op) ? n / pred->dims[pred->ndim - 1] : n;
-}
 
 /* The label of row r as an index, and whether it is a valid class. */
 static LLVMValueRef label(Cg *cg, const IrValue *t, LLVMValueRef b,
@@ -686,11 +671,11 @@ static LLVMValueRef elem_loss(Cg *cg, IrOp op, LLVMValueRef p,
 
 static void emit_loss(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *z = v->args[0], *t = v->args[1];
-  int64_t P = positions(v->op, &z->ty);
+  int64_t P = ir_positions(v->op, &z->ty);
   LLVMValueRef s = acc_new(cg, realc(cg, 0));
   Loop l;
   LLVMValueRef r = loop_open(cg, &l, i64c(cg, P));
-  if (per_class(v->op)) {
+  if (ir_per_class(v->op)) {
     int64_t C = z->ty.dims[z->ty.ndim - 1];
     LLVMValueRef base = mul(cg, r, i64c(cg, C)), term;
     if (v->op == IR_XENT_SOFT) {
@@ -759,11 +744,11 @@ static void emit_class_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b,
 
 static void emit_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *z = v->args[1], *t = v->args[2];
-  int64_t P = positions(v->of, &z->ty);
+  int64_t P = ir_positions(v->of, &z->ty);
   LLVMValueRef gs = load(cg, v->args[0], b, i64c(cg, 0));
   if (v->mean)
     gs = f_div(cg, gs, realc(cg, (double)P));
-  if (per_class(v->of)) {
+  if (ir_per_class(v->of)) {
     emit_class_loss_grad(cg, v, b, gs, P);
     return;
   }
@@ -1086,6 +1071,25 @@ static void set_batch(Cg *cg, LLVMValueRef batch32) {
   cg->batch = LLVMBuildSExt(cg->b, batch32, cg->i64, "");
 }
 
+/* Marks v and what it reads, through loops: a loop's body reads values
+ * computed before the loop. */
+static void mark_wanted(const IrValue *v, bool *want) {
+  if (want[v->id])
+    return;
+  want[v->id] = true;
+  for (int a = 0; a < v->nargs; a++)
+    mark_wanted(v->args[a], want);
+  if (v->op != IR_LOOP)
+    return;
+  const IrLoop *l = v->loop;
+  for (int k = 0; k < l->nstates; k++)
+    mark_wanted(l->state_init[k], want);
+  for (int i = 0; i < l->body.n; i++)
+    for (int a = 0; a < l->body.v[i]->nargs; a++)
+      if (l->body.v[i]->args[a]->loop != l)
+        mark_wanted(l->body.v[i]->args[a], want);
+}
+
 /* Which values a function computes: everything up to `last`, or only
  * what the output needs without the targets (predict). */
 static bool *wanted(Cg *cg, int last, bool predict) {
@@ -1098,12 +1102,7 @@ static bool *wanted(Cg *cg, int last, bool predict) {
       want[p->v[i]->id] = true;
     return want;
   }
-  want[p->output->id] = true;
-  for (int i = p->n - 1; i >= 0; i--) {
-    const IrValue *v = p->v[i];
-    for (int a = 0; want[v->id] && a < v->nargs; a++)
-      want[v->args[a]->id] = true;
-  }
+  mark_wanted(p->output, want);
   return want;
 }
 

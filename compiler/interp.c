@@ -22,16 +22,8 @@ struct Interp {
 };
 
 /* The shape of a value's storage: labels drop the class dimension. */
-static Type storage(Type t) {
-  if (t.elem == EL_CLASS && t.ndim > 0)
-    t.ndim--;
-  return t;
-}
 
-static int64_t count(const Type *t) {
-  Type s = storage(*t);
-  return type_numel(&s);
-}
+static int64_t count(const Type *t) { return ir_count(t); }
 
 static int64_t per_example(const IrValue *v) { return count(&v->ty); }
 
@@ -128,7 +120,7 @@ static int64_t broadcast_index(const Type *r, const Type *a, int64_t i) {
 
 /* The element of SLICE's argument that result element i comes from. */
 static int64_t slice_source(const IrValue *v, const Type *src, int64_t i) {
-  Type r = storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
+  Type r = ir_storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
   int64_t rc[MAX_DIMS], sc[MAX_DIMS];
   coords(&r, i, rc);
   int k = 0;
@@ -234,13 +226,13 @@ static void eval_shape_op(const IrValue *v, Args *g) {
     memcpy(g->out, g->a[0], sizeof(double) * (size_t)n);
     return;
   case IR_SLICE: {
-    Type src = storage(*a);
+    Type src = ir_storage(*a);
     for (int64_t i = 0; i < n; i++)
       g->out[i] = g->a[0][slice_source(v, &src, i)];
     return;
   }
   case IR_UNSLICE: {
-    Type dst = storage(v->ty);
+    Type dst = ir_storage(v->ty);
     memset(g->out, 0, sizeof(double) * (size_t)n);
     int64_t m = count(a);
     for (int64_t i = 0; i < m; i++)
@@ -327,15 +319,8 @@ static double log_sum_exp(const double *z, int64_t C, double *p) {
   return mx + log(s);
 }
 
-static bool per_class(IrOp op) {
-  return op == IR_XENT || op == IR_XENT_SOFT || op == IR_NLL;
-}
 
 /* Positions a loss averages over: rows of classes, or elements. */
-static int64_t positions(IrOp op, const Type *pred) {
-  int64_t n = type_numel(pred);
-  return per_class(op) ? n / pred->dims[pred->ndim - 1] : n;
-}
 
 static double label_at(const double *t, int64_t r, int64_t C) {
   double l = t[r];
@@ -375,9 +360,9 @@ static double loss_elem(IrOp op, double p, double t) {
 
 static void eval_loss(const IrValue *v, Args *g) {
   const Type *pt = &v->args[0]->ty;
-  int64_t P = positions(v->op, pt);
+  int64_t P = ir_positions(v->op, pt);
   double s = 0;
-  if (per_class(v->op)) {
+  if (ir_per_class(v->op)) {
     int64_t C = pt->dims[pt->ndim - 1];
     for (int64_t r = 0; r < P; r++)
       s += loss_row(v->op, g->a[0] + r * C, g->a[1], r, C);
@@ -392,11 +377,11 @@ static void eval_loss(const IrValue *v, Args *g) {
 static void eval_loss_grad(const IrValue *v, Args *g) {
   IrOp op = v->of;
   const Type *pt = &v->args[1]->ty;
-  int64_t P = positions(op, pt);
+  int64_t P = ir_positions(op, pt);
   double gs = g->a[0][0] * (v->mean ? 1 / (double)P : 1);
   const double *z = g->a[1], *t = g->a[2];
   double *o = g->out;
-  if (per_class(op)) {
+  if (ir_per_class(op)) {
     int64_t C = pt->dims[pt->ndim - 1];
     for (int64_t r = 0; r < P; r++) {
       const double *zr = z + r * C;

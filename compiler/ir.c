@@ -19,6 +19,26 @@ const int ir_op_nargs[IR_NOPS] = {
 #undef OP
 };
 
+Type ir_storage(Type t) {
+  if (t.elem == EL_CLASS && t.ndim > 0)
+    t.ndim--;
+  return t;
+}
+
+int64_t ir_count(const Type *t) {
+  Type s = ir_storage(*t);
+  return type_numel(&s);
+}
+
+bool ir_per_class(IrOp op) {
+  return op == IR_XENT || op == IR_XENT_SOFT || op == IR_NLL;
+}
+
+int64_t ir_positions(IrOp op, const Type *pred) {
+  int64_t n = type_numel(pred);
+  return ir_per_class(op) ? n / pred->dims[pred->ndim - 1] : n;
+}
+
 static void block_push(IrValue ***v, int *n, int *cap, IrValue *x) {
   if (*n == *cap) {
     int grown_cap = *cap ? 2 * *cap : 64;

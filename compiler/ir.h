@@ -106,6 +106,14 @@ typedef struct IrProgram {
 extern const char *const ir_op_name[IR_NOPS];
 extern const int ir_op_nargs[IR_NOPS];
 
+/* Reals a value of this type holds per example: class labels keep one
+ * number per position, not one per class. */
+Type ir_storage(Type t);        /* the shape of those reals */
+int64_t ir_count(const Type *t);
+/* The positions a loss adds or averages: rows of classes, or elements. */
+bool ir_per_class(IrOp loss);
+int64_t ir_positions(IrOp loss, const Type *pred);
+
 IrValue *ir_add(IrProgram *p, IrOp op, Type ty, int nargs, IrValue **args);
 IrValue *ir_unary(IrProgram *p, IrOp op, Type ty, IrValue *a);
 IrValue *ir_binary(IrProgram *p, IrOp op, Type ty, IrValue *a, IrValue *b);

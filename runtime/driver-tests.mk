@@ -17,6 +17,9 @@ tests_runtime_fake_model_sgd_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_SGD
 tests_runtime_fake_model_sgd_LDADD = $(DRIVER_LIBS)
 TESTS += tests/runtime/driver.sh
 EXTRA_DIST += tests/runtime/driver.sh
+# sample.sh compiles models/word_rnn.net with $(NETC) and trains it.
+TESTS += tests/runtime/sample.sh
+EXTRA_DIST += tests/runtime/sample.sh
 check_PROGRAMS += tests/runtime/test_init
 tests_runtime_test_init_SOURCES = tests/runtime/test_init.c
 tests_runtime_test_init_LDADD = $(DRIVER_LIBS)

@@ -1,5 +1,5 @@
 # runtime/driver.mk — the driver of the executables netc builds: the
-# command line (train, eval, predict, info, gradcheck, bench), the
+# command line (train, eval, predict, info, gradcheck, bench, sample), the
 # training loop, initializers and checkpoints of a model's buffers.
 #
 #   rt_main     main(): runs netrt_main_model (a file of its own, so a
@@ -13,6 +13,7 @@
 #   rt_eval     evaluation; eval and predict
 #   rt_check    gradcheck and bench
 #   rt_info     info
+#   rt_sample   sample: text from a text model
 runtime_libnetrt_a_SOURCES += \
   runtime/rt_main.c \
   runtime/rt_cli.c runtime/rt_driver.h \
@@ -22,5 +23,6 @@ runtime_libnetrt_a_SOURCES += \
   runtime/rt_train.c runtime/rt_train.h \
   runtime/rt_eval.c \
   runtime/rt_check.c \
-  runtime/rt_info.c
+  runtime/rt_info.c \
+  runtime/rt_sample.c
 EXTRA_DIST += runtime/driver.mk runtime/driver-tests.mk

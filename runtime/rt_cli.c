@@ -181,6 +181,20 @@ static const OptSpec bench_opts[] = {
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
+static const OptSpec sample_opts[] = {
+  {"load", OPT_STR, F(load), 0, "FILE", "the checkpoint to sample from "
+   "(default: the initial weights of --seed)"},
+  {"start", OPT_STR, F(start), 0, "TEXT", "the first characters, each "
+   "in the text's vocabulary (default: the text's first character)"},
+  {"length", OPT_INT, F(length), 1, "N", "characters in all, the start "
+   "included (default and most: T + 1, the model's steps plus one)"},
+  {"temperature", OPT_REAL, F(temperature), 0, "X", "0: the most likely "
+   "character (default); above 0: draw from softmax(logits / X)"},
+  {"seed", OPT_INT, F(seed), 0, "N", "seed of the draws, and of the "
+   "weights when no --load"},
+  {NULL, 0, 0, 0, NULL, NULL},
+};
+
 static const OptSpec common_opts[] = {
   {"json", OPT_SET, F(json), 1, NULL, "print the figures as one JSON "
    "object on stdout"},
@@ -211,6 +225,8 @@ static const Command commands[] = {
    "differences", {gradcheck_opts, common_opts}},
   {"bench", rt_cmd_bench, "time training steps on random data",
    {bench_opts, hyper_opts, common_opts}},
+  {"sample", rt_cmd_sample, "generate text from a start string (text "
+   "models)", {sample_opts, common_opts}},
 };
 
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -345,7 +361,7 @@ static void opts_init(RtOpts *o, const NetrtModel *m, const char *prog,
   o->prog = prog;
   o->command = command;
   o->epochs = o->batch = o->seed = o->threads = o->validation = -1;
-  o->count = o->steps = o->warmup = o->samples = -1;
+  o->count = o->steps = o->warmup = o->samples = o->length = -1;
   o->shuffle = -1;
   o->tolerance = -1.0;
   o->hyper = m->train.hyper;

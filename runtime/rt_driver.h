@@ -44,6 +44,9 @@ typedef struct RtOpts {
   int shuffle;                 /* -1 unset, 0 --no-shuffle, 1 --shuffle */
   int no_train_acc;            /* --no-train-acc */
   double tolerance;            /* gradcheck; < 0: unset */
+  const char *start;           /* sample: --start, or NULL */
+  int64_t length;              /* sample: --length; -1: unset */
+  double temperature;          /* sample: --temperature (default 0) */
   NetrtHyper hyper;            /* the model's, then the options' */
 } RtOpts;
 
@@ -201,5 +204,6 @@ int rt_cmd_predict(const NetrtModel *m, RtOpts *o);
 int rt_cmd_gradcheck(const NetrtModel *m, RtOpts *o);
 int rt_cmd_bench(const NetrtModel *m, RtOpts *o);
 int rt_cmd_info(const NetrtModel *m, RtOpts *o);
+int rt_cmd_sample(const NetrtModel *m, RtOpts *o);
 
 #endif

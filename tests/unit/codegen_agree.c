@@ -183,6 +183,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
   ok(fabs(eloss - ref) <= tol * fmax(fabs(ref), 1) && e <= tol,
      "%s %s: evaluate: loss and predictions (error %.2e)", path, dt, e);
   memset(out, 0, (size_t)(m->output.count * BATCH * bytes));
+  memset(ws, 0, (size_t)m->workspace_bytes);   /* nothing left by evaluate */
   m->predict(c.flat, (const void *const *)c.cin, BATCH, out, ws);
   e = p->output ? worst(out, bytes, interp_value(it, p->output),
                         m->output.count * BATCH, 1e-3) : 0;
