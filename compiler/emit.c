@@ -53,14 +53,18 @@ static LLVMTargetMachineRef target_machine(const EmitOptions *o) {
     LLVMDisposeMessage(triple);
     return NULL;
   }
-  bool host = !o->cpu && !o->triple;
+  bool host = (!o->cpu || strcmp(o->cpu, "native") == 0) && !o->triple;
   char *cpu = host ? LLVMGetHostCPUName() : NULL;
   char *features = host ? LLVMGetHostCPUFeatures() : NULL;
   LLVMCodeGenOptLevel level = o->opt_level >= 3 ? LLVMCodeGenLevelAggressive
       : o->opt_level == 0 ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault;
+  /* An unknown -march= makes LLVM fall back to a generic CPU (it says so
+   * on stderr); on x86-64 that CPU must still be told it is 64-bit. */
+  const char *extra = !host && strncmp(triple, "x86_64", 6) == 0 ? "+64bit"
+                                                                  : "";
   LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
       target, triple, host ? cpu : (o->cpu ? o->cpu : ""),
-      host ? features : "", level, LLVMRelocPIC, LLVMCodeModelDefault);
+      host ? features : extra, level, LLVMRelocPIC, LLVMCodeModelDefault);
   LLVMDisposeMessage(triple);
   LLVMDisposeMessage(cpu);
   LLVMDisposeMessage(features);

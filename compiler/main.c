@@ -288,6 +288,10 @@ static int compile(const Options *o, const Model *m) {
   CgModule *mod = cg_module(p, &cgo);
   EmitOptions eo = o->emit;
   eo.output = output_name(o);
+  if (eo.kind == EMIT_EXECUTABLE && strcmp(eo.output, "-") == 0) {
+    diag_fatal_noloc("-o -: an executable cannot go to standard output");
+    return 1;
+  }
   int status = emit_module(mod, &eo);
   cg_free(mod);
   if (status == 0 && eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0)

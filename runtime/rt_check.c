@@ -108,8 +108,10 @@ static int check_open(Check *c, const NetrtModel *m, const RtOpts *o,
   memset(c, 0, sizeof *c);
   c->n = o->batch > 0 ? (int)o->batch : small;
   c->h = m->dtype_bytes == 8 ? 1e-4 : 1e-2;
+  /* In f32 the loss itself carries rounding of 1e-7 relative, and central
+   * differences magnify it: only a rough check; f64 builds check to 1e-6. */
   c->tolerance = o->tolerance >= 0 ? o->tolerance
-                 : m->dtype_bytes == 8 ? 1e-6 : 1e-4;
+                 : m->dtype_bytes == 8 ? 1e-6 : 5e-2;
   c->samples = o->samples > 0 ? o->samples : 20;
   rt_rng_seed(&c->rng, seed ^ 0x4752414443484bu);    /* "GRADCHK" */
   if (rt_run_alloc(&c->run, m, err, errsz) ||

@@ -105,7 +105,7 @@ static const OptSpec train_opts[] = {
    "validation"},
   {"shuffle", OPT_SET, F(shuffle), 1, NULL, "shuffle every epoch"},
   {"no-shuffle", OPT_SET, F(shuffle), 0, NULL, "keep the data's order"},
-  {"save", OPT_STR, F(save), 0, "FILE", "checkpoint after every epoch"},
+  {"save", OPT_STR, F(save), 0, "FILE", "checkpoint at the end and every 10 s"},
   {"resume", OPT_STR, F(resume), 0, "FILE", "continue from a checkpoint"},
   {"log", OPT_STR, F(log), 0, "FILE", "write per-epoch figures as CSV"},
   {"no-train-acc", OPT_SET, F(no_train_acc), 1, NULL, "no training "
@@ -162,7 +162,7 @@ static const OptSpec gradcheck_opts[] = {
   {"seed", OPT_INT, F(seed), 0, "N", "seed of the weights, the batch and "
    "the samples"},
   {"tolerance", OPT_REAL, F(tolerance), 0, "X", "largest relative error "
-   "allowed (default 1e-4 for float models, 1e-6 for double)"},
+   "allowed (default 5e-2 for float models, 1e-6 for double)"},
   {"samples", OPT_INT, F(samples), 1, "N", "elements checked per tensor "
    "(default 20)"},
   {"batch", OPT_INT, F(batch), 1, "N", "examples in the batch "

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,7 @@ typedef struct Trainer {
   RtStats test;
   int tested;
   double seconds;
+  double saved_at;             /* when the last checkpoint was written */
   char err[RT_ERRSZ];
 } Trainer;
 
@@ -261,9 +263,14 @@ static int run_epoch(Trainer *t, RtProgress *p) {
   rt_progress_clear(p);
   write_log(t, e);
   print_epoch(t, e);
-  if (t->o->save &&
-      rt_run_save(&t->run, t->o->save, t->err, sizeof t->err))
-    return -1;
+  /* A checkpoint at the last epoch, and on the way at most every 10 s:
+   * a model of 10,000 tiny epochs must not write 10,000 files. */
+  bool last = t->run.epoch >= t->epochs;
+  if (t->o->save && (last || rt_now() - t->saved_at >= 10)) {
+    if (rt_run_save(&t->run, t->o->save, t->err, sizeof t->err))
+      return -1;
+    t->saved_at = rt_now();
+  }
   return 0;
 }
 
