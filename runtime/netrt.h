@@ -12,13 +12,18 @@
  * optimizer state in another.  A batch passes each input and target as
  * one buffer of `batch` examples, one after the other; class labels are
  * stored as reals, one per position.
+ *
+ * Sequences of varying length: when an input is `varlen`, its examples are
+ * padded with zeros to dims[0] steps, and inputs[ninputs] is one more
+ * buffer holding each example's number of steps, as a real.  Steps past
+ * an example's length change neither its loss nor any gradient.
  */
 #ifndef NETRT_H
 #define NETRT_H
 
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 1
+#define NETRT_ABI_VERSION 2
 
 enum { NETRT_MAX_DIMS = 6 };
 
