@@ -250,6 +250,7 @@ static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
   case IR_PARAM:
     return gep(cg, cg->params, i64c(cg, cg->param_offset[v->index]));
   case IR_INPUT: return cg->input_base[v->index];
+  case IR_LENGTH: return cg->input_base[cg->p->ninputs];
   case IR_TARGET: return cg->target_base[v->index];
   default:
     if (in_body(v)) {        /* one slot per step */
@@ -669,12 +670,36 @@ static LLVMValueRef elem_loss(Cg *cg, IrOp op, LLVMValueRef p,
   }
 }
 
+/* The positions of one example that count: all P, or, for a sequence of
+ * varying length, those of its own steps. */
+static LLVMValueRef live_positions(Cg *cg, const IrValue *v,
+                                   const Type *pred, int64_t P,
+                                   LLVMValueRef b, const IrValue *length) {
+  if (!v->masked)
+    return i64c(cg, P);
+  int64_t steps = pred->dims[0];
+  LLVMValueRef len = LLVMBuildFPToSI(cg->b, load(cg, length, b, i64c(cg, 0)),
+                                     cg->i64, "");
+  LLVMValueRef shorter = LLVMBuildICmp(cg->b, LLVMIntSLT, len,
+                                       i64c(cg, steps), "");
+  len = sel(cg, shorter, len, i64c(cg, steps));
+  return mul(cg, len, i64c(cg, P / steps));
+}
+
+static LLVMValueRef count_real(Cg *cg, LLVMValueRef n) {
+  LLVMValueRef one = i64c(cg, 1);
+  LLVMValueRef some = LLVMBuildICmp(cg->b, LLVMIntSGT, n, one, "");
+  return LLVMBuildSIToFP(cg->b, sel(cg, some, n, one), cg->real, "");
+}
+
 static void emit_loss(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *z = v->args[0], *t = v->args[1];
   int64_t P = ir_positions(v->op, &z->ty);
+  LLVMValueRef live = live_positions(cg, v, &z->ty, P, b,
+                                     v->masked ? v->args[2] : NULL);
   LLVMValueRef s = acc_new(cg, realc(cg, 0));
   Loop l;
-  LLVMValueRef r = loop_open(cg, &l, i64c(cg, P));
+  LLVMValueRef r = loop_open(cg, &l, live);
   if (ir_per_class(v->op)) {
     int64_t C = z->ty.dims[z->ty.ndim - 1];
     LLVMValueRef base = mul(cg, r, i64c(cg, C)), term;
@@ -703,17 +728,17 @@ static void emit_loss(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
   LLVMValueRef total = acc_get(cg, s);
   if (v->mean)
-    total = f_div(cg, total, realc(cg, (double)P));
+    total = f_div(cg, total, count_real(cg, live));
   store(cg, v, b, i64c(cg, 0), total);
 }
 
 static void emit_class_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b,
-                                 LLVMValueRef gs, int64_t P) {
+                                 LLVMValueRef gs, LLVMValueRef P) {
   const IrValue *z = v->args[1], *t = v->args[2];
   IrOp op = v->of;
   int64_t C = z->ty.dims[z->ty.ndim - 1];
   Loop lr, lc;
-  LLVMValueRef r = loop_open(cg, &lr, i64c(cg, P));
+  LLVMValueRef r = loop_open(cg, &lr, P);
   LLVMValueRef base = mul(cg, r, i64c(cg, C));
   LLVMValueRef lse = row_lse(cg, z, b, base, C), mass = realc(cg, 1);
   if (op == IR_XENT_SOFT) {
@@ -745,16 +770,20 @@ static void emit_class_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b,
 static void emit_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *z = v->args[1], *t = v->args[2];
   int64_t P = ir_positions(v->of, &z->ty);
+  LLVMValueRef live = live_positions(cg, v, &z->ty, P, b,
+                                     v->masked ? v->args[3] : NULL);
   LLVMValueRef gs = load(cg, v->args[0], b, i64c(cg, 0));
   if (v->mean)
-    gs = f_div(cg, gs, realc(cg, (double)P));
+    gs = f_div(cg, gs, count_real(cg, live));
+  if (v->masked)
+    fill(cg, v, b, 0);
   if (ir_per_class(v->of)) {
-    emit_class_loss_grad(cg, v, b, gs, P);
+    emit_class_loss_grad(cg, v, b, gs, live);
     return;
   }
   LLVMValueRef one = realc(cg, 1);
   Loop l;
-  LLVMValueRef i = loop_open(cg, &l, i64c(cg, P));
+  LLVMValueRef i = loop_open(cg, &l, live);
   LLVMValueRef p = load(cg, z, b, i), y = load(cg, t, b, i), d;
   switch (v->of) {
   case IR_SSE: case IR_MSE:
@@ -772,8 +801,66 @@ static void emit_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
+/* step t of each example, against its length */
+static LLVMValueRef within(Cg *cg, const IrValue *length, LLVMValueRef b,
+                           LLVMValueRef t) {
+  LLVMValueRef len = load(cg, length, b, i64c(cg, 0));
+  LLVMValueRef tr = LLVMBuildSIToFP(cg->b, t, cg->real, "");
+  return fcmp(cg, LLVMRealOLT, tr, len);
+}
+
+static void emit_mask(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  LLVMValueRef ok = within(cg, v->args[1], b, cg->tv[v->loop->id]);
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+  store(cg, v, b, i, sel(cg, ok, load(cg, v->args[0], b, i), realc(cg, 0)));
+  loop_close(cg, &l);
+}
+
+/* PICK: row len + lo of a sequence; UNPICK: that row of zeros, set. */
+static void emit_pick(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const Type *seq = v->op == IR_PICK ? &v->args[0]->ty : &v->ty;
+  int64_t row = count(seq) / seq->dims[0];
+  LLVMValueRef len = LLVMBuildFPToSI(cg->b, load(cg, v->args[1], b,
+                                     i64c(cg, 0)), cg->i64, "");
+  LLVMValueRef t = add(cg, len, i64c(cg, v->lo[0]));
+  t = sel(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, t, i64c(cg, 0), ""),
+          i64c(cg, 0), t);
+  LLVMValueRef at = mul(cg, t, i64c(cg, row));
+  if (v->op == IR_UNPICK)
+    fill(cg, v, b, 0);
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, row));
+  if (v->op == IR_PICK)
+    store(cg, v, b, i, load(cg, v->args[0], b, add(cg, at, i)));
+  else
+    store(cg, v, b, add(cg, at, i), load(cg, v->args[0], b, i));
+  loop_close(cg, &l);
+}
+
+/* REVERSE of each example's own steps; zeros past them. */
+static void emit_reverse_masked(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *a = v->args[0];
+  int64_t rows = a->ty.dims[0], row = count(&v->ty) / rows;
+  LLVMValueRef len = LLVMBuildFPToSI(cg->b, load(cg, v->args[1], b,
+                                     i64c(cg, 0)), cg->i64, "");
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+  LLVMValueRef t = LLVMBuildSDiv(cg->b, i, i64c(cg, row), "");
+  LLVMValueRef j = LLVMBuildSRem(cg->b, i, i64c(cg, row), "");
+  LLVMValueRef ok = LLVMBuildICmp(cg->b, LLVMIntSLT, t, len, "");
+  LLVMValueRef src = LLVMBuildSub(cg->b, LLVMBuildSub(cg->b, len,
+                                  i64c(cg, 1), ""), t, "");
+  src = sel(cg, ok, src, i64c(cg, 0));
+  LLVMValueRef x = load(cg, a, b, add(cg, mul(cg, src, i64c(cg, row)), j));
+  store(cg, v, b, i, sel(cg, ok, x, realc(cg, 0)));
+  loop_close(cg, &l);
+}
+
 static void emit_example(Cg *cg, const IrValue *v, LLVMValueRef b) {
   switch (v->op) {
+  case IR_MASK: emit_mask(cg, v, b); return;
+  case IR_PICK: case IR_UNPICK: emit_pick(cg, v, b); return;
   case IR_NEG: case IR_EXP: case IR_LOG: case IR_SQRT: case IR_ABS:
   case IR_TANH: case IR_SIGMOID: case IR_RELU: case IR_ADD: case IR_SUB:
   case IR_MUL: case IR_DIV: case IR_TANH_GRAD: case IR_SIGMOID_GRAD:
@@ -782,8 +869,13 @@ static void emit_example(Cg *cg, const IrValue *v, LLVMValueRef b) {
     return;
   case IR_MATMUL: emit_matmul(cg, v, b); return;
   case IR_OUTER: emit_outer(cg, v, b); return;
-  case IR_TRANSPOSE: case IR_RESHAPE: case IR_SLICE: case IR_REVERSE:
-  case IR_BROADCAST:
+  case IR_REVERSE:
+    if (v->masked)
+      emit_reverse_masked(cg, v, b);
+    else
+      emit_copy_op(cg, v, b);
+    return;
+  case IR_TRANSPOSE: case IR_RESHAPE: case IR_SLICE: case IR_BROADCAST:
     emit_copy_op(cg, v, b);
     return;
   case IR_UNSLICE: case IR_SUM_TO: emit_scatter_op(cg, v, b); return;
@@ -956,15 +1048,19 @@ static void emit_states(Cg *cg, const IrLoop *l, LLVMValueRef s,
   after = if_open(cg, LLVMBuildNot(cg->b, first, ""));
   LLVMValueRef prev = add(cg, t, i64c(cg, l->backward ? 1 : -1));
   for (int k = 0; k < l->nstates; k++) {
-    /* read next at the step before, write state at this one */
+    /* next at the step before, or the state kept when that step was
+     * past the example's length */
     const IrValue *in = l->state_in[k], *next = l->state_next[k];
     int64_t n = count(&in->ty), m = count(&next->ty);
     Loop lb, li;
     LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+    LLVMValueRef ok = l->length ? within(cg, l->length, b, prev) : NULL;
     LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
     cg->tv[l->id] = prev;
     LLVMValueRef x = load(cg, next, next->batched ? b : NULL,
                           m == 1 ? i64c(cg, 0) : i);
+    if (ok)
+      x = sel(cg, ok, x, load(cg, in, b, i));
     cg->tv[l->id] = t;
     store(cg, in, b, i, x);
     loop_close(cg, &li);
@@ -981,8 +1077,11 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
     int64_t n = count(&step->ty);
     Loop lb, li;
     LLVMValueRef b = step->batched ? loop_open(cg, &lb, cg->batch) : NULL;
+    LLVMValueRef ok = l->length && b ? within(cg, l->length, b, t) : NULL;
     LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
     LLVMValueRef x = load(cg, step, b, i);
+    if (ok)
+      x = sel(cg, ok, x, realc(cg, 0));
     switch (l->out_kind[k]) {
     case OUT_STACK:
       store(cg, o, b, add(cg, mul(cg, t, i64c(cg, n)), i), x);
@@ -992,7 +1091,11 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
       store(cg, o, b, i, f_add(cg, old, x));
       break;
     }
-    case OUT_LAST: store(cg, o, b, i, x); break;
+    case OUT_LAST:
+      if (ok)      /* the step of the last valid step */
+        x = sel(cg, LLVMBuildOr(cg->b, ok, first, ""), x, load(cg, o, b, i));
+      store(cg, o, b, i, x);
+      break;
     }
     loop_close(cg, &li);
     if (b)
@@ -1053,9 +1156,12 @@ static void begin(Cg *cg, const char *name, LLVMTypeRef fty) {
 /* The pointers of the inputs and (when targets is not NULL) targets. */
 static void load_io(Cg *cg, LLVMValueRef inputs, LLVMValueRef targets) {
   const IrProgram *p = cg->p;
-  cg->input_base = arena_array(LLVMValueRef, p->ninputs + 1);
+  cg->input_base = arena_array(LLVMValueRef, p->ninputs + 2);
   cg->target_base = arena_array(LLVMValueRef, p->ntargets + 1);
-  for (int k = 0; k < p->ninputs; k++) {
+  bool varlen = false;
+  for (int k = 0; k < p->ninputs; k++)
+    varlen |= p->inputs[k].ty.varlen;
+  for (int k = 0; k < p->ninputs + varlen; k++) {   /* lengths after them */
     LLVMValueRef i = i64c(cg, k);
     LLVMValueRef at = LLVMBuildGEP2(cg->b, cg->ptr, inputs, &i, 1, "");
     cg->input_base[k] = LLVMBuildLoad2(cg->b, cg->ptr, at, "");

@@ -130,10 +130,13 @@ static void grad_loss(Grad *G, IrValue *v, IrValue *g) {
       continue;
     if (k == 1 && (v->op == IR_XENT || v->op == IR_NLL))
       continue;                  /* class labels have no gradient */
-    IrValue *args[3] = {g, v->args[0], v->args[1]};
-    IrValue *d = ir_add(G->p, IR_LOSS_GRAD, float_of(x->ty), 3, args);
+    IrValue *args[4] = {g, v->args[0], v->args[1],
+                        v->masked ? v->args[2] : NULL};
+    IrValue *d = ir_add(G->p, IR_LOSS_GRAD, float_of(x->ty),
+                        v->masked ? 4 : 3, args);
     d->of = v->op;
     d->mean = v->mean;
+    d->masked = v->masked;
     d->index = k;
     accumulate(G, x, d);
   }
@@ -213,7 +216,7 @@ static void grad_value(Grad *G, IrValue *v, IrValue *g) {
   Type ta = a ? float_of(a->ty) : type_scalar();
   switch (v->op) {
   case IR_CONST: case IR_ZEROS: case IR_PARAM: case IR_INPUT:
-  case IR_TARGET: case IR_LOOP_OUT:
+  case IR_TARGET: case IR_LOOP_OUT: case IR_LENGTH:
     return;
   case IR_LOOP: grad_loop(G, v); return;
   case IR_STEP_IN: grad_step_in(G, v, g); return;
@@ -223,7 +226,21 @@ static void grad_value(Grad *G, IrValue *v, IrValue *g) {
   case IR_MATMUL: grad_matmul(G, v, g); return;
   case IR_TRANSPOSE: accumulate(G, a, unary(G, IR_TRANSPOSE, ta, g)); return;
   case IR_RESHAPE: accumulate(G, a, unary(G, IR_RESHAPE, ta, g)); return;
-  case IR_REVERSE: accumulate(G, a, unary(G, IR_REVERSE, ta, g)); return;
+  case IR_REVERSE:
+    if (v->masked) {
+      IrValue *r = binary(G, IR_REVERSE, ta, g, v->args[1]);
+      r->masked = true;
+      accumulate(G, a, r);
+    } else {
+      accumulate(G, a, unary(G, IR_REVERSE, ta, g));
+    }
+    return;
+  case IR_PICK: {
+    IrValue *u = binary(G, IR_UNPICK, ta, g, v->args[1]);
+    u->lo[0] = v->lo[0];
+    accumulate(G, a, u);
+    return;
+  }
   case IR_SLICE: {
     IrValue *u = unary(G, IR_UNSLICE, ta, g);
     u->nslice = v->nslice;
@@ -278,22 +295,31 @@ static void grad_loop(Grad *G, IrValue *lv) {
                  arena_array(IrValue *, fl->nstates + 1)};
   lg.bl->backward = !fl->backward;
   lg.bl->primal = fl;
+  lg.bl->length = fl->length;
   IrValue **zero = arena_array(IrValue *, fl->nstates + 1);
   for (int k = 0; k < fl->nstates; k++)
     zero[k] = ir_add(p, IR_ZEROS, float_of(fl->state_in[k]->ty), 0, NULL);
   p->cur = lg.bl;
   G->lg = &lg;
   IrValue **carried = arena_array(IrValue *, fl->nstates + 1);
+  /* Past an example's length the forward loop kept its states and wrote
+   * zeros: no adjoint reaches that step's body (MASK), and the carried
+   * adjoint passes it by (the loop's own length rule). */
   for (int k = 0; k < fl->nstates; k++) {
     carried[k] = ir_add(p, IR_STATE, float_of(fl->state_in[k]->ty), 0, NULL);
     carried[k]->index = k;
-    accumulate(G, fl->state_next[k], carried[k]);
+    IrValue *seed = carried[k];
+    if (fl->length)
+      seed = binary(G, IR_MASK, seed->ty, seed, fl->length);
+    accumulate(G, fl->state_next[k], seed);
   }
   for (int k = 0; k < fl->nouts; k++) {
     IrValue *a = G->adj[fl->out[k]->id];
     if (!a || fl->out_kind[k] != OUT_STACK)
       continue;
     IrValue *step = unary(G, IR_STEP_IN, float_of(fl->out_step[k]->ty), a);
+    if (fl->length)
+      step = binary(G, IR_MASK, step->ty, step, fl->length);
     accumulate(G, fl->out_step[k], step);
   }
   for (int i = fl->body.n - 1; i >= 0; i--) {

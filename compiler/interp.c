@@ -136,7 +136,7 @@ static int64_t slice_source(const IrValue *v, const Type *src, int64_t i) {
 /* ---- operations, one example (or the shared value) at a time ---------- */
 
 typedef struct Args {
-  const double *a[3];
+  const double *a[4];
   double *out;
   int batch;
 } Args;
@@ -239,11 +239,28 @@ static void eval_shape_op(const IrValue *v, Args *g) {
       g->out[slice_source(v, &dst, i)] += g->a[0][i];
     return;
   }
-  case IR_REVERSE: {
+  case IR_REVERSE: {    /* masked: each example's first `length` steps */
     int64_t rows = a->dims[0], row = n / rows;
-    for (int64_t t = 0; t < rows; t++)
-      memcpy(g->out + t * row, g->a[0] + (rows - 1 - t) * row,
+    int64_t len = v->masked ? (int64_t)g->a[1][0] : rows;
+    memset(g->out, 0, sizeof(double) * (size_t)n);
+    for (int64_t t = 0; t < len && t < rows; t++)
+      memcpy(g->out + t * row, g->a[0] + (len - 1 - t) * row,
              sizeof(double) * (size_t)row);
+    return;
+  }
+  case IR_PICK:
+  case IR_UNPICK: {     /* step lo from the end of each example's steps */
+    const Type *seq = v->op == IR_PICK ? a : &v->ty;
+    int64_t row = count(seq) / seq->dims[0];
+    int64_t t = (int64_t)g->a[1][0] + v->lo[0];
+    if (t < 0)
+      t = 0;
+    if (v->op == IR_PICK) {
+      memcpy(g->out, g->a[0] + t * row, sizeof(double) * (size_t)row);
+    } else {
+      memset(g->out, 0, sizeof(double) * (size_t)n);
+      memcpy(g->out + t * row, g->a[0], sizeof(double) * (size_t)row);
+    }
     return;
   }
   case IR_SUM_TO:
@@ -358,29 +375,41 @@ static double loss_elem(IrOp op, double p, double t) {
   }
 }
 
+/* Positions of an example that count: all, or those of its steps. */
+static int64_t live_positions(const IrValue *v, const Type *pred, int64_t P,
+                              const double *length) {
+  if (!v->masked)
+    return P;
+  int64_t per_step = P / pred->dims[0], len = (int64_t)length[0];
+  return (len < pred->dims[0] ? len : pred->dims[0]) * per_step;
+}
+
 static void eval_loss(const IrValue *v, Args *g) {
   const Type *pt = &v->args[0]->ty;
   int64_t P = ir_positions(v->op, pt);
+  int64_t live = live_positions(v, pt, P, g->a[2]);
   double s = 0;
   if (ir_per_class(v->op)) {
     int64_t C = pt->dims[pt->ndim - 1];
-    for (int64_t r = 0; r < P; r++)
+    for (int64_t r = 0; r < live; r++)
       s += loss_row(v->op, g->a[0] + r * C, g->a[1], r, C);
   } else {
-    for (int64_t i = 0; i < P; i++)
+    for (int64_t i = 0; i < live; i++)
       s += loss_elem(v->op, g->a[0][i], g->a[1][i]);
   }
-  g->out[0] = v->mean ? s / (double)P : s;
+  g->out[0] = v->mean ? s / (double)(live ? live : 1) : s;
 }
 
 /* d loss / d prediction (index 0) or d loss / d target (index 1). */
 static void eval_loss_grad(const IrValue *v, Args *g) {
   IrOp op = v->of;
   const Type *pt = &v->args[1]->ty;
-  int64_t P = ir_positions(op, pt);
-  double gs = g->a[0][0] * (v->mean ? 1 / (double)P : 1);
+  int64_t all = ir_positions(op, pt);
+  int64_t P = live_positions(v, pt, all, g->a[3]);
+  double gs = g->a[0][0] * (v->mean ? 1 / (double)(P ? P : 1) : 1);
   const double *z = g->a[1], *t = g->a[2];
   double *o = g->out;
+  memset(o, 0, sizeof(double) * (size_t)count(&v->ty));
   if (ir_per_class(op)) {
     int64_t C = pt->dims[pt->ndim - 1];
     for (int64_t r = 0; r < P; r++) {
@@ -482,6 +511,9 @@ static void eval_leaf(Interp *in, const IrValue *v, double *const *params,
            sizeof(double) * (size_t)(n * in->batch));
     return;
   case IR_STATE: return;            /* set by its loop */
+  case IR_LENGTH:    /* after the inputs (netrt.h) */
+    memcpy(out, inputs[in->p->ninputs], sizeof(double) * (size_t)in->batch);
+    return;
   default: UNREACHABLE();
   }
 }
@@ -502,6 +534,11 @@ static void broadcast_into(const Interp *in, double *dst, int64_t n,
       dst[b * n + i] = src[(from->batched ? b * m : 0) + (m == 1 ? 0 : i)];
 }
 
+/* Is step t within example b's length (always, for a fixed length)? */
+static bool valid(const Interp *in, const IrLoop *l, int b, int64_t t) {
+  return !l->length || (double)t < in->val[l->length->id][b];
+}
+
 static void run_states(Interp *in, const IrLoop *l, int64_t s, int64_t t) {
   for (int k = 0; k < l->nstates; k++) {
     const IrValue *st = l->state_in[k];
@@ -511,11 +548,19 @@ static void run_states(Interp *in, const IrLoop *l, int64_t s, int64_t t) {
                      l->state_init[k]);
       continue;
     }
+    /* after the step before, or as it was when that step was padding */
     int64_t prev = l->backward ? t + 1 : t - 1;
     in->t[l->id] = prev;
-    const double *src = ptr(in, l->state_next[k]);
+    const double *next = ptr(in, l->state_next[k]);
+    const double *kept = ptr(in, st);
     in->t[l->id] = t;
-    broadcast_into(in, ptr(in, st), n, src, l->state_next[k]);
+    double *dst = ptr(in, st);
+    int64_t m = per_example(l->state_next[k]);
+    for (int b = 0; b < in->batch; b++)
+      for (int64_t i = 0; i < n; i++)
+        dst[b * n + i] = valid(in, l, b, prev)
+            ? next[(l->state_next[k]->batched ? b * m : 0) + (m == 1 ? 0 : i)]
+            : kept[b * n + i];
   }
 }
 
@@ -528,11 +573,15 @@ static void run_outputs(Interp *in, const IrLoop *l, int64_t s, int64_t t) {
     int examples = step->batched ? in->batch : 1;
     for (int b = 0; b < examples; b++)
       for (int64_t i = 0; i < n; i++) {
-        double xi = x[b * n + i];
+        bool ok = !step->batched || valid(in, l, b, t);
+        double xi = ok ? x[b * n + i] : 0;
         switch (l->out_kind[k]) {
         case OUT_STACK: dst[(b * l->steps + t) * n + i] = xi; break;
         case OUT_SUM: dst[b * n + i] = s ? dst[b * n + i] + xi : xi; break;
-        case OUT_LAST: dst[b * n + i] = xi; break;
+        case OUT_LAST:
+          if (ok || s == 0)
+            dst[b * n + i] = xi;
+          break;
         }
       }
   }
@@ -575,6 +624,16 @@ static void eval_value(Interp *in, const IrValue *v, const Inputs *io) {
     eval_step_in(in, v);
     return;
   }
+  if (v->op == IR_MASK) {
+    int64_t n = per_example(v);
+    const double *x = ptr(in, v->args[0]);
+    double *out = ptr(in, v);
+    for (int b = 0; b < in->batch; b++)
+      for (int64_t i = 0; i < n; i++)
+        out[b * n + i] = valid(in, v->loop, b, in->t[v->loop->id])
+            ? x[(v->args[0]->batched ? b * n : 0) + i] : 0;
+    return;
+  }
   if (v->nargs == 0) {
     eval_leaf(in, v, io->params, io->inputs, io->targets);
     return;
@@ -601,7 +660,8 @@ static void eval_value(Interp *in, const IrValue *v, const Inputs *io) {
         continue;
       }
       Args g = {{a[0], v->nargs > 1 ? a[1] : NULL,
-                 v->nargs > 2 ? a[2] : NULL}, out, in->batch};
+                 v->nargs > 2 ? a[2] : NULL, v->nargs > 3 ? a[3] : NULL},
+                out, in->batch};
       eval_example(v, &g);
     }
     free(a);

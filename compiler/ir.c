@@ -56,7 +56,7 @@ static void block_push(IrValue ***v, int *n, int *cap, IrValue *x) {
  * a constant). */
 static bool invariant(const IrProgram *p, const IrValue *v) {
   if (v->op == IR_STATE || v->op == IR_STEP_IN || v->op == IR_LOOP ||
-      v->op == IR_LOOP_OUT)
+      v->op == IR_LOOP_OUT || v->op == IR_MASK)
     return false;
   for (int a = 0; a < v->nargs; a++)
     if (v->args[a]->loop == p->cur && v->args[a]->op != IR_LOOP_OUT)
@@ -77,7 +77,9 @@ static void push(IrProgram *p, IrValue *v) {
 /* A value differs per example when any argument does; the batch
  * reductions and the leaves say for themselves. */
 IrValue *ir_add(IrProgram *p, IrOp op, Type ty, int nargs, IrValue **args) {
-  if (ir_op_nargs[op] >= 0 && ir_op_nargs[op] != nargs)
+  bool variadic = ir_op_nargs[op] < 0 || ((op >= IR_XENT &&
+      op <= IR_BCE_LOGITS) || op == IR_LOSS_GRAD || op == IR_REVERSE);
+  if (!variadic && ir_op_nargs[op] != nargs)
     DIE("%s takes %d arguments, got %d", ir_op_name[op], ir_op_nargs[op],
         nargs);
   IrValue *v = arena_new(IrValue);
@@ -92,7 +94,7 @@ IrValue *ir_add(IrProgram *p, IrOp op, Type ty, int nargs, IrValue **args) {
   if (op == IR_BATCH_SUM || op == IR_BATCH_MEAN)
     v->batched = false;
   if (op == IR_UNBATCH || op == IR_INPUT || op == IR_TARGET ||
-      op == IR_STATE)
+      op == IR_STATE || op == IR_LENGTH)
     v->batched = true;
   push(p, v);
   return v;
@@ -176,11 +178,14 @@ static void dump_attrs(FILE *out, const IrProgram *p, const IrValue *v) {
   case IR_LOSS_GRAD: fprintf(out, " of=%s", ir_op_name[v->of]); break;
   case IR_LOOP_OUT: fprintf(out, " L%d.%d", v->loop->id, v->index); break;
   case IR_STATE: fprintf(out, " %d", v->index); break;
+  case IR_PICK: fprintf(out, " [%lld]", (long long)v->lo[0]); break;
   default: break;
   }
   if (v->mean && (v->op == IR_UNBATCH || v->op == IR_LOSS_GRAD ||
                   (v->op >= IR_XENT && v->op <= IR_BCE_LOGITS)))
     fputs(" mean", out);
+  if (v->masked)
+    fputs(" masked", out);
 }
 
 static void dump_value(FILE *out, const IrProgram *p, const IrValue *v,
@@ -190,9 +195,11 @@ static void dump_loop(FILE *out, const IrProgram *p, const IrValue *lv,
                       int indent) {
   static const char *kinds[] = {"stack", "sum", "last"};
   const IrLoop *l = lv->loop;
-  fprintf(out, "%*s%%%d = loop L%d: %lld steps%s%s", indent, "", lv->id,
-          l->id, (long long)l->steps, l->backward ? ", backward" : "",
-          l->primal ? "" : "");
+  fprintf(out, "%*s%%%d = loop L%d: %s%lld steps%s", indent, "", lv->id,
+          l->id, l->length ? "up to " : "", (long long)l->steps,
+          l->backward ? ", backward" : "");
+  if (l->length)
+    fprintf(out, " of %%%d", l->length->id);
   if (l->primal)
     fprintf(out, " over L%d", l->primal->id);
   fputc('\n', out);

@@ -48,6 +48,8 @@ typedef enum IrOutKind {
 struct IrLoop {
   int id;
   int64_t steps;
+  IrValue *length;       /* each example's steps (LENGTH), or NULL: the
+                            steps past it keep the states and add nothing */
   bool backward;
   IrLoop *primal;
   IrBlock body;
@@ -74,6 +76,8 @@ struct IrValue {
   bool drop[MAX_DIMS];   /* an integer index: the dim goes away */
   Type from;             /* UNSLICE: the shape of SLICE's argument */
   bool mean;             /* losses: mean over positions; UNBATCH: / B */
+  bool masked;           /* losses, LOSS_GRAD, REVERSE: the last argument
+                            is the LENGTH of a sequence of varying length */
   IrOp of;               /* LOSS_GRAD: the loss; index 1: with respect
                             to the target instead of the prediction */
   const char *name;      /* what the value is in the model, for dumps */

@@ -67,3 +67,11 @@ OP(LOOP_OUT,       1,  "loop_out")         /* output `index` of a loop */
 OP(STEP_IN,        1,  "step_in")          /* in a body: step t of a sequence */
 OP(STATE,          0,  "state")            /* in a body: state `index` at the
                                               step before */
+/* sequences of varying length (the lengths come after the inputs) */
+OP(LENGTH,         0,  "length")           /* each example's number of steps */
+OP(PICK,           2,  "pick")             /* seq, length: the step `lo`
+                                              counted from each one's end */
+OP(UNPICK,         2,  "unpick")           /* PICK's adjoint: into zeros */
+OP(MASK,           2,  "mask")             /* in a body: x, length: x while
+                                              t is within the length, 0
+                                              past it */

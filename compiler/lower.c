@@ -39,8 +39,18 @@ typedef struct Lower {
   const Node *calls[64];   /* the layer calls being inlined, outermost first */
   int ncalls;
   LoopCtx *lc;             /* inside a loop body */
+  IrValue *length;         /* the examples' lengths, once read */
   bool failed;
 } Lower;
+
+/* The lengths of the sequences of varying length (after the inputs). */
+static IrValue *lengths(Lower *L) {
+  if (!L->length) {
+    L->length = ir_add(L->p, IR_LENGTH, type_scalar(), 0, NULL);
+    L->length->name = "lengths";
+  }
+  return L->length;
+}
 
 static IrValue *lower_expr(Lower *L, const Node *e);
 static void lower_body(Lower *L, const NodeList *body);
@@ -170,8 +180,6 @@ static IrValue *lower_step(Lower *L, const Node *e) {
       DIE("'%s' read before its value in the loop", sym->full);
   } else {
     IrValue *seq = lower_expr(L, e->lhs);
-    if (seq->ty.varlen)
-      return unsupported(L, e, "a sequence of varying length");
     step = ir_unary(L->p, IR_STEP_IN, type_drop_first(&seq->ty), seq);
     step->ty.elem = seq->ty.elem;
   }
@@ -182,8 +190,14 @@ static IrValue *lower_index(Lower *L, const Node *e) {
   if (e->list.n > 0 && e->list.v[0]->kind == ND_STEP)
     return lower_step(L, e);
   IrValue *base = lower_expr(L, e->lhs);
-  if (base->ty.varlen)
-    return unsupported(L, e, "indexing a sequence of varying length");
+  if (base->ty.varlen && e->list.v[0]->kind == ND_NUM &&
+      e->list.v[0]->num < 0) {    /* h[-1]: from each sequence's own end */
+    IrValue *pick = ir_binary(L->p, IR_PICK, type_drop_first(&base->ty),
+                              base, lengths(L));
+    pick->ty.elem = base->ty.elem;
+    pick->lo[0] = (int64_t)e->list.v[0]->num;
+    return slice_rest(L, e, pick, 1);
+  }
   IrValue *v = ir_unary(L->p, IR_SLICE, float_type(e->ty), base);
   v->ty.elem = base->ty.elem;
   v->nslice = e->list.n;
@@ -234,10 +248,14 @@ static bool option_is(const Node *e, const char *opt, const char *word) {
 static IrValue *lower_loss(Lower *L, const Node *e) {
   IrValue *pred = lower_expr(L, e->list.v[0]);
   IrValue *target = lower_expr(L, e->list.v[1]);
-  if (pred->ty.varlen || target->ty.varlen)
-    return unsupported(L, e, "a loss over sequences of varying length");
-  IrValue *per = ir_binary(L->p, loss_op(e, target), type_scalar(), pred,
-                           target);
+  IrValue *per;
+  if (pred->ty.varlen || target->ty.varlen) {   /* padding adds nothing */
+    IrValue *args[3] = {pred, target, lengths(L)};
+    per = ir_add(L->p, loss_op(e, target), type_scalar(), 3, args);
+    per->masked = true;
+  } else {
+    per = ir_binary(L->p, loss_op(e, target), type_scalar(), pred, target);
+  }
   /* mse and sse are a mean and a sum of squares by their names; the
    * `steps` option says how the other losses combine their positions. */
   per->mean = per->op == IR_MSE ||
@@ -258,11 +276,21 @@ static IrValue *lower_builtin(Lower *L, const Node *e) {
     return unsupported(L, e, fn->name);
   int n = e->list.n;
   IrValue **args = arena_array(IrValue *, n + 1);
+  bool varlen = false;
   for (int i = 0; i < n; i++) {
     args[i] = lower_expr(L, e->list.v[i]);
-    if (args[i]->ty.varlen)
-      return unsupported(L, e, "a sequence of varying length");
+    varlen |= args[i]->ty.varlen;
   }
+  if (varlen && fn->kind == BK_REVERSE) {    /* each one's own steps */
+    IrValue *v = ir_binary(L->p, IR_REVERSE, float_type(e->ty), args[0],
+                           lengths(L));
+    v->masked = true;
+    return v;
+  }
+  if (varlen && fn->kind != BK_UNARY && fn->kind != BK_SOFTMAX &&
+      fn->kind != BK_CONCAT)
+    return unsupported(L, e, arena_printf("%s of a sequence of varying "
+                                          "length", fn->name));
   if (fn->kind == BK_CONCAT) {
     IrValue *v = ir_add(L->p, IR_CONCAT, float_type(e->ty), n, args);
     int axis = (int)call_value(e->opts, "axis")->num;
@@ -328,11 +356,6 @@ static void step_reads(const Node *e, const Node **eqs, int n, bool *reads) {
 static void lower_loop(Lower *L, const Node **members, int n) {
   IrProgram *p = L->p;
   const Type *seq = &members[0]->sym->ty;
-  if (seq->varlen) {
-    unsupported(L, members[0], "a recurrence over sequences of varying "
-                "length");
-    return;
-  }
   if (L->lc) {
     unsupported(L, members[0], "a recurrence inside another one");
     return;
@@ -343,6 +366,8 @@ static void lower_loop(Lower *L, const Node **members, int n) {
       init[k] = lower_expr(L, members[k]->rhs);
   LoopCtx lc = {ir_loop_new(p, seq->dims[0]), members, n,
                 arena_array(IrValue *, n), arena_array(IrValue *, n)};
+  if (seq->varlen)
+    lc.loop->length = lengths(L);
   L->lc = &lc;
   p->cur = lc.loop;
   for (int k = 0; k < n; k++)

@@ -12,4 +12,5 @@ exec "$CODEGEN_AGREE" tests/grad/elementwise.net tests/grad/losses.net \
   models/mlp_seed.net models/mlp_torch.net models/autoencoder.net \
   models/tiny_mlp_relu.net models/tiny_mlp_sigmoid.net tests/grad/lstm.net \
   tests/grad/gru.net tests/grad/rnn_stack.net tests/grad/learned_state.net \
-  models/char_rnn.net models/word_rnn.net
+  models/char_rnn.net models/word_rnn.net tests/grad/varlen.net \
+  models/binary_add_lstm.net models/index_recall_gru.net

@@ -117,6 +117,7 @@ EXTRA_DIST += \
   tests/grad/learned_state.net \
   tests/grad/lstm.net \
   tests/grad/rnn_stack.net \
+  tests/grad/varlen.net \
   tests/grad/losses.net \
   tests/grad/mixed.net \
   tests/grad/per_example.net \

@@ -77,8 +77,8 @@ static void fill(Case *c, int bytes) {
   double ***dst[2] = {&c->in, &c->tg};
   void ***cdst[2] = {&c->cin, &c->ctg};
   for (int l = 0; l < 2; l++) {
-    *dst[l] = calloc((size_t)counts[l] + 1, sizeof(double *));
-    *cdst[l] = calloc((size_t)counts[l] + 1, sizeof(void *));
+    *dst[l] = calloc((size_t)counts[l] + 2, sizeof(double *));
+    *cdst[l] = calloc((size_t)counts[l] + 2, sizeof(void *));
     for (int k = 0; k < counts[l]; k++) {
       const NetrtTensor *t = &lists[l][k];
       int64_t n = t->count * BATCH;
@@ -92,10 +92,46 @@ static void fill(Case *c, int bytes) {
   }
 }
 
+/* Sequences of varying length: lengths after the inputs (netrt.h), one
+ * full and the others random, and zeros past them. */
+static void pad(Case *c, int bytes) {
+  const NetrtModel *m = c->m;
+  int64_t steps = 0;
+  for (int k = 0; k < m->ninputs; k++)
+    if (m->inputs[k].varlen)
+      steps = m->inputs[k].dims[0];
+  if (!steps)
+    return;
+  double *len = malloc(sizeof(double) * BATCH);
+  void *clen = malloc((size_t)(BATCH * bytes));
+  for (int b = 0; b < BATCH; b++) {
+    len[b] = b == 0 ? (double)steps : 1 + floor(uniform() * (double)steps);
+    put(clen, bytes, b, len[b]);
+  }
+  c->in[m->ninputs] = len;
+  c->cin[m->ninputs] = clen;
+  const NetrtTensor *lists[2] = {m->inputs, m->targets};
+  int counts[2] = {m->ninputs, m->ntargets};
+  double **dst[2] = {c->in, c->tg};
+  void **cdst[2] = {c->cin, c->ctg};
+  for (int l = 0; l < 2; l++)
+    for (int k = 0; k < counts[l]; k++) {
+      const NetrtTensor *t = &lists[l][k];
+      if (!t->varlen)
+        continue;
+      int64_t row = t->count / t->dims[0];
+      for (int b = 0; b < BATCH; b++)
+        for (int64_t i = (int64_t)len[b] * row; i < t->count; i++) {
+          dst[l][k][b * t->count + i] = 0;
+          put(cdst[l][k], bytes, b * t->count + i, 0);
+        }
+    }
+}
+
 static void release(Case *c) {
   for (int k = 0; k < c->m->nparams; k++)
     free(c->params[k]);
-  for (int k = 0; k < c->m->ninputs; k++) {
+  for (int k = 0; k <= c->m->ninputs; k++) {
     free(c->in[k]);
     free(c->cin[k]);
   }
@@ -166,6 +202,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
   Case c = {p, desc, NULL, NULL, NULL, NULL, NULL, NULL};
   const NetrtModel *m = c.m;
   fill(&c, bytes);
+  pad(&c, bytes);
   Interp *it = interp_new(p, BATCH);
   interp_run(it, c.params, c.in, c.tg);
   void *ws = calloc(1, (size_t)m->workspace_bytes + 64);

@@ -50,6 +50,72 @@ static double *examples(const Type *t) {
   return x;
 }
 
+static void fill_past(double *x, const Type *t, const double *len,
+                      bool garbage) {
+  int64_t per = count(t), row = per / t->dims[0];
+  for (int b = 0; b < BATCH; b++)
+    for (int64_t i = (int64_t)len[b] * row; i < per; i++)
+      x[b * per + i] = garbage ? 3 * uniform() - 1 : 0;
+}
+
+static void zero_past(double *x, const Type *t, const double *len) {
+  fill_past(x, t, len, false);
+}
+
+static void pad(const IrProgram *p, double **in, double **tg);
+
+/* What lies past each sequence's length changes no loss and no gradient:
+ * fill the padding with noise and compare. */
+static void check_padding(const IrProgram *p, double **params, double **in,
+                          double **tg, Interp *clean, const char *file) {
+  if (!in[p->ninputs])
+    return;
+  const double *len = in[p->ninputs];
+  for (int k = 0; k < p->ninputs; k++)
+    if (p->inputs[k].ty.varlen)
+      fill_past(in[k], &p->inputs[k].ty, len, true);
+  for (int k = 0; k < p->ntargets; k++)
+    if (p->targets[k].ty.varlen && p->targets[k].ty.elem != EL_CLASS)
+      fill_past(tg[k], &p->targets[k].ty, len, true);
+  Interp *noisy = interp_new(p, BATCH);
+  interp_run(noisy, params, in, tg);
+  double worst = fabs(interp_loss(noisy) - interp_loss(clean));
+  for (int k = 0; k < p->nparams; k++) {
+    const double *a = interp_value(clean, p->grads[k]);
+    const double *b = interp_value(noisy, p->grads[k]);
+    for (int64_t i = 0; i < type_numel(&p->params[k].ty); i++)
+      worst = fmax(worst, fabs(a[i] - b[i]));
+  }
+  ok(worst < 1e-12, "%s: noise past each sequence's length changes neither "
+     "the loss nor a gradient (largest change %.1e)", file, worst);
+  interp_free(noisy);
+  pad(p, in, tg);        /* back to zeros for what follows */
+}
+
+/* Sequences of varying length: random lengths after the inputs
+ * (netrt.h), and zeros past them, as the runtime pads batches. */
+static void pad(const IrProgram *p, double **in, double **tg) {
+  int64_t steps = 0;
+  for (int k = 0; k < p->ninputs; k++)
+    if (p->inputs[k].ty.varlen)
+      steps = p->inputs[k].ty.dims[0];
+  if (!steps)
+    return;
+  double *len = in[p->ninputs];
+  if (!len) {
+    len = malloc(sizeof(double) * BATCH);
+    for (int b = 0; b < BATCH; b++)
+      len[b] = b == 0 ? (double)steps : 1 + floor(uniform() * (double)steps);
+    in[p->ninputs] = len;
+  }
+  for (int k = 0; k < p->ninputs; k++)
+    if (p->inputs[k].ty.varlen)
+      zero_past(in[k], &p->inputs[k].ty, len);
+  for (int k = 0; k < p->ntargets; k++)
+    if (p->targets[k].ty.varlen)
+      zero_past(tg[k], &p->targets[k].ty, len);
+}
+
 static double loss_at(const IrProgram *p, double **params, double **in,
                       double **tg) {
   Interp *it = interp_new(p, BATCH);
@@ -111,7 +177,7 @@ static void check_file(const char *path) {
     return;
   ir_grad(p);
   double **params = calloc((size_t)p->nparams + 1, sizeof(double *));
-  double **in = calloc((size_t)p->ninputs + 1, sizeof(double *));
+  double **in = calloc((size_t)p->ninputs + 2, sizeof(double *));
   double **tg = calloc((size_t)p->ntargets + 1, sizeof(double *));
   for (int k = 0; k < p->nparams; k++) {
     int64_t n = type_numel(&p->params[k].ty);
@@ -123,16 +189,18 @@ static void check_file(const char *path) {
     in[k] = examples(&p->inputs[k].ty);
   for (int k = 0; k < p->ntargets; k++)
     tg[k] = examples(&p->targets[k].ty);
+  pad(p, in, tg);
   Interp *it = interp_new(p, BATCH);
   interp_run(it, params, in, tg);
   ok(isfinite(interp_loss(it)), "%s: the loss is finite (%g)", path,
      interp_loss(it));
   for (int k = 0; k < p->nparams; k++)
     check_param(p, k, params, in, tg, interp_value(it, p->grads[k]), path);
+  check_padding(p, params, in, tg, it, path);
   interp_free(it);
   for (int k = 0; k < p->nparams; k++)
     free(params[k]);
-  for (int k = 0; k < p->ninputs; k++)
+  for (int k = 0; k <= p->ninputs; k++)
     free(in[k]);
   for (int k = 0; k < p->ntargets; k++)
     free(tg[k]);
