@@ -12,4 +12,5 @@ exec "$GRADCHECK" tests/grad/*.net models/mlp.net models/mlp_seed.net \
   models/tiny_mlp_sigmoid.net models/char_rnn.net models/char_rnn_nobias.net \
   models/word_rnn.net models/word_rnn_edgement.net \
   models/binary_add_lstm.net models/index_recall_gru.net \
-  models/index_recall_lstm.net models/index_recall_rnn.net
+  models/index_recall_lstm.net models/index_recall_rnn.net \
+  examples/peephole_lstm.net
