@@ -1,6 +1,7 @@
 # runtime/driver-tests.mk — tests of the driver without the compiler: a
 # hand-written model (tests/runtime/fake_model.c) linked with libnetrt in
-# three builds, run through every command by tests/runtime/driver.sh.
+# three builds, run through every command by tests/runtime/driver.sh
+# (and the sequence models of tests/runtime/fake_seq.c, below).
 # The script finds them in the build tree (the current directory of
 # `make check`), or where FAKE_MODEL, FAKE_MODEL_F64 and FAKE_MODEL_SGD
 # say.
@@ -17,6 +18,24 @@ tests_runtime_fake_model_sgd_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_SGD
 tests_runtime_fake_model_sgd_LDADD = $(DRIVER_LIBS)
 TESTS += tests/runtime/driver.sh
 EXTRA_DIST += tests/runtime/driver.sh
+# Sequences of varying length: tests/runtime/fake_seq.c, a per-step
+# logistic regression on binary_add and (-DFAKE_RECALL) a softmax
+# regression on index_recall, run by tests/runtime/driver-seq.sh.
+check_PROGRAMS += tests/runtime/fake_seq tests/runtime/fake_seq_f64 \
+  tests/runtime/fake_seq_long tests/runtime/fake_recall
+tests_runtime_fake_seq_SOURCES = tests/runtime/fake_seq.c
+tests_runtime_fake_seq_LDADD = $(DRIVER_LIBS)
+tests_runtime_fake_seq_f64_SOURCES = tests/runtime/fake_seq.c
+tests_runtime_fake_seq_f64_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_F64
+tests_runtime_fake_seq_f64_LDADD = $(DRIVER_LIBS)
+tests_runtime_fake_seq_long_SOURCES = tests/runtime/fake_seq.c
+tests_runtime_fake_seq_long_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_LONG
+tests_runtime_fake_seq_long_LDADD = $(DRIVER_LIBS)
+tests_runtime_fake_recall_SOURCES = tests/runtime/fake_seq.c
+tests_runtime_fake_recall_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_RECALL
+tests_runtime_fake_recall_LDADD = $(DRIVER_LIBS)
+TESTS += tests/runtime/driver-seq.sh
+EXTRA_DIST += tests/runtime/driver-seq.sh
 # sample.sh compiles models/word_rnn.net with $(NETC) and trains it.
 TESTS += tests/runtime/sample.sh
 EXTRA_DIST += tests/runtime/sample.sh

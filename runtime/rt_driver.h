@@ -116,16 +116,23 @@ typedef struct RtView {
 } RtView;
 
 typedef struct RtData {
-  const char *source;          /* "mnist", "csv", "synthetic2d" */
+  const char *source;          /* "mnist", "csv", "synthetic2d", ... */
   RtDataset main;              /* the training file (or the only one) */
   RtSplit split;
-  RtDataset test;              /* mnist's test set; count 0 if absent */
+  RtDataset test;              /* the test set; count 0 if absent */
   char test_error[RT_ERRSZ];   /* why there is no test set, or "" */
 } RtData;
 
 /* Loads the model's data source (--data overrides its path), splits off
- * validation examples, and for mnist with want_test the test set (a
- * missing test set is noted in test_error, not an error). */
+ * validation examples, and with want_test the test set: MNIST's (a
+ * missing one is noted in test_error, not an error), or for the
+ * generated sequence tasks one generated from another seed:
+ *   index_recall  100 sequences like the training ones, from seed + 1
+ *   binary_add    rt_binary_add_eval(): 100 pairs of every length 1 to
+ *                 20 (to the longest trained length when above 20, and
+ *                 to the model's maximum when below), from seed + 1
+ * A generated task whose lengths exceed the steps the model's input
+ * takes (its first dimension) is an error. */
 int rt_data_open(RtData *d, const NetrtModel *m, const RtOpts *o,
                  int64_t validation, int want_test, char *err,
                  size_t errsz);
@@ -139,11 +146,26 @@ const char *rt_data_default_split(const RtData *d);
 
 /* ---- batches (rt_batch.c) ---- */
 
+/* A model with a varlen input (netrt.h) takes its examples padded with
+ * zeros to max_steps = that input's dims[0], and each example's length
+ * as a real in one more input buffer, in[ninputs], which the entry
+ * points get with the others.  A dataset of shorter sequences is padded
+ * further (zeros after its own max_steps).
+ *
+ * Per-step 0/1 targets (binary_add: binary[<=20], one per step) are
+ * scored as bits when the output has one value per target value: a bit
+ * is right when (output > threshold) == (target > 0.5), counting only
+ * the steps t < the example's length.  The threshold: 0 for a binary
+ * target, whose output is taken as a logit (the model's loss is
+ * binary_cross_entropy_logits; the descriptor does not name the loss),
+ * 0.5 for a float target, whose output is taken as the 0/1 value itself
+ * (mse on probabilities). */
 typedef struct RtBatch {
   const NetrtModel *m;
   int cap;                     /* max_batch */
   size_t *idx;                 /* (cap) example numbers */
-  void **in;                   /* ninputs buffers of (cap, count) reals */
+  void **in;                   /* ninputs buffers of (cap, count) reals,
+                                * then the lengths (cap) when varlen */
   void **tg;                   /* ntargets buffers */
   void *out;                   /* (cap, output.count) reals */
   int32_t *labels;             /* (cap) class labels, when has_labels */
@@ -151,20 +173,37 @@ typedef struct RtBatch {
   int has_labels;              /* the last fill had class labels */
   int classes;                 /* > 0: output rows are class scores */
   int target_mode;             /* how a fill writes the target (rt_batch.c) */
+  int64_t max_steps;           /* > 0: the inputs are varlen (see above) */
+  int32_t *steps;              /* (cap) each example's length, varlen */
+  int bits;                    /* per-step 0/1 targets, scored as bits */
+  double bit_threshold;        /* an output above it is a 1 */
+  int64_t bit_step;            /* target values per step */
 } RtBatch;
 
 int rt_batch_alloc(RtBatch *b, const NetrtModel *m, char *err,
                    size_t errsz);
 void rt_batch_free(RtBatch *b);
 /* Whether the dataset's examples fit the model's inputs and targets;
- * sets b->classes when accuracy is meaningful. */
+ * sets b->classes when accuracy is meaningful, b->bits when bit
+ * accuracy is. */
 int rt_batch_check(RtBatch *b, const RtDataset *ds, char *err,
                    size_t errsz);
+/* rt_batch_check() of d's main set (its failure is an error), then of
+ * its test set, which is dropped with a note in test_error when it
+ * does not fit. */
+int rt_batch_check_data(RtBatch *b, RtData *d, char *err, size_t errsz);
 /* Fills n examples, those of idx[0..n). */
 void rt_batch_fill(RtBatch *b, const RtDataset *ds, const size_t *idx,
                    int n);
-/* Random inputs and targets of the right kinds (gradcheck, bench). */
+/* Random inputs and targets of the right kinds (gradcheck, bench); for
+ * varlen inputs, lengths uniform in [1, max_steps] and zeros past them
+ * in the inputs and the varlen targets. */
 void rt_batch_random(RtBatch *b, RtRng *r, int n);
+/* Example i's length (varlen models; else nothing). */
+void rt_batch_set_length(RtBatch *b, int i, int32_t steps);
+/* The longest sequence whose bits are scored (b->bits): max_steps, or
+ * the steps of the target. */
+int64_t rt_batch_bit_lengths(const RtBatch *b);
 /* b->pred from b->out: the argmax of each example's class scores. */
 void rt_batch_argmax(RtBatch *b, int n);
 
@@ -178,17 +217,39 @@ static inline const void *const *rt_batch_targets_of(const RtBatch *b) {
 
 /* ---- evaluation (rt_eval.c) ---- */
 
+/* Bit accuracy by sequence length: right[L] of total[L] bits. */
+typedef struct RtLengthAcc {
+  int64_t max_len;
+  uint64_t *right, *total;     /* (max_len + 1) */
+} RtLengthAcc;
+
+int rt_length_acc_init(RtLengthAcc *a, int64_t max_len);
+void rt_length_acc_free(RtLengthAcc *a);
+/* The accuracy at length L (NaN without bits of that length); the
+ * longest length with bits; the lowest accuracy and its length (0 when
+ * there is none). */
+double rt_length_acc_at(const RtLengthAcc *a, int64_t L);
+int64_t rt_length_acc_longest(const RtLengthAcc *a);
+double rt_length_acc_min(const RtLengthAcc *a, int64_t *at);
+
 typedef struct RtStats {
   double loss_sum;             /* sum of batch loss * batch size */
   uint64_t examples;
   uint64_t correct;            /* when the batch has classes */
+  uint64_t bits, bits_right;   /* when it has per-step 0/1 targets */
   int has_acc;
   RtConfusion *confusion;      /* accumulated when not NULL */
   RtRecon *recon;              /* autoencoders: output against input */
+  RtLengthAcc *by_length;      /* bit accuracy by length, when not NULL */
 } RtStats;
 
 double rt_stats_loss(const RtStats *s);
+/* Accuracy: of the examples' classes, or of the bits (b->bits). */
 double rt_stats_acc(const RtStats *s);
+/* Adds the accuracy of the n examples in b (b->out holds their
+ * outputs), when it has class labels or bits; the caller counts the
+ * examples. */
+void rt_stats_score(RtStats *s, RtBatch *b, int n);
 /* Runs evaluate over the examples of v in batches of cap: 0, or -1 when
  * the view is empty. */
 int rt_eval_view(RtRun *r, RtBatch *b, const RtView *v, RtStats *s);

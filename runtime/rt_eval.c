@@ -5,6 +5,12 @@
  * smaller); the loss reported is the mean of the batch losses weighted
  * by their sizes, which is the mean over examples for a loss averaged
  * over its batch.
+ *
+ * Accuracy is that of the predicted classes, or for per-step 0/1 targets
+ * (binary_add) the bit accuracy: the share of right bits over the steps
+ * within each example's length (rt_driver.h says when a bit is right:
+ * outputs of a binary target are taken as logits, a 1 above 0).  eval
+ * then prints it for every length, and its minimum over the lengths.
  */
 #include <config.h>
 
@@ -20,8 +26,82 @@ double rt_stats_loss(const RtStats *s) {
 }
 
 double rt_stats_acc(const RtStats *s) {
+  if (s->bits)
+    return (double)s->bits_right / (double)s->bits;
   return s->has_acc && s->examples ? (double)s->correct / (double)s->examples
                                    : NAN;
+}
+
+/* ---- bit accuracy by length ---- */
+
+int rt_length_acc_init(RtLengthAcc *a, int64_t max_len) {
+  size_t n = (size_t)(max_len > 0 ? max_len : 0) + 1;
+  a->max_len = max_len > 0 ? max_len : 0;
+  a->right = calloc(n, sizeof *a->right);
+  a->total = calloc(n, sizeof *a->total);
+  if (a->right && a->total)
+    return 0;
+  rt_length_acc_free(a);
+  return -1;
+}
+
+void rt_length_acc_free(RtLengthAcc *a) {
+  free(a->right);
+  free(a->total);
+  memset(a, 0, sizeof *a);
+}
+
+double rt_length_acc_at(const RtLengthAcc *a, int64_t L) {
+  if (L < 1 || L > a->max_len || !a->total[L])
+    return NAN;
+  return (double)a->right[L] / (double)a->total[L];
+}
+
+int64_t rt_length_acc_longest(const RtLengthAcc *a) {
+  int64_t L = a->max_len;
+  while (L > 0 && !a->total[L])
+    L--;
+  return L;
+}
+
+double rt_length_acc_min(const RtLengthAcc *a, int64_t *at) {
+  double lo = NAN;
+  *at = 0;
+  for (int64_t L = 1; L <= a->max_len; L++) {
+    double v = rt_length_acc_at(a, L);
+    if (!isnan(v) && !(v >= lo)) {
+      lo = v;
+      *at = L;
+    }
+  }
+  return lo;
+}
+
+/* The bits of the n examples in b: output position j of example i is
+ * scored for the steps t < its length (j < length * bit_step). */
+static void add_bits(RtStats *s, const RtBatch *b, int n) {
+  const NetrtModel *m = b->m;
+  const NetrtTensor *t = &m->targets[0];
+  int bytes = m->dtype_bytes;
+  for (int i = 0; i < n; i++) {
+    int64_t L = b->max_steps > 0 ? b->steps[i] : t->count / b->bit_step;
+    int64_t used = L * b->bit_step, right = 0;
+    if (used > t->count)
+      used = t->count;
+    for (int64_t j = 0; j < used; j++) {
+      int64_t at = (int64_t)i * t->count + j;
+      int y = rt_real_get(b->tg[0], bytes, at) > 0.5;
+      int p = rt_real_get(b->out, bytes, at) > b->bit_threshold;
+      right += p == y;
+    }
+    s->bits += (uint64_t)used;
+    s->bits_right += (uint64_t)right;
+    if (s->by_length && L >= 1 && L <= s->by_length->max_len) {
+      s->by_length->right[L] += (uint64_t)right;
+      s->by_length->total[L] += (uint64_t)used;
+    }
+  }
+  s->has_acc = 1;
 }
 
 int rt_is_autoencoder(const NetrtModel *m) {
@@ -47,6 +127,13 @@ static void add_classes(RtStats *s, RtBatch *b, int n) {
   s->has_acc = 1;
 }
 
+void rt_stats_score(RtStats *s, RtBatch *b, int n) {
+  if (b->classes > 0 && b->has_labels)
+    add_classes(s, b, n);
+  else if (b->bits)
+    add_bits(s, b, n);
+}
+
 int rt_eval_view(RtRun *r, RtBatch *b, const RtView *v, RtStats *s) {
   const NetrtModel *m = r->m;
   if (!v->count)
@@ -61,8 +148,7 @@ int rt_eval_view(RtRun *r, RtBatch *b, const RtView *v, RtStats *s) {
                               rt_batch_targets_of(b), n, b->out, r->work);
     s->loss_sum += loss * n;
     s->examples += (uint64_t)n;
-    if (b->classes > 0 && b->has_labels)
-      add_classes(s, b, n);
+    rt_stats_score(s, b, n);
     if (s->recon)
       add_recon(s->recon, b, n);
     done += (size_t)n;
@@ -103,7 +189,7 @@ static int session_open(Session *s, const NetrtModel *m, const RtOpts *o) {
       rt_batch_alloc(&s->batch, m, err, sizeof err) ||
       session_params(s, o, err, sizeof err) ||
       rt_data_open(&s->data, m, o, val, 1, err, sizeof err) ||
-      rt_batch_check(&s->batch, &s->data.main, err, sizeof err) ||
+      rt_batch_check_data(&s->batch, &s->data, err, sizeof err) ||
       rt_data_view(&s->data, o->split ? o->split
                                       : rt_data_default_split(&s->data),
                    &s->view, err, sizeof err)) {
@@ -157,6 +243,35 @@ static int json_classes(RtJson *j, const RtConfusion *c) {
   return 0;
 }
 
+/* "bit_accuracy": lengths 1 to the longest scored (null for a length
+ * without examples), "min_bit_accuracy" over them, "bits" in all. */
+static void json_bits(RtJson *j, const RtLengthAcc *a, const RtStats *st) {
+  int64_t at;
+  rt_json_key(j, "bits");
+  rt_json_uint(j, st->bits);
+  rt_json_key(j, "bit_accuracy");
+  rt_json_array_begin(j);
+  for (int64_t L = 1; L <= rt_length_acc_longest(a); L++)
+    rt_json_double(j, rt_length_acc_at(a, L));
+  rt_json_array_end(j);
+  rt_json_key(j, "min_bit_accuracy");
+  rt_json_double(j, rt_length_acc_min(a, &at));
+  rt_json_key(j, "min_bit_accuracy_length");
+  rt_json_int(j, at);
+}
+
+static void text_bits(FILE *f, const RtLengthAcc *a) {
+  int64_t at;
+  fprintf(f, "\nlength  bit accuracy\n");
+  for (int64_t L = 1; L <= rt_length_acc_longest(a); L++)
+    if (a->total[L])
+      fprintf(f, "%6" PRId64 "  %.4f (%" PRIu64 " of %" PRIu64 ")\n", L,
+              rt_length_acc_at(a, L), a->right[L], a->total[L]);
+  double lo = rt_length_acc_min(a, &at);
+  if (at)
+    fprintf(f, "min     %.4f (length %" PRId64 ")\n", lo, at);
+}
+
 static int eval_json(const RtOpts *o, const Session *s, const RtStats *st) {
   RtJson j;
   int rc = 0;
@@ -176,6 +291,8 @@ static int eval_json(const RtOpts *o, const Session *s, const RtStats *st) {
   rt_json_double(&j, rt_stats_acc(st));
   if (st->confusion && json_classes(&j, st->confusion))
     rc = rt_fail(o, "out of memory");
+  if (st->by_length)
+    json_bits(&j, st->by_length, st);
   if (st->recon) {
     rt_json_key(&j, "mse");
     rt_json_double(&j, rt_recon_mse(st->recon));
@@ -196,9 +313,14 @@ static int eval_text(const RtOpts *o, const Session *s, const RtStats *st) {
   fprintf(f, "%s: %" PRIu64 " examples (%s)\n", s->run.m->name,
           st->examples, s->view.name);
   fprintf(f, "loss      %.6f\n", rt_stats_loss(st));
-  if (st->has_acc)
+  if (st->bits)
+    fprintf(f, "bit accuracy  %.4f (%" PRIu64 " of %" PRIu64 " bits)\n",
+            rt_stats_acc(st), st->bits_right, st->bits);
+  else if (st->has_acc)
     fprintf(f, "accuracy  %.4f (%" PRIu64 " of %" PRIu64 ")\n",
             rt_stats_acc(st), st->correct, st->examples);
+  if (st->by_length)
+    text_bits(f, st->by_length);
   if (st->recon)
     fprintf(f, "mse       %.6g\npsnr      %.2f dB (mean per example "
             "%.2f dB)\n", rt_recon_mse(st->recon),
@@ -218,17 +340,21 @@ int rt_cmd_eval(const NetrtModel *m, RtOpts *o) {
   Session s;
   RtConfusion conf = {0};
   RtRecon recon = {0};
+  RtLengthAcc lengths = {0};
   RtStats st = {0};
   int rc;
   if (session_open(&s, m, o))
     return 1;
-  if (s.batch.classes > 0) {
-    if (rt_confusion_init(&conf, s.batch.classes)) {
-      session_close(&s);
-      return rt_fail(o, "out of memory");
-    }
-    st.confusion = &conf;
+  if ((s.batch.classes > 0 && rt_confusion_init(&conf, s.batch.classes)) ||
+      (s.batch.bits &&
+       rt_length_acc_init(&lengths, rt_batch_bit_lengths(&s.batch)))) {
+    session_close(&s);
+    return rt_fail(o, "out of memory");
   }
+  if (s.batch.classes > 0)
+    st.confusion = &conf;
+  if (s.batch.bits)
+    st.by_length = &lengths;
   if (rt_is_autoencoder(m))
     st.recon = &recon;
   if (rt_eval_view(&s.run, &s.batch, &s.view, &st))
@@ -238,20 +364,37 @@ int rt_cmd_eval(const NetrtModel *m, RtOpts *o) {
   if (!rc && o->json)
     rc = eval_json(o, &s, &st);
   rt_confusion_free(&conf);
+  rt_length_acc_free(&lengths);
   session_close(&s);
   return rc;
 }
 
 /* ---- predict ---- */
 
+/* The outputs of an example of `steps` steps: those of its steps when
+ * the output is varlen, else all. */
+static int64_t valid_outputs(const NetrtModel *m, int64_t steps) {
+  const NetrtTensor *t = &m->output;
+  if (!t->varlen || t->ndim < 1 || t->dims[0] < 1 || steps > t->dims[0])
+    return t->count;
+  return steps * (t->count / t->dims[0]);
+}
+
 static void print_prediction(const RtOpts *o, const RtBatch *b, int i,
                              size_t index, RtJson *j) {
   FILE *f = rt_out(o);
   const NetrtModel *m = b->m;
+  int64_t count = m->output.count;
   rt_json_object_begin(j);
   rt_json_key(j, "index");
   rt_json_uint(j, index);
   fprintf(f, "%zu:", index);
+  if (b->max_steps > 0) {
+    fprintf(f, " length %" PRId32, b->steps[i]);
+    rt_json_key(j, "length");
+    rt_json_int(j, b->steps[i]);
+    count = valid_outputs(m, b->steps[i]);
+  }
   if (b->classes > 0) {
     fprintf(f, " class %d", b->pred[i]);
     rt_json_key(j, "class");
@@ -264,9 +407,10 @@ static void print_prediction(const RtOpts *o, const RtBatch *b, int i,
   }
   rt_json_key(j, "output");
   rt_json_array_begin(j);
-  const char *lead = b->classes > 0 ? "  scores" : "";
+  const char *lead = b->classes > 0 ? "  scores"
+                     : b->max_steps > 0 ? "  outputs" : "";
   fputs(lead, f);
-  for (int64_t k = 0; k < m->output.count; k++) {
+  for (int64_t k = 0; k < count; k++) {
     double v = rt_real_get(b->out, m->dtype_bytes,
                            (int64_t)i * m->output.count + k);
     fprintf(f, " %.6g", v);

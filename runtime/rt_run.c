@@ -20,6 +20,8 @@
 #include "rt_seq.h"
 #include "rt_util.h"
 
+#define RT_RECALL_TEST_COUNT 100   /* index_recall's test sequences */
+
 /* ---- buffers ---- */
 
 /* Zeroed memory aligned for vector loads; at least 64 bytes. */
@@ -47,6 +49,28 @@ static int check_tensor(const NetrtModel *m, const NetrtTensor *t,
   return 0;
 }
 
+/* Varlen inputs share one lengths buffer: the same maximum length. */
+static int check_varlen(const NetrtModel *m, char *err, size_t errsz) {
+  int64_t steps = 0;
+  for (int i = 0; i < m->ninputs; i++) {
+    const NetrtTensor *t = &m->inputs[i];
+    if (!t->varlen)
+      continue;
+    if (t->ndim < 1 || t->dims[0] < 1 || t->dims[0] > INT32_MAX ||
+        t->count % t->dims[0])
+      return rt_errorf(err, errsz, "input '%s': a varlen input needs a "
+                       "first dimension (its maximum length) that divides "
+                       "its %" PRId64 " values", t->name, t->count);
+    if (steps && t->dims[0] != steps)
+      return rt_errorf(err, errsz, "input '%s': at most %" PRId64 " steps,"
+                       " where another varlen input has %" PRId64 "; they "
+                       "share one length per example", t->name, t->dims[0],
+                       steps);
+    steps = t->dims[0];
+  }
+  return 0;
+}
+
 /* The descriptor is generated code's; a wrong one is a netc bug, but a
  * clear message beats a crash. */
 static int check_model(const NetrtModel *m, char *err, size_t errsz) {
@@ -66,7 +90,7 @@ static int check_model(const NetrtModel *m, char *err, size_t errsz) {
   for (int i = 0; i < m->nparams; i++)
     if (check_tensor(m, &m->params[i], err, errsz))
       return -1;
-  return 0;
+  return check_varlen(m, err, errsz);
 }
 
 int rt_run_alloc(RtRun *r, const NetrtModel *m, char *err, size_t errsz) {
@@ -389,6 +413,126 @@ static int open_synthetic2d(RtData *d, const char *opts, char *err,
                         (uint64_t)seed, err, errsz);
 }
 
+/* A range option "lo..hi", or one number n for n..n. */
+static int range_option(const char *opts, const char *key, int64_t lo,
+                        int64_t hi, int64_t *out_lo, int64_t *out_hi,
+                        char *err, size_t errsz) {
+  char buf[64], *end;
+  *out_lo = lo;
+  *out_hi = hi;
+  if (!data_option(opts, key, buf, sizeof buf))
+    return 0;
+  errno = 0;
+  long long a = strtoll(buf, &end, 10), b = a;
+  if (!errno && end != buf && end[0] == '.' && end[1] == '.') {
+    const char *p = end + 2;
+    b = strtoll(p, &end, 10);
+    if (end == p)
+      end = (char *)buf;
+  }
+  if (errno || end == buf || *end)
+    return rt_errorf(err, errsz, "data option %s=%s is not a range of "
+                     "whole numbers (LO..HI)", key, buf);
+  *out_lo = a;
+  *out_hi = b;
+  return 0;
+}
+
+/* The steps the model's first input takes: its first dimension (the
+ * maximum length of a varlen one), or 0 when it is not a sequence. */
+static int64_t model_steps(const NetrtModel *m) {
+  const NetrtTensor *t = &m->inputs[0];
+  return t->ndim >= 2 || t->varlen ? t->dims[0] : 0;
+}
+
+/* The generated tasks' lengths: positive, in order, and within the
+ * steps the model takes. */
+static int task_lengths(const NetrtModel *m, const char *what,
+                        const char *opts, int64_t lo, int64_t hi,
+                        int64_t *min_len, int64_t *max_len, char *err,
+                        size_t errsz) {
+  int64_t steps = model_steps(m);
+  if (range_option(opts, "lengths", lo, hi, min_len, max_len, err, errsz))
+    return -1;
+  if (*min_len < 1 || *max_len < *min_len || *max_len > RT_SEQ_MAX_STEPS)
+    return rt_errorf(err, errsz, "%s: lengths %" PRId64 "..%" PRId64 ": "
+                     "need 1 <= LO <= HI <= %d", what, *min_len, *max_len,
+                     RT_SEQ_MAX_STEPS);
+  if (steps > 0 && *max_len > steps)
+    return rt_errorf(err, errsz, "%s: lengths %" PRId64 "..%" PRId64 ": "
+                     "input '%s' takes at most %" PRId64 " steps", what,
+                     *min_len, *max_len, m->inputs[0].name, steps);
+  return 0;
+}
+
+static int task_count(const char *what, const char *opts, int64_t dflt,
+                      int64_t *count, uint64_t *seed, char *err,
+                      size_t errsz) {
+  int64_t s;
+  if (int_option(opts, "count", dflt, count, err, errsz) ||
+      int_option(opts, "seed", 1, &s, err, errsz))
+    return -1;
+  if (*count < 1 || s < 0)
+    return rt_errorf(err, errsz, "%s: count must be positive and seed "
+                     "not negative", what);
+  *seed = (uint64_t)s;
+  return 0;
+}
+
+/* Experiment G: count sequences to train on, a test set of 100 from the
+ * next seed. */
+static int open_index_recall(RtData *d, const NetrtModel *m,
+                             const char *opts, int want_test, char *err,
+                             size_t errsz) {
+  const char *what = "index_recall";
+  int64_t k, lo, hi, count;
+  uint64_t seed;
+  if (int_option(opts, "k", 2, &k, err, errsz) ||
+      task_lengths(m, what, opts, 3, 10, &lo, &hi, err, errsz) ||
+      task_count(what, opts, 800, &count, &seed, err, errsz))
+    return -1;
+  if (k < 1 || k > INT32_MAX)
+    return rt_errorf(err, errsz, "%s: k = %" PRId64 ": positions count "
+                     "from 1", what, k);
+  if (rt_index_recall(&d->main, (int)k, (int)lo, (int)hi, (size_t)count,
+                      seed, err, errsz))
+    return -1;
+  if (want_test && rt_index_recall(&d->test, (int)k, (int)lo, (int)hi,
+                                   RT_RECALL_TEST_COUNT, seed + 1, err,
+                                   errsz)) {
+    rt_dataset_free(&d->main);
+    return -1;
+  }
+  return 0;
+}
+
+/* Experiment H: count pairs to train on; the test set has 100 pairs of
+ * every length 1..20 (or to the longest trained, when longer), cut at
+ * the model's maximum. */
+static int open_binary_add(RtData *d, const NetrtModel *m, const char *opts,
+                           int want_test, char *err, size_t errsz) {
+  const char *what = "binary_add";
+  int64_t lo, hi, count, steps = model_steps(m);
+  uint64_t seed;
+  if (task_lengths(m, what, opts, 1, 20, &lo, &hi, err, errsz) ||
+      task_count(what, opts, 250, &count, &seed, err, errsz))
+    return -1;
+  if (rt_binary_add(&d->main, (int)lo, (int)hi, (size_t)count, seed, err,
+                    errsz))
+    return -1;
+  int64_t eval_len = hi > RT_BINARY_EVAL_MAX_LEN ? hi
+                                                 : RT_BINARY_EVAL_MAX_LEN;
+  if (steps > 0 && eval_len > steps)
+    eval_len = steps;
+  if (want_test && rt_binary_add_eval(&d->test, (int)eval_len,
+                                      RT_BINARY_EVAL_PER_LENGTH, seed + 1,
+                                      err, errsz)) {
+    rt_dataset_free(&d->main);
+    return -1;
+  }
+  return 0;
+}
+
 /* The text the compiled model carries (its shapes depend on it). */
 static int open_text(RtData *d, const char *opts, char *err, size_t errsz) {
   size_t cap = RT_TEXT_MAX_BYTES + 1;
@@ -419,7 +563,9 @@ static int open_source(RtData *d, const NetrtModel *m, const RtOpts *o,
     return rt_errorf(err, errsz, "the model names no data source; give "
                      "one with --data PATH (an MNIST directory or a CSV "
                      "file)");
-  if (o->data && (!d->source || !strcmp(d->source, "synthetic2d"))) {
+  if (o->data && (!d->source || !strcmp(d->source, "synthetic2d") ||
+                  !strcmp(d->source, "index_recall") ||
+                  !strcmp(d->source, "binary_add"))) {
     d->source = guess_source(o->data);
     opts = NULL;                /* the model's options are another's */
   }
@@ -439,6 +585,10 @@ static int open_source(RtData *d, const NetrtModel *m, const RtOpts *o,
     return open_synthetic2d(d, opts, err, errsz);
   if (!strcmp(d->source, "text"))
     return open_text(d, opts, err, errsz);
+  if (!strcmp(d->source, "index_recall"))
+    return open_index_recall(d, m, opts, want_test, err, errsz);
+  if (!strcmp(d->source, "binary_add"))
+    return open_binary_add(d, m, opts, want_test, err, errsz);
   return rt_errorf(err, errsz, "the data source '%s' is not supported by "
                    "this runtime yet", d->source);
 }
@@ -477,7 +627,8 @@ int rt_data_view(const RtData *d, const char *name, RtView *v, char *err,
   } else if (!strcmp(name, "test")) {
     if (!d->test.count)
       return rt_errorf(err, errsz, "no test set%s%s",
-                       *d->test_error ? ": " : " (only MNIST has one)",
+                       *d->test_error ? ": " : " (MNIST and the "
+                       "generated sequence tasks have one)",
                        d->test_error);
     v->ds = &d->test;
     v->count = d->test.count;

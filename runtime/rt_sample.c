@@ -121,6 +121,7 @@ static const void *next_scores(Sampler *s, int64_t n) {
     rt_real_set(b->in[0], bytes, i, 0.0);
   for (int64_t t = 0; t < n; t++)
     rt_real_set(b->in[0], bytes, t * s->vocab + s->cls[t], 1.0);
+  rt_batch_set_length(b, 0, (int32_t)n);   /* a varlen input's length */
   /* evaluate writes what predict writes; the targets (zeros) only make
    * a loss, which is ignored.  It is called rather than predict, whose
    * code for recurrent models leaves out values that netc moves out of

@@ -53,13 +53,11 @@ void rt_progress_clear(RtProgress *p) {
 
 /* ---- one epoch ---- */
 
-static int batch_correct(RtRun *r, RtBatch *b, int n) {
-  int correct = 0;
+/* The accuracy of the batch before the step: classes, or bits. */
+static void batch_score(RtRun *r, RtBatch *b, int n, RtStats *s) {
   r->m->predict(r->params, rt_batch_inputs_of(b), n, b->out, r->work);
-  rt_batch_argmax(b, n);
-  for (int i = 0; i < n; i++)
-    correct += b->pred[i] == b->labels[i];
-  return correct;
+  rt_stats_score(s, b, n);
+  s->examples += (uint64_t)n;
 }
 
 static void epoch_order(RtRun *r, const RtView *v, size_t *order,
@@ -75,16 +73,16 @@ int rt_train_epoch(RtRun *r, RtBatch *b, const RtView *v, size_t *order,
                    char *err, size_t errsz) {
   const NetrtModel *m = r->m;
   double sum = 0, start = rt_now();
-  uint64_t correct = 0;
-  int acc = c->train_acc && b->classes > 0;
+  RtStats st = {0};
+  int acc = c->train_acc && (b->classes > 0 || b->bits);
   epoch_order(r, v, order, c->shuffle);
   for (size_t done = 0; done < v->count;) {
     int n = v->count - done < (size_t)c->batch ? (int)(v->count - done)
                                                : c->batch;
     rt_batch_fill(b, v->ds, order + done, n);
-    acc = acc && b->has_labels;
+    acc = acc && (b->has_labels || b->bits);
     if (acc)
-      correct += (uint64_t)batch_correct(r, b, n);
+      batch_score(r, b, n, &st);
     double loss = m->train_step(r->params, r->state, rt_batch_inputs_of(b),
                                 rt_batch_targets_of(b), n, ++r->step,
                                 &c->hyper, r->work);
@@ -100,7 +98,7 @@ int rt_train_epoch(RtRun *r, RtBatch *b, const RtView *v, size_t *order,
     rt_progress_draw(p, loss, 0);
   }
   e->train_loss = v->count ? sum / (double)v->count : NAN;
-  e->train_acc = acc && v->count ? (double)correct / (double)v->count : NAN;
+  e->train_acc = acc ? rt_stats_acc(&st) : NAN;
   e->seconds = rt_now() - start;
   return 0;
 }
@@ -121,6 +119,7 @@ typedef struct Trainer {
   RtEpoch *history;            /* (epochs) */
   int nhistory;
   RtStats test;
+  RtLengthAcc test_lengths;    /* bit accuracy by length */
   int tested;
   double seconds;
   double saved_at;             /* when the last checkpoint was written */
@@ -132,6 +131,7 @@ static void trainer_close(Trainer *t) {
     fclose(t->log);
   free(t->order);
   free(t->history);
+  rt_length_acc_free(&t->test_lengths);
   rt_batch_free(&t->batch);
   rt_run_free(&t->run);
   rt_data_close(&t->data);
@@ -191,7 +191,7 @@ static int trainer_open(Trainer *t, const NetrtModel *m, RtOpts *o) {
   if (rt_run_alloc(&t->run, m, err, n) ||
       rt_batch_alloc(&t->batch, m, err, n) ||
       rt_data_open(&t->data, m, o, val, 1, err, n) ||
-      rt_batch_check(&t->batch, &t->data.main, err, n) ||
+      rt_batch_check_data(&t->batch, &t->data, err, n) ||
       rt_data_view(&t->data, "train", &t->train, err, n) ||
       rt_data_view(&t->data, "validation", &t->val, err, n) ||
       start_params(t) || open_log(t))
@@ -226,16 +226,17 @@ static void write_log(Trainer *t, const RtEpoch *e) {
 
 static void print_epoch(const Trainer *t, const RtEpoch *e) {
   FILE *f = rt_out(t->o);
+  const char *acc = t->batch.bits ? "bit acc" : "acc";
   if (t->o->quiet)
     return;
   fprintf(f, "epoch %" PRId64 "/%" PRId64 "  train loss %.6f", e->epoch,
           t->epochs, e->train_loss);
   if (isfinite(e->train_acc))
-    fprintf(f, " acc %.2f%%", 100 * e->train_acc);
+    fprintf(f, " %s %.2f%%", acc, 100 * e->train_acc);
   if (isfinite(e->val_loss))
     fprintf(f, "  val loss %.6f", e->val_loss);
   if (isfinite(e->val_acc))
-    fprintf(f, " acc %.2f%%", 100 * e->val_acc);
+    fprintf(f, " %s %.2f%%", acc, 100 * e->val_acc);
   fprintf(f, "  %.2f s\n", e->seconds);
   fflush(f);
 }
@@ -292,6 +293,10 @@ static void test_set(Trainer *t) {
               t->data.test_error);
     return;
   }
+  if (t->batch.bits &&
+      !rt_length_acc_init(&t->test_lengths,
+                          rt_batch_bit_lengths(&t->batch)))
+    t->test.by_length = &t->test_lengths;
   if (rt_data_view(&t->data, "test", &v, err, sizeof err) ||
       rt_eval_view(&t->run, &t->batch, &v, &t->test))
     return;
@@ -299,7 +304,16 @@ static void test_set(Trainer *t) {
   FILE *f = rt_out(t->o);
   fprintf(f, "test loss %.6f", rt_stats_loss(&t->test));
   if (t->test.has_acc)
-    fprintf(f, " acc %.2f%%", 100 * rt_stats_acc(&t->test));
+    fprintf(f, " %s %.2f%%", t->batch.bits ? "bit acc" : "acc",
+            100 * rt_stats_acc(&t->test));
+  if (t->test.by_length) {
+    int64_t at;
+    double lo = rt_length_acc_min(&t->test_lengths, &at);
+    if (at)
+      fprintf(f, ", at least %.2f%% at every length", 100 * lo);
+    if (at && lo < 1)
+      fprintf(f, " (the least at %" PRId64 ")", at);
+  }
   fprintf(f, " (%" PRIu64 " examples)\n", t->test.examples);
 }
 
@@ -393,6 +407,11 @@ static int train_json(const Trainer *t) {
     rt_json_object_begin(&j);
     json_num(&j, "loss", rt_stats_loss(&t->test));
     json_num(&j, "accuracy", rt_stats_acc(&t->test));
+    if (t->test.by_length) {
+      int64_t at;
+      json_num(&j, "min_bit_accuracy",
+               rt_length_acc_min(&t->test_lengths, &at));
+    }
     rt_json_key(&j, "examples");
     rt_json_uint(&j, t->test.examples);
     rt_json_object_end(&j);
