@@ -198,20 +198,7 @@ static IrValue *lower_index(Lower *L, const Node *e) {
     pick->lo[0] = (int64_t)e->list.v[0]->num;
     return slice_rest(L, e, pick, 1);
   }
-  IrValue *v = ir_unary(L->p, IR_SLICE, float_type(e->ty), base);
-  v->ty.elem = base->ty.elem;
-  v->nslice = e->list.n;
-  for (int i = 0; i < e->list.n; i++) {
-    const Node *ix = e->list.v[i];
-    if (ix->kind == ND_RANGE) {
-      v->lo[i] = (int64_t)ix->lhs->num;
-      v->hi[i] = (int64_t)ix->rhs->num;
-    } else {
-      v->lo[i] = v->hi[i] = (int64_t)ix->num;
-      v->drop[i] = true;
-    }
-  }
-  return v;
+  return slice_rest(L, e, base, 0);
 }
 
 static IrOp unary_op(const char *name) {

@@ -258,15 +258,27 @@ static const char *header_name(const char *object) {
   return arena_printf("%.*s.h", (int)n, object);
 }
 
+/* lower -> differentiate; the code is specialized to the model's batch */
+static IrProgram *differentiate(const Options *o, const Model *m,
+                                CodegenOptions *cgo) {
+  IrProgram *p = lower_model(m);
+  if (!p)
+    return NULL;
+  ir_grad(p);
+  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
+  *cgo = (CodegenOptions){.dtype_bytes = o->dtype_bytes, .batch = (int)batch,
+                          .main_model = !o->jit &&
+                                        o->emit.kind == EMIT_EXECUTABLE};
+  return p;
+}
+
 /* netc run: compile in memory and hand the model to libnetrt's commands,
  * as a compiled executable would. */
 static int run_in_memory(const Options *o, const Model *m) {
-  IrProgram *p = lower_model(m);
+  CodegenOptions cgo;
+  IrProgram *p = differentiate(o, m, &cgo);
   if (!p)
     return 1;
-  ir_grad(p);
-  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
-  CodegenOptions cgo = {.dtype_bytes = o->dtype_bytes, .batch = (int)batch};
   const void *desc;
   Jit *jit = emit_jit(p, &cgo, &o->emit, &desc);
   if (!jit)
@@ -278,13 +290,10 @@ static int run_in_memory(const Options *o, const Model *m) {
 
 /* lower -> differentiate -> generate -> emit */
 static int compile(const Options *o, const Model *m) {
-  IrProgram *p = lower_model(m);
+  CodegenOptions cgo;
+  IrProgram *p = differentiate(o, m, &cgo);
   if (!p)
     return 1;
-  ir_grad(p);
-  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
-  CodegenOptions cgo = {.dtype_bytes = o->dtype_bytes, .batch = (int)batch,
-                        .main_model = o->emit.kind == EMIT_EXECUTABLE};
   CgModule *mod = cg_module(p, &cgo);
   EmitOptions eo = o->emit;
   eo.output = output_name(o);
