@@ -78,6 +78,8 @@ const CallSpec optimizer_specs[] = {
 
 static const OptSpec mnist_opts[] = {
   {"path", OT_STR, STR("data/mnist"), CK_ANY, NULL, NULL},
+  /* (pixel / 255 - 0.1307) / 0.3081, MNIST's mean and deviation */
+  {"normalize", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
   END,
 };
 

@@ -707,6 +707,12 @@ static void onehot_steps_f64(const RtDataset *ds, size_t i, double *out) {
     out[t * k + c[t]] = 1.0;
 }
 
+/* A byte as the model reads it: in [0, 1], or standardized. */
+static double u8_value(const RtDataset *ds, uint8_t x) {
+  double v = x / 255.0;
+  return ds->u8_std > 0 ? (v - ds->u8_mean) / ds->u8_std : v;
+}
+
 void rt_batch_inputs(const RtDataset *ds, const size_t *idx, size_t n,
                      float *out) {
   size_t m = ds->input_numel;
@@ -717,7 +723,7 @@ void rt_batch_inputs(const RtDataset *ds, const size_t *idx, size_t n,
     } else if (ds->input_kind == RT_INPUT_U8) {
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
-        out[j] = p[j] / 255.0f;
+        out[j] = (float)u8_value(ds, p[j]);
     } else {
       memcpy(out, ds->f32 + idx[i] * m, m * sizeof *out);
     }
@@ -734,7 +740,7 @@ void rt_batch_inputs_f64(const RtDataset *ds, const size_t *idx, size_t n,
     } else if (ds->input_kind == RT_INPUT_U8) {
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
-        out[j] = p[j] / 255.0;
+        out[j] = u8_value(ds, p[j]);
     } else {
       const float *p = ds->f32 + idx[i] * m;
       for (size_t j = 0; j < m; j++)

@@ -71,6 +71,8 @@ typedef struct RtDataset {
   size_t step_numel;               /* input values per step */
   uint8_t *vocab;                  /* text: (classes) the byte of each
                                     * class, ascending; else NULL */
+  double u8_mean, u8_std;          /* RT_INPUT_U8: when u8_std > 0, a
+                                    * batch holds (byte/255 - mean) / std */
 } RtDataset;
 
 typedef enum RtMnistSet {

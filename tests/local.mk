@@ -87,6 +87,7 @@ CHECK_CASES = \
   tests/check/dump_recurrence.net \
   tests/check/dump_tokens.net \
   tests/check/layer_override.net \
+  tests/check/mnist_normalize.net \
   tests/check/text_data.net
 
 TESTS += \

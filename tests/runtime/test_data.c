@@ -223,6 +223,12 @@ static void test_mnist(void) {
              255.0f;
   ok(right, "a batch holds the pixels / 255, in the order asked");
   ok(x[784] == 0.0f && x[785] == 11 / 255.0f, "pixel values in [0, 1]");
+  ds.u8_mean = 0.1307;
+  ds.u8_std = 0.3081;
+  rt_batch_inputs(&ds, idx, 2, x);
+  ok(fabsf(x[784] + 0.1307f / 0.3081f) < 1e-6f &&
+     fabsf(x[785] - (11 / 255.0f - 0.1307f) / 0.3081f) < 1e-6f,
+     "standardized pixels: (pixel / 255 - mean) / std");
   rt_dataset_free(&ds);
   snprintf(dir, sizeof dir, "%s/", in_dir("mnist"));
   ok(rt_load_mnist(&ds, dir, RT_MNIST_TEST, err, sizeof err) == 0,
