@@ -17,7 +17,7 @@ tests_runtime_fake_model_sgd_SOURCES = tests/runtime/fake_model.c
 tests_runtime_fake_model_sgd_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_SGD
 tests_runtime_fake_model_sgd_LDADD = $(DRIVER_LIBS)
 TESTS += tests/runtime/driver.sh
-EXTRA_DIST += tests/runtime/driver.sh
+EXTRA_DIST += tests/runtime/driver.sh tests/runtime/tap-lib.sh
 # Sequences of varying length: tests/runtime/fake_seq.c, a per-step
 # logistic regression on binary_add and (-DFAKE_RECALL) a softmax
 # regression on index_recall, run by tests/runtime/driver-seq.sh.

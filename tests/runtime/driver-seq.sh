@@ -30,41 +30,12 @@ for p in "$FAKE_SEQ" "$FAKE_SEQ_F64" "$FAKE_SEQ_LONG" "$FAKE_RECALL"; do
   [ -x "$p" ] || { echo "Bail out! $p not built"; exit 1; }
 done
 
+lib=$(cd "$(dirname "$0")" && pwd)/tap-lib.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/driver-seq.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' 0
 cd "$tmp" || exit 1
 
-n=0
-failed=0
-# ok STATUS DESCRIPTION: STATUS 0 passes.
-ok() {
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then
-    echo "ok $n - $2"
-  else
-    echo "not ok $n - $2"
-    failed=1
-    for f in out err; do
-      [ -s $f ] && sed "s/^/# $f: /" $f | head -30
-    done
-  fi
-}
-# run CMD...: runs it, keeping stdout in out, stderr in err, status in rc.
-run() {
-  "$@" >out 2>err
-  rc=$?
-}
-# json EXPR: evaluates EXPR on the JSON object in out (as d); prints it.
-json() {
-  python3 -c "import json,math,sys; d=json.load(sys.stdin); print($1)" <out
-}
-# check EXPR: a Python condition on the JSON object in out, as a status.
-check() {
-  [ "$(json "bool($1)" 2>/dev/null)" = True ]
-}
-has() {
-  grep -q -- "$1" "$2"
-}
+. "$lib"
 
 # ---- the lengths reach the model ----
 # The zero initial weights cost log 2 per step within the length, and the

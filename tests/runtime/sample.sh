@@ -15,33 +15,12 @@ export LC_ALL
 top=${top_srcdir:-$(dirname "$0")/../..}
 top=$(cd "$top" && pwd) || { echo "Bail out! cannot cd to $top"; exit 1; }
 
+lib=$(cd "$(dirname "$0")" && pwd)/tap-lib.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sample.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' 0
 cd "$tmp" || exit 1
 
-n=0
-failed=0
-# ok STATUS DESCRIPTION: STATUS 0 passes.
-ok() {
-  n=$((n + 1))
-  if [ "$1" -eq 0 ]; then
-    echo "ok $n - $2"
-  else
-    echo "not ok $n - $2"
-    failed=1
-    for f in out err; do
-      [ -s $f ] && sed "s/^/# $f: /" $f | head -20
-    done
-  fi
-}
-# run CMD...: runs it, keeping stdout in out, stderr in err, status in rc.
-run() {
-  "$@" >out 2>err
-  rc=$?
-}
-has() {
-  grep -q -- "$1" "$2"
-}
+. "$lib"
 # is TEXT: stdout is exactly the line TEXT.
 is() {
   [ "$(cat out)" = "$1" ] && [ "$(wc -l <out)" -eq 1 ]
