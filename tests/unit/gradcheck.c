@@ -116,6 +116,63 @@ static void pad(const IrProgram *p, double **in, double **tg) {
       zero_past(tg[k], &p->targets[k].ty, len);
 }
 
+/* Example b's slice of a batch's inputs or targets (and its length). */
+static double **example_of(const IrProgram *p, double **from, int b,
+                           bool inputs) {
+  int n = inputs ? p->ninputs : p->ntargets;
+  const IrTensor *t = inputs ? p->inputs : p->targets;
+  double **one = calloc((size_t)n + 2, sizeof(double *));
+  for (int k = 0; k < n; k++)
+    one[k] = from[k] + count(&t[k].ty) * b;
+  if (inputs && from[n])
+    one[n] = from[n] + b;
+  return one;
+}
+
+/* A padded batch is the sum or the mean of its examples run one by one,
+ * each at batch 1 with its own length: so are its loss and gradients. */
+static void check_one_by_one(const IrProgram *p, double **params,
+                             double **in, double **tg, Interp *batch,
+                             const char *file) {
+  if (!in[p->ninputs])
+    return;
+  double sum = 0, *grad[p->nparams];
+  for (int k = 0; k < p->nparams; k++)
+    grad[k] = calloc((size_t)type_numel(&p->params[k].ty), sizeof(double));
+  for (int b = 0; b < BATCH; b++) {
+    double **in1 = example_of(p, in, b, true);
+    double **tg1 = example_of(p, tg, b, false);
+    Interp *one = interp_new(p, 1);
+    interp_run(one, params, in1, tg1);
+    sum += interp_loss(one);
+    for (int k = 0; k < p->nparams; k++)
+      for (int64_t i = 0; i < type_numel(&p->params[k].ty); i++)
+        grad[k][i] += interp_value(one, p->grads[k])[i];
+    interp_free(one);
+    free(in1);
+    free(tg1);
+  }
+  double loss = interp_loss(batch);
+  double scale = fabs(loss - sum / BATCH) < fabs(loss - sum) ? 1.0 / BATCH
+                                                              : 1.0;
+  double worst = fabs(loss - scale * sum) / fmax(fabs(loss), 1e-300);
+  for (int k = 0; k < p->nparams; k++) {
+    /* Per tensor, relative to its largest element: small elements are
+     * differences of large terms summed in another order. */
+    const double *g = interp_value(batch, p->grads[k]);
+    double diff = 0, largest = 1e-300;
+    for (int64_t i = 0; i < type_numel(&p->params[k].ty); i++) {
+      diff = fmax(diff, fabs(g[i] - scale * grad[k][i]));
+      largest = fmax(largest, fabs(g[i]));
+    }
+    worst = fmax(worst, diff / largest);
+    free(grad[k]);
+  }
+  ok(worst < 1e-12, "%s: the padded batch's loss and gradients are the %s "
+     "of its examples run one by one (largest relative difference %.1e)",
+     file, scale == 1.0 ? "sum" : "mean", worst);
+}
+
 static double loss_at(const IrProgram *p, double **params, double **in,
                       double **tg) {
   Interp *it = interp_new(p, BATCH);
@@ -196,6 +253,7 @@ static void check_file(const char *path) {
      interp_loss(it));
   for (int k = 0; k < p->nparams; k++)
     check_param(p, k, params, in, tg, interp_value(it, p->grads[k]), path);
+  check_one_by_one(p, params, in, tg, it, path);
   check_padding(p, params, in, tg, it, path);
   interp_free(it);
   for (int k = 0; k < p->nparams; k++)
