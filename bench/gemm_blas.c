@@ -1,0 +1,304 @@
+/* bench/gemm_blas.c — OpenBLAS's cblas_sgemm on the GEMM shapes of the
+ * models, the yardstick for the matrix products in generated code.
+ *
+ * Input: shapes on the command line as MxNxK[:tA][:tB] (C = op(A) op(B),
+ * op(A) M x K, op(B) K x N, row-major; tA and tB are N or T), or by
+ * default the shapes of the models (below) and 1024x1024x1024.
+ * Output: one JSON object per line on stdout, per shape and thread count:
+ *   {"suite":"gemm","name":"openblas 64x512x128","m":64,"n":512,"k":128,
+ *    "trans_a":false,"trans_b":false,"threads":1,"core":"SkylakeX",
+ *    "calls":9000,"seconds_per_call":2.2e-05,"gflops":190.3}
+ *
+ * "core" is the kernel set OpenBLAS chose at load time.  OpenBLAS 0.3.21
+ * (Debian 12) does not know AMD's AVX-512 CPUs and takes Haswell's AVX2
+ * kernels there, at half the peak: OPENBLAS_CORETYPE=SkylakeX in the
+ * environment picks its AVX-512 ones.  We warn rather than re-exec, so
+ * that what is measured is what a program linked with it gets.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <cblas.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* OpenBLAS's own; declared here too in case cblas.h is another BLAS's. */
+void openblas_set_num_threads(int threads);
+char *openblas_get_config(void);
+char *openblas_get_corename(void);
+
+enum { MAX_SHAPES = 256, MAX_THREAD_COUNTS = 16, MIN_CALLS = 3 };
+
+typedef struct Shape {
+  int m, n, k;
+  bool trans_a, trans_b;
+} Shape;
+
+/* The shapes the models multiply, batch-major (rows are examples). */
+static const char *const MODEL_SHAPES[] = {
+  /* LSTM-128, batch 64, 28 steps of 28 features (F) */
+  "64x512x128",       /* forward, one step: h W_h */
+  "64x512x28",        /* forward, one step: x W_x */
+  "1792x512x28",      /* x W_x hoisted over all 28 steps */
+  "64x128x512",       /* backward, one step: d h = d z W_h */
+  "512x128x64:T",     /* d W_h, one step: d z^T h */
+  "512x128x1792:T",   /* d W_h over all steps at once */
+  /* GRU-128 and RNN-128, batch 64 (F) */
+  "64x384x128",
+  "64x128x128",
+  /* LSTM-64, batch 64 (F) */
+  "64x256x64",
+  /* LSTM-100, GRU-128 and RNN-128 at batch 500 (F) */
+  "500x400x100",
+  "500x384x128",
+  "500x128x128",
+  /* MLP 784-64-10, batch 128 (C, models/mlp.net) */
+  "128x64x784",       /* forward: x W1 */
+  "128x10x64",        /* forward: h W2 */
+  "128x64x10",        /* backward: d h = d z W2 */
+  "10x64x128:T",      /* d W2 = d z^T h */
+  "64x784x128:T",     /* d W1 = d h^T x */
+  /* a large square one: what OpenBLAS reaches at its best */
+  "1024x1024x1024",
+};
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: gemm_blas [--threads LIST] [--seconds S] [SHAPE...]\n"
+          "\n"
+          "Times OpenBLAS's cblas_sgemm, C = op(A) op(B) in row-major f32,\n"
+          "and prints one JSON object per line per shape and thread count.\n"
+          "\n"
+          "SHAPE is MxNxK[:tA][:tB]: op(A) is M x K, op(B) is K x N, and tA,\n"
+          "tB are N (as stored, the default) or T (transposed); for example\n"
+          "64x512x128 or 512x128x64:T or 64x128x512:N:T.  Without shapes:\n"
+          "the GEMM shapes of the models and 1024x1024x1024.\n"
+          "\n"
+          "options:\n"
+          "  --threads LIST  comma-separated OpenBLAS thread counts "
+          "(default 1,2)\n"
+          "  --seconds S     time per shape and thread count, after a "
+          "warm-up\n"
+          "                  (default 0.2)\n"
+          "  --list          print the default shapes and stop\n"
+          "  -h, --help      print this help\n");
+}
+
+static void bad_usage(const char *fmt, const char *what) {
+  fprintf(stderr, "gemm_blas: ");
+  fprintf(stderr, fmt, what);
+  fprintf(stderr, "\n(gemm_blas --help lists the options)\n");
+  exit(2);
+}
+
+/* "1,2,4" -> counts; returns how many. */
+static int parse_threads(const char *list, int *counts, int max) {
+  int n = 0;
+  const char *p = list;
+  while (*p) {
+    char *end;
+    long t = strtol(p, &end, 10);
+    if (end == p || t < 1 || t > 1024 || n == max ||
+        (*end != ',' && *end != '\0'))
+      bad_usage("bad thread list '%s' (e.g. 1,2)", list);
+    counts[n++] = (int)t;
+    p = *end ? end + 1 : end;
+  }
+  if (n == 0)
+    bad_usage("empty thread list '%s'", list);
+  return n;
+}
+
+static double parse_seconds(const char *s) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || *end || !(v > 0 && v < 3600))
+    bad_usage("bad number of seconds '%s'", s);
+  return v;
+}
+
+/* One dimension of a shape, up to 'x', ':' or the end. */
+static bool parse_dim(const char **p, int *dim) {
+  char *end;
+  long v = strtol(*p, &end, 10);
+  if (end == *p || v < 1 || v > 65536)
+    return false;
+  *dim = (int)v;
+  *p = end;
+  return true;
+}
+
+/* ":N" or ":T" (either case); true when nothing is left to read. */
+static bool parse_trans(const char **p, bool *trans) {
+  if (**p == '\0')
+    return true;
+  if (**p != ':')
+    return false;
+  char c = (*p)[1];
+  if (c != 'N' && c != 'n' && c != 'T' && c != 't')
+    return false;
+  *trans = c == 'T' || c == 't';
+  *p += 2;
+  return true;
+}
+
+static Shape parse_shape(const char *spec) {
+  Shape s = {0};
+  const char *p = spec;
+  bool ok = parse_dim(&p, &s.m) && *p++ == 'x' && parse_dim(&p, &s.n) &&
+            *p++ == 'x' && parse_dim(&p, &s.k) &&
+            parse_trans(&p, &s.trans_a) && parse_trans(&p, &s.trans_b) &&
+            *p == '\0';
+  if (!ok)
+    bad_usage("bad shape '%s' (MxNxK[:N|T][:N|T], e.g. 512x128x64:T)",
+              spec);
+  return s;
+}
+
+/* "512x128x64:T", the way the default list spells it. */
+static void shape_name(const Shape *s, char *buf, size_t size) {
+  int n = snprintf(buf, size, "%dx%dx%d", s->m, s->n, s->k);
+  if (s->trans_a || s->trans_b)
+    n += snprintf(buf + n, size - (size_t)n, ":%c", s->trans_a ? 'T' : 'N');
+  if (s->trans_b)
+    snprintf(buf + n, size - (size_t)n, ":T");
+}
+
+static float *random_matrix(size_t elems) {
+  size_t bytes = (elems * sizeof(float) + 63) / 64 * 64;
+  float *x = aligned_alloc(64, bytes);
+  if (!x) {
+    fprintf(stderr, "gemm_blas: out of memory\n");
+    exit(1);
+  }
+  for (size_t i = 0; i < elems; i++)
+    x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+  return x;
+}
+
+typedef struct Operands {
+  float *a, *b, *c;
+} Operands;
+
+static void sgemm(const Shape *s, const Operands *o) {
+  int lda = s->trans_a ? s->m : s->k;     /* A is K x M when transposed */
+  int ldb = s->trans_b ? s->k : s->n;     /* B is N x K when transposed */
+  cblas_sgemm(CblasRowMajor, s->trans_a ? CblasTrans : CblasNoTrans,
+              s->trans_b ? CblasTrans : CblasNoTrans, s->m, s->n, s->k,
+              1.0f, o->a, lda, o->b, ldb, 0.0f, o->c, s->n);
+}
+
+/* Calls until `seconds` have passed (and at least MIN_CALLS). */
+static long time_calls(const Shape *s, const Operands *o, double seconds,
+                       double *elapsed) {
+  long calls = 0;
+  double start = now(), t = start;
+  while (calls < MIN_CALLS || t - start < seconds) {
+    sgemm(s, o);
+    calls++;
+    t = now();
+  }
+  *elapsed = t - start;
+  return calls;
+}
+
+static void bench_shape(const Shape *s, int threads, double seconds) {
+  Operands o = {random_matrix((size_t)s->m * (size_t)s->k),
+                random_matrix((size_t)s->k * (size_t)s->n),
+                random_matrix((size_t)s->m * (size_t)s->n)};
+  openblas_set_num_threads(threads);
+  double elapsed;
+  time_calls(s, &o, seconds / 4, &elapsed);      /* warm-up */
+  long calls = time_calls(s, &o, seconds, &elapsed);
+  double per_call = elapsed / (double)calls;
+  double flops = 2.0 * s->m * (double)s->n * s->k;
+  char name[64];
+  shape_name(s, name, sizeof name);
+  printf("{\"suite\":\"gemm\",\"name\":\"openblas %s\",\"m\":%d,\"n\":%d,"
+         "\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,\"threads\":%d,"
+         "\"core\":\"%s\",\"calls\":%ld,\"seconds_per_call\":%.4g,"
+         "\"gflops\":%.2f}\n",
+         name, s->m, s->n, s->k, s->trans_a ? "true" : "false",
+         s->trans_b ? "true" : "false", threads, openblas_get_corename(),
+         calls, per_call, flops / per_call / 1e9);
+  fflush(stdout);
+  free(o.a);
+  free(o.b);
+  free(o.c);
+}
+
+/* OpenBLAS's AVX-512 kernel sets, as openblas_get_corename() names them. */
+static bool avx512_core(const char *core) {
+  const char *const names[] = {"SkylakeX", "Cooperlake", "SapphireRapids",
+                               "Zen4", "Zen5"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(core, names[i]) == 0)
+      return true;
+  return false;
+}
+
+static void warn_if_avx2_on_avx512(void) {
+  __builtin_cpu_init();
+  const char *core = openblas_get_corename();
+  if (!__builtin_cpu_supports("avx512f") || avx512_core(core))
+    return;
+  fprintf(stderr,
+          "gemm_blas: warning: the CPU has AVX-512 but OpenBLAS chose %s's "
+          "kernels;\n  OPENBLAS_CORETYPE=SkylakeX in the environment selects "
+          "its AVX-512 ones\n", core);
+}
+
+static int default_shapes(Shape *shapes) {
+  int n = (int)(sizeof MODEL_SHAPES / sizeof MODEL_SHAPES[0]);
+  for (int i = 0; i < n; i++)
+    shapes[i] = parse_shape(MODEL_SHAPES[i]);
+  return n;
+}
+
+static void list_shapes(void) {
+  int n = (int)(sizeof MODEL_SHAPES / sizeof MODEL_SHAPES[0]);
+  for (int i = 0; i < n; i++)
+    printf("%s\n", MODEL_SHAPES[i]);
+}
+
+int main(int argc, char **argv) {
+  int threads[MAX_THREAD_COUNTS] = {1, 2}, nthreads = 2;
+  double seconds = 0.2;
+  Shape shapes[MAX_SHAPES];
+  int nshapes = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--list") == 0) {
+      list_shapes();
+      return 0;
+    } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
+      nthreads = parse_threads(argv[++i], threads, MAX_THREAD_COUNTS);
+    } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
+      seconds = parse_seconds(argv[++i]);
+    } else if (a[0] >= '0' && a[0] <= '9' && nshapes < MAX_SHAPES) {
+      shapes[nshapes++] = parse_shape(a);
+    } else {
+      bad_usage("unknown option, missing value or too many shapes: '%s'",
+                a);
+    }
+  }
+  if (nshapes == 0)
+    nshapes = default_shapes(shapes);
+  fprintf(stderr, "gemm_blas: %s\n", openblas_get_config());
+  warn_if_avx2_on_avx512();
+  for (int i = 0; i < nshapes; i++)
+    for (int t = 0; t < nthreads; t++)
+      bench_shape(&shapes[i], threads[t], seconds);
+  return 0;
+}

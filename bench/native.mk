@@ -1,0 +1,39 @@
+# bench/native.mk — the benchmarks' native programs, included from
+# bench/local.mk.  They are EXTRA_PROGRAMS: built only when a rule asks
+# for them (`make bench`, or `make bench-native`), never by `make` or
+# `make check`, so the libraries they link need not be installed to build
+# netc.  `tools/setup --bench` installs those libraries.
+#
+#   bench/peak          the FMA peak of the machine (pthreads)
+#   bench/gemm_blas     OpenBLAS's sgemm on the models' shapes
+#   bench/dnnl_rnn      oneDNN's fused RNN layers, forward and backward
+#   bench/interp_bench  the reference interpreter (libnetc) on a model
+#
+# Each prints JSON Lines on stdout; `PROGRAM --help` says what it takes.
+#
+# Not BENCH_NATIVE_PROGRAMS: automake reads any X_PROGRAMS as programs to
+# install in $(Xdir), and stops.
+BENCH_NATIVE_PROGS = bench/peak bench/gemm_blas bench/dnnl_rnn \
+  bench/interp_bench
+
+# automake accepts `+=` only after a first `=`: this is the first.
+EXTRA_PROGRAMS = $(BENCH_NATIVE_PROGS)
+CLEANFILES += $(BENCH_NATIVE_PROGS)
+
+bench_peak_SOURCES = bench/peak.c
+bench_peak_LDADD = -lpthread
+
+# Debian's libopenblas-dev: cblas.h and -lopenblas.
+bench_gemm_blas_SOURCES = bench/gemm_blas.c
+bench_gemm_blas_LDADD = -lopenblas
+
+# Debian's libdnnl-dev (oneDNN 2.6), whose CPU threads are OpenMP's:
+# the program sets their number with omp_set_num_threads.
+bench_dnnl_rnn_SOURCES = bench/dnnl_rnn.c
+bench_dnnl_rnn_LDADD = -ldnnl -lgomp
+
+bench_interp_bench_SOURCES = bench/interp_bench.c
+bench_interp_bench_LDADD = compiler/libnetc.a -lm
+
+.PHONY: bench-native
+bench-native: $(BENCH_NATIVE_PROGS)
