@@ -62,6 +62,12 @@ typedef struct Cg {
   int64_t param_count, ws_bytes, grad_offset;
   int slots;                /* optimizer state per parameter value */
   bool *fused;              /* computed inside the value that uses it */
+  bool *hoisted;            /* a loop's summed weight gradient: one GEMM
+                               over every step, after the loop */
+  int64_t *pack_offset;     /* by value id: bytes into the workspace of
+                               its transpose, packed for GEMMs; 0: none */
+  LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
+  int lanes;
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
   /* the function being built */
   LLVMValueRef fn, params, inputs_arr, targets_arr, batch, ws;
@@ -146,6 +152,19 @@ static LLVMValueRef call2(Cg *cg, const char *base, LLVMValueRef x,
     f = LLVMAddFunction(cg->mod, name, fty);
   LLVMValueRef xs[2] = {x, y};
   return LLVMBuildCall2(cg->b, fty, f, xs, 2, "");
+}
+
+static LLVMValueRef call3(Cg *cg, const char *base, LLVMValueRef x,
+                          LLVMValueRef y, LLVMValueRef z) {
+  LLVMTypeRef t = LLVMTypeOf(x), args[3] = {t, t, t};
+  char name[64];
+  snprintf(name, sizeof name, "%s.%s", base, t == cg->f64 ? "f64" : "f32");
+  LLVMTypeRef fty = LLVMFunctionType(t, args, 3, 0);
+  LLVMValueRef f = LLVMGetNamedFunction(cg->mod, name);
+  if (!f)
+    f = LLVMAddFunction(cg->mod, name, fty);
+  LLVMValueRef xs[3] = {x, y, z};
+  return LLVMBuildCall2(cg->b, fty, f, xs, 3, "");
 }
 
 static LLVMValueRef fexp(Cg *cg, LLVMValueRef x) {
@@ -310,16 +329,38 @@ static LLVMValueRef broadcast_index(Cg *cg, const Type *r, const Type *a,
   return idx;
 }
 
-/* SLICE's source index for element i of the slice (interp.c's
- * slice_source, with constant shapes). */
+/* Loops over every element of a shape, one per dimension, so that the
+ * innermost index moves by one and LLVM vectorizes without gathers. */
+typedef struct Nest {
+  Loop l[MAX_DIMS];
+  LLVMValueRef c[MAX_DIMS];
+  int n;
+} Nest;
+
+static void nest_open(Cg *cg, Nest *n, const Type *shape) {
+  n->n = shape->ndim;
+  for (int d = 0; d < n->n; d++)
+    n->c[d] = loop_open(cg, &n->l[d], i64c(cg, shape->dims[d]));
+}
+
+static void nest_close(Cg *cg, Nest *n) {
+  for (int d = n->n - 1; d >= 0; d--)
+    loop_close(cg, &n->l[d]);
+}
+
+/* The row-major index of coordinates c in shape. */
+static LLVMValueRef flat_index(Cg *cg, const Type *shape,
+                               const LLVMValueRef *c) {
+  LLVMValueRef idx = i64c(cg, 0);
+  for (int d = 0; d < shape->ndim; d++)
+    idx = add(cg, mul(cg, idx, i64c(cg, shape->dims[d])), c[d]);
+  return idx;
+}
+
+/* Where element rc of the slice v (coordinates in the slice) lies in the
+ * sliced value, of storage shape src (interp.c's slice_source). */
 static LLVMValueRef slice_index(Cg *cg, const IrValue *v, const Type *src,
-                                LLVMValueRef i) {
-  Type r = ir_storage(v->op == IR_SLICE ? v->ty : v->args[0]->ty);
-  LLVMValueRef rc[MAX_DIMS], rest = i;
-  for (int d = r.ndim - 1; d >= 0; d--) {
-    rc[d] = LLVMBuildSRem(cg->b, rest, i64c(cg, r.dims[d]), "");
-    rest = LLVMBuildSDiv(cg->b, rest, i64c(cg, r.dims[d]), "");
-  }
+                                const LLVMValueRef *rc) {
   LLVMValueRef idx = i64c(cg, 0);
   int k = 0;
   for (int d = 0; d < src->ndim; d++) {
@@ -335,8 +376,60 @@ static LLVMValueRef slice_index(Cg *cg, const IrValue *v, const Type *src,
 
 /* ---- operations on one example (or on the shared value) --------------- */
 
+/* ---- activations in float: arithmetic LLVM can vectorize ------------- *
+ *
+ * A call to the C library's expf or tanhf keeps a loop scalar: these are
+ * written out instead (within 3 ulp of the library's).  Doubles keep the
+ * library's functions: they are the precision of the gradient checks.
+ */
+
+static LLVMValueRef horner(Cg *cg, LLVMValueRef x, const double *c, int n) {
+  LLVMValueRef p = realc(cg, c[n - 1]);
+  for (int k = n - 2; k >= 0; k--)
+    p = call3(cg, "llvm.fmuladd", p, x, realc(cg, c[k]));
+  return p;
+}
+
+/* e^x for x in [-87, 88] (a sigmoid's or tanh's argument clamped):
+ * 2^n * e^r with r = x - n ln 2 in [-ln2/2, ln2/2], ln 2 in two parts
+ * (Cody and Waite), e^r by its Taylor series to r^7. */
+static LLVMValueRef exp_f32(Cg *cg, LLVMValueRef x) {
+  static const double taylor[8] = {1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24,
+                                   1.0 / 120, 1.0 / 720, 1.0 / 5040};
+  x = fmaxr(cg, call2(cg, "llvm.minnum", x, realc(cg, 88)), realc(cg, -87));
+  LLVMValueRef n = call1(cg, "llvm.roundeven",
+                         f_mul(cg, x, realc(cg, 1.4426950408889634)));
+  LLVMValueRef r = call3(cg, "llvm.fmuladd", n, realc(cg, -0.693359375), x);
+  r = call3(cg, "llvm.fmuladd", n, realc(cg, 2.12194440054690583e-4), r);
+  LLVMValueRef bits = LLVMBuildFPToSI(cg->b, n, cg->i32, "");
+  bits = LLVMBuildShl(cg->b, add(cg, bits, LLVMConstInt(cg->i32, 127, 0)),
+                      LLVMConstInt(cg->i32, 23, 0), "");
+  LLVMValueRef scale = LLVMBuildBitCast(cg->b, bits, cg->real, "");
+  return f_mul(cg, horner(cg, r, taylor, 8), scale);
+}
+
+/* tanh: its odd Taylor series below |x| = 1/2 (8 terms: 2 ulp), and
+ * 1 - 2 / (e^2|x| + 1) above, where that cannot cancel. */
+static LLVMValueRef tanh_f32(Cg *cg, LLVMValueRef x) {
+  static const double odd[8] = {1, -1.0 / 3, 2.0 / 15, -17.0 / 315,
+                                62.0 / 2835, -1382.0 / 155925,
+                                21844.0 / 6081075, -929569.0 / 638512875};
+  LLVMValueRef ax = call1(cg, "llvm.fabs", x);
+  LLVMValueRef small = f_mul(cg, x, horner(cg, f_mul(cg, x, x), odd, 8));
+  LLVMValueRef e = exp_f32(cg, f_add(cg, ax, ax));
+  LLVMValueRef big = f_sub(cg, realc(cg, 1), f_div(cg, realc(cg, 2),
+                                  f_add(cg, e, realc(cg, 1))));
+  big = call2(cg, "llvm.copysign", big, x);
+  return sel(cg, fcmp(cg, LLVMRealOLT, ax, realc(cg, 0.5)), small, big);
+}
+
+static LLVMValueRef ftanh(Cg *cg, LLVMValueRef x) {
+  return cg->bytes == 4 ? tanh_f32(cg, x) : call1(cg, "tanh", x);
+}
+
 static LLVMValueRef sigmoid(Cg *cg, LLVMValueRef x) {
-  LLVMValueRef e = fexp(cg, LLVMBuildFNeg(cg->b, x, ""));
+  LLVMValueRef minus = LLVMBuildFNeg(cg->b, x, "");
+  LLVMValueRef e = cg->bytes == 4 ? exp_f32(cg, minus) : fexp(cg, minus);
   return f_div(cg, realc(cg, 1), f_add(cg, realc(cg, 1), e));
 }
 
@@ -347,7 +440,7 @@ static LLVMValueRef unary_op(Cg *cg, IrOp op, LLVMValueRef x) {
   case IR_LOG: return flog(cg, x);
   case IR_SQRT: return call1(cg, "llvm.sqrt", x);
   case IR_ABS: return call1(cg, "llvm.fabs", x);
-  case IR_TANH: return call1(cg, "tanh", x);
+  case IR_TANH: return ftanh(cg, x);
   case IR_SIGMOID: return sigmoid(cg, x);
   case IR_RELU: return fmaxr(cg, x, realc(cg, 0));
   default: UNREACHABLE();
@@ -482,19 +575,25 @@ static void emit_copy_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
     break;
   }
   case IR_SLICE: {
-    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
-    store(cg, v, b, i, load(cg, a, b, slice_index(cg, v, &src, i)));
-    break;
+    Type r = ir_storage(v->ty);
+    Nest n;
+    nest_open(cg, &n, &r);
+    store(cg, v, b, flat_index(cg, &r, n.c),
+          load(cg, a, b, slice_index(cg, v, &src, n.c)));
+    nest_close(cg, &n);
+    return;
   }
   case IR_REVERSE: {
     int64_t rows = a->ty.dims[0], row = count(&v->ty) / rows;
-    LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
-    LLVMValueRef t = LLVMBuildSDiv(cg->b, i, i64c(cg, row), "");
-    LLVMValueRef j = LLVMBuildSRem(cg->b, i, i64c(cg, row), "");
+    Loop lt;
+    LLVMValueRef t = loop_open(cg, &lt, i64c(cg, rows));
+    LLVMValueRef j = loop_open(cg, &l, i64c(cg, row));
     LLVMValueRef rt = LLVMBuildSub(cg->b, i64c(cg, rows - 1), t, "");
-    store(cg, v, b, i, load(cg, a, b, add(cg, mul(cg, rt, i64c(cg, row)),
-                                          j)));
-    break;
+    store(cg, v, b, add(cg, mul(cg, t, i64c(cg, row)), j),
+          load(cg, a, b, add(cg, mul(cg, rt, i64c(cg, row)), j)));
+    loop_close(cg, &l);
+    loop_close(cg, &lt);
+    return;
   }
   case IR_BROADCAST: {
     LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
@@ -512,11 +611,18 @@ static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *a = v->args[0];
   Type dst = ir_storage(v->ty);
   fill(cg, v, b, 0);
+  if (v->op == IR_UNSLICE) {
+    Type r = ir_storage(a->ty);
+    Nest n;
+    nest_open(cg, &n, &r);
+    accumulate_at(cg, v, b, slice_index(cg, v, &dst, n.c),
+                  load(cg, a, b, flat_index(cg, &r, n.c)));
+    nest_close(cg, &n);
+    return;
+  }
   Loop l;
   LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&a->ty)));
-  LLVMValueRef to = v->op == IR_UNSLICE
-      ? slice_index(cg, v, &dst, i)
-      : broadcast_index(cg, &a->ty, &v->ty, i);
+  LLVMValueRef to = broadcast_index(cg, &a->ty, &v->ty, i);
   accumulate_at(cg, v, b, to, load(cg, a, b, i));
   loop_close(cg, &l);
 }
@@ -525,20 +631,14 @@ static void emit_concat(Cg *cg, const IrValue *v, LLVMValueRef b) {
   int64_t at = 0;
   for (int k = 0; k < v->nargs; k++) {
     const IrValue *a = v->args[k];
-    Loop l;
-    LLVMValueRef i = loop_open(cg, &l, i64c(cg, type_numel(&a->ty)));
-    LLVMValueRef rest = i, idx = i64c(cg, 0), stride = i64c(cg, 1);
-    for (int d = a->ty.ndim - 1; d >= 0; d--) {
-      LLVMValueRef c = LLVMBuildSRem(cg->b, rest, i64c(cg, a->ty.dims[d]),
-                                     "");
-      rest = LLVMBuildSDiv(cg->b, rest, i64c(cg, a->ty.dims[d]), "");
-      if (d == v->axis)
-        c = add(cg, c, i64c(cg, at));
-      idx = add(cg, idx, mul(cg, c, stride));
-      stride = mul(cg, stride, i64c(cg, v->ty.dims[d]));
-    }
-    store(cg, v, b, idx, load(cg, a, b, i));
-    loop_close(cg, &l);
+    Nest n;
+    nest_open(cg, &n, &a->ty);
+    LLVMValueRef c[MAX_DIMS];
+    for (int d = 0; d < a->ty.ndim; d++)
+      c[d] = d == v->axis ? add(cg, n.c[d], i64c(cg, at)) : n.c[d];
+    store(cg, v, b, flat_index(cg, &v->ty, c),
+          load(cg, a, b, flat_index(cg, &a->ty, n.c)));
+    nest_close(cg, &n);
     at += a->ty.dims[v->axis];
   }
 }
@@ -895,6 +995,162 @@ static void emit_example(Cg *cg, const IrValue *v, LLVMValueRef b) {
   }
 }
 
+/* ---- GEMM micro-kernels ------------------------------------------------ *
+ *
+ * The products that carry nearly all the arithmetic: a shared matrix
+ * times a vector of every example (dense layers, the gates of a cell and
+ * their adjoints), and the batch sum of outer products (weight
+ * gradients).  Both run as register tiles: R rows by C vectors of
+ * accumulators, one vector load of the matrix per C*R multiply-adds, the
+ * batch a run-time count, every other size a constant, the last vector
+ * of a row masked.
+ */
+enum { TILE_ROWS = 4, TILE_VECS = 4 };
+
+static LLVMValueRef vec_splat(Cg *cg, LLVMValueRef x) {
+  LLVMValueRef v = LLVMBuildInsertElement(cg->b, LLVMGetUndef(cg->vec), x,
+                                          i64c(cg, 0), "");
+  LLVMTypeRef mask_t = LLVMVectorType(cg->i32, (unsigned)cg->lanes);
+  return LLVMBuildShuffleVector(cg->b, v, LLVMGetUndef(cg->vec),
+                                LLVMConstNull(mask_t), "");
+}
+
+/* The first `lanes` lanes on, the rest off. */
+static LLVMValueRef lane_mask(Cg *cg, int lanes) {
+  LLVMTypeRef i1 = LLVMInt1TypeInContext(cg->ctx);
+  LLVMValueRef bits[64];
+  for (int i = 0; i < cg->lanes; i++)
+    bits[i] = LLVMConstInt(i1, i < lanes, 0);
+  return LLVMConstVector(bits, (unsigned)cg->lanes);
+}
+
+static LLVMValueRef intrinsic(Cg *cg, const char *name, LLVMTypeRef *types,
+                              size_t ntypes, LLVMTypeRef *fty) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  *fty = LLVMIntrinsicGetType(cg->ctx, id, types, ntypes);
+  return LLVMGetIntrinsicDeclaration(cg->mod, id, types, ntypes);
+}
+
+/* A vector at p, or its first `lanes` lanes (0: all) and zeros. */
+static LLVMValueRef vec_load(Cg *cg, LLVMValueRef p, int lanes) {
+  if (!lanes) {
+    LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->vec, p, "");
+    LLVMSetAlignment(x, (unsigned)cg->bytes);
+    return x;
+  }
+  LLVMTypeRef types[2] = {cg->vec, cg->ptr}, fty;
+  LLVMValueRef f = intrinsic(cg, "llvm.masked.load", types, 2, &fty);
+  LLVMValueRef args[4] = {p, LLVMConstInt(cg->i32, (unsigned)cg->bytes, 0),
+                          lane_mask(cg, lanes), LLVMConstNull(cg->vec)};
+  return LLVMBuildCall2(cg->b, fty, f, args, 4, "");
+}
+
+static void vec_store(Cg *cg, LLVMValueRef x, LLVMValueRef p, int lanes) {
+  if (!lanes) {
+    LLVMSetAlignment(LLVMBuildStore(cg->b, x, p), (unsigned)cg->bytes);
+    return;
+  }
+  LLVMTypeRef types[2] = {cg->vec, cg->ptr}, fty;
+  LLVMValueRef f = intrinsic(cg, "llvm.masked.store", types, 2, &fty);
+  LLVMValueRef args[4] = {x, p, LLVMConstInt(cg->i32, (unsigned)cg->bytes, 0),
+                          lane_mask(cg, lanes)};
+  LLVMBuildCall2(cg->b, fty, f, args, 4, "");
+}
+
+static LLVMValueRef vec_fma(Cg *cg, LLVMValueRef a, LLVMValueRef b,
+                            LLVMValueRef c) {
+  LLVMTypeRef fty;
+  LLVMValueRef f = intrinsic(cg, "llvm.fmuladd", &cg->vec, 1, &fty);
+  LLVMValueRef args[3] = {a, b, c};
+  return LLVMBuildCall2(cg->b, fty, f, args, 3, "");
+}
+
+/* One GEMM: out[i, j] (+)= sum over r < depth of a(i, r) * b(r, j), where
+ * a(i, r) is a scalar at a_base + i * a_row + r * a_step and row r of b
+ * is contiguous at b_base + r * b_row.  i counts `rows` (a run-time value
+ * or a constant), j counts `cols` (a constant); depth is a constant or
+ * the batch. */
+typedef struct Gemm {
+  LLVMValueRef a_base, b_base, out_base;
+  int64_t a_row, a_step, b_row, out_row;
+  LLVMValueRef rows, depth;
+  int64_t cols;
+  /* the depth twice nested: `steps` times the depth, a and b moving by
+   * a_stride and b_stride each time (0: one pass) */
+  int64_t steps, a_stride, b_stride;
+} Gemm;
+
+/* R rows from i0 by C vectors from column j0, the last `tail` lanes
+ * wide (0: full). */
+static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
+                           int64_t j0, int C, int tail) {
+  LLVMValueRef acc[TILE_ROWS][TILE_VECS];
+  for (int r = 0; r < R; r++)
+    for (int c = 0; c < C; c++)
+      acc[r][c] = acc_new(cg, LLVMConstNull(cg->vec));
+  Loop lu, lk;
+  LLVMValueRef a_base = g->a_base, b_base = g->b_base;
+  if (g->steps) {
+    LLVMValueRef u = loop_open(cg, &lu, i64c(cg, g->steps));
+    a_base = gep(cg, a_base, mul(cg, u, i64c(cg, g->a_stride)));
+    b_base = gep(cg, b_base, mul(cg, u, i64c(cg, g->b_stride)));
+  }
+  LLVMValueRef k = loop_open(cg, &lk, g->depth);
+  LLVMValueRef brow = gep(cg, b_base, mul(cg, k, i64c(cg, g->b_row)));
+  LLVMValueRef bv[TILE_VECS];
+  for (int c = 0; c < C; c++)
+    bv[c] = vec_load(cg, gep(cg, brow, i64c(cg, j0 + c * cg->lanes)),
+                     c == C - 1 ? tail : 0);
+  LLVMValueRef arow = gep(cg, a_base, mul(cg, k, i64c(cg, g->a_step)));
+  for (int r = 0; r < R; r++) {
+    LLVMValueRef i = add(cg, i0, i64c(cg, r));
+    LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->real,
+        gep(cg, arow, mul(cg, i, i64c(cg, g->a_row))), "");
+    LLVMValueRef xs = vec_splat(cg, x);
+    for (int c = 0; c < C; c++) {
+      LLVMValueRef s = LLVMBuildLoad2(cg->b, cg->vec, acc[r][c], "");
+      LLVMBuildStore(cg->b, vec_fma(cg, xs, bv[c], s), acc[r][c]);
+    }
+  }
+  loop_close(cg, &lk);
+  if (g->steps)
+    loop_close(cg, &lu);
+  for (int r = 0; r < R; r++) {
+    LLVMValueRef i = add(cg, i0, i64c(cg, r));
+    LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
+    for (int c = 0; c < C; c++)
+      vec_store(cg, LLVMBuildLoad2(cg->b, cg->vec, acc[r][c], ""),
+                gep(cg, orow, i64c(cg, j0 + c * cg->lanes)),
+                c == C - 1 ? tail : 0);
+  }
+}
+
+/* Rows in tiles of R (then one by one) for C vectors from j0. */
+static void emit_gemm_rows(Cg *cg, const Gemm *g, int64_t j0, int C,
+                           int tail) {
+  Loop lt, lr;
+  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, g->rows, i64c(cg, TILE_ROWS), "");
+  LLVMValueRef t = loop_open(cg, &lt, tiles);
+  emit_gemm_tile(cg, g, mul(cg, t, i64c(cg, TILE_ROWS)), TILE_ROWS, j0, C,
+                 tail);
+  loop_close(cg, &lt);
+  LLVMValueRef done = mul(cg, tiles, i64c(cg, TILE_ROWS));
+  LLVMValueRef left = LLVMBuildSub(cg->b, g->rows, done, "");
+  LLVMValueRef r = loop_open(cg, &lr, left);
+  emit_gemm_tile(cg, g, add(cg, done, r), 1, j0, C, tail);
+  loop_close(cg, &lr);
+}
+
+static void emit_gemm(Cg *cg, const Gemm *g) {
+  int64_t width = TILE_VECS * cg->lanes, j0 = 0;
+  for (; j0 + width <= g->cols; j0 += width)
+    emit_gemm_rows(cg, g, j0, TILE_VECS, 0);
+  int64_t left = g->cols - j0;
+  if (left > 0)
+    emit_gemm_rows(cg, g, j0, (int)((left + cg->lanes - 1) / cg->lanes),
+                   (int)(left % cg->lanes));
+}
+
 static LLVMValueRef batch_real(Cg *cg) {
   return LLVMBuildSIToFP(cg->b, cg->batch, cg->real, "");
 }
@@ -904,6 +1160,16 @@ static LLVMValueRef batch_real(Cg *cg) {
 static void emit_outer_sum(Cg *cg, const IrValue *v, const IrValue *o) {
   const IrValue *g = o->args[0], *x = o->args[1];
   int64_t M = v->ty.dims[0], K = v->ty.dims[1];
+  if (g->batched && x->batched) {
+    Gemm gm = {
+      .a_base = value_base(cg, g), .a_row = 1, .a_step = M,
+      .b_base = value_base(cg, x), .b_row = K,
+      .out_base = value_base(cg, v), .out_row = K,
+      .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
+    };
+    emit_gemm(cg, &gm);
+    return;
+  }
   fill(cg, v, NULL, 0);
   Loop lm, lb, lk;
   LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
@@ -935,15 +1201,17 @@ static void emit_across_batch(Cg *cg, const IrValue *v) {
     loop_close(cg, &lb);
     return;
   }
-  LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
-  LLVMValueRef s = acc_new(cg, realc(cg, 0));
+  /* examples outside, elements inside: rows are read as they lie */
+  fill(cg, v, NULL, 0);
   LLVMValueRef b = loop_open(cg, &lb, cg->batch);
-  acc_add(cg, s, load(cg, a, a->batched ? b : NULL, i));
+  LLVMValueRef i = loop_open(cg, &li, i64c(cg, n));
+  accumulate_at(cg, v, NULL, i, load(cg, a, a->batched ? b : NULL, i));
+  loop_close(cg, &li);
   loop_close(cg, &lb);
-  LLVMValueRef total = acc_get(cg, s);
-  if (v->op == IR_BATCH_MEAN)
-    total = f_div(cg, total, batch_real(cg));
-  store(cg, v, NULL, i, total);
+  if (v->op != IR_BATCH_MEAN)
+    return;
+  i = loop_open(cg, &li, i64c(cg, n));
+  store(cg, v, NULL, i, f_div(cg, load(cg, v, NULL, i), batch_real(cg)));
   loop_close(cg, &li);
 }
 
@@ -962,15 +1230,49 @@ static void emit_step_in(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
-/* A shared matrix times a vector of every example: the matrix row stays
- * in cache while the batch goes by (rows outside, examples inside). */
+/* A shared matrix times a vector of every example. */
 static bool batched_matvec(const IrValue *v) {
   const IrValue *a = v->args[0], *c = v->args[1];
   return v->op == IR_MATMUL && v->batched && !a->batched && c->batched &&
          a->ty.ndim == 2 && c->ty.ndim == 1;
 }
 
+/* Values kept in the workspace, not in a loop's per-step slots. */
+static bool stored_once(const Cg *cg, const IrValue *v) {
+  return (v->op == IR_PARAM || v->nargs > 0) && !in_body(v) &&
+         !cg->fused[v->id] && v->op != IR_LOOP;
+}
+
+/* transpose(w) @ x reads w's rows as they are. */
+static const IrValue *transposed_source(const Cg *cg, const IrValue *a) {
+  if (a->op == IR_TRANSPOSE && stored_once(cg, a->args[0]) &&
+      !a->args[0]->batched)
+    return a->args[0];
+  return NULL;
+}
+
+/* y[b, m] = sum over k of x[b, k] * a[m, k]: the rows of a transposed
+ * (packed once) or of w when a = transpose(w). */
+static bool emit_matvec_gemm(Cg *cg, const IrValue *v) {
+  const IrValue *a = v->args[0], *x = v->args[1];
+  int64_t M = a->ty.dims[0], K = a->ty.dims[1];
+  const IrValue *w = transposed_source(cg, a);
+  if (!w && !cg->pack_offset[a->id])
+    return false;
+  Gemm g = {
+    .a_base = value_base(cg, x), .a_row = K, .a_step = 1,
+    .b_base = w ? value_base(cg, w) : byte_gep(cg, cg->ws,
+                                               cg->pack_offset[a->id]),
+    .b_row = M, .out_base = value_base(cg, v), .out_row = M,
+    .rows = cg->batch, .depth = i64c(cg, K), .cols = M,
+  };
+  emit_gemm(cg, &g);
+  return true;
+}
+
 static void emit_batched_matvec(Cg *cg, const IrValue *v) {
+  if (emit_matvec_gemm(cg, v))
+    return;
   const IrValue *a = v->args[0], *c = v->args[1];
   int64_t M = a->ty.dims[0], K = a->ty.dims[1];
   Loop lm, lb;
@@ -981,6 +1283,31 @@ static void emit_batched_matvec(Cg *cg, const IrValue *v) {
   store(cg, v, b, m, s);
   loop_close(cg, &lb);
   loop_close(cg, &lm);
+}
+
+/* a's transpose into its pack: [M, K] -> [K, M]. */
+static void emit_pack(Cg *cg, const IrValue *a) {
+  int64_t M = a->ty.dims[0], K = a->ty.dims[1];
+  LLVMValueRef to = byte_gep(cg, cg->ws, cg->pack_offset[a->id]);
+  Loop lm, lk;
+  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
+  LLVMValueRef k = loop_open(cg, &lk, i64c(cg, K));
+  LLVMValueRef x = load(cg, a, NULL, add(cg, mul(cg, m, i64c(cg, K)), k));
+  LLVMBuildStore(cg->b, x, gep(cg, to, add(cg, mul(cg, k, i64c(cg, M)), m)));
+  loop_close(cg, &lk);
+  loop_close(cg, &lm);
+}
+
+/* The matrices of batched products that need their transpose packed. */
+static void mark_packs(Cg *cg, const IrBlock *b, bool *packed) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP)
+      mark_packs(cg, &v->loop->body, packed);
+    else if (batched_matvec(v) && !transposed_source(cg, v->args[0]) &&
+             stored_once(cg, v->args[0]))
+      packed[v->args[0]->id] = true;
+  }
 }
 
 static void emit_value(Cg *cg, const IrValue *v) {
@@ -1074,6 +1401,8 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
   LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, s, i64c(cg, 0), "");
   for (int k = 0; k < l->nouts; k++) {
     const IrValue *step = l->out_step[k], *o = l->out[k];
+    if (cg->hoisted[step->id])
+      continue;
     int64_t n = count(&step->ty);
     Loop lb, li;
     LLVMValueRef b = step->batched ? loop_open(cg, &lb, cg->batch) : NULL;
@@ -1103,6 +1432,41 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
   }
 }
 
+/* Reals between a value's slots at consecutive steps of loop l (it is
+ * one of l's body values or of its primal's), or 0: the same value at
+ * every step.  -1: neither. */
+static int64_t step_stride(const Cg *cg, const IrValue *v, const IrLoop *l) {
+  if (!in_body(v))
+    return 0;
+  if (v->loop != l && v->loop != l->primal)
+    return -1;
+  return slot_bytes(cg, v) / cg->bytes;
+}
+
+/* The value at step 0 (a body value) or the value (one outside). */
+static LLVMValueRef step0_base(Cg *cg, const IrValue *v) {
+  return in_body(v) ? byte_gep(cg, cg->ws, cg->offset[v->id])
+                    : value_base(cg, v);
+}
+
+/* A loop's output k, the sum over steps of batch_sum(outer(g, x)): one
+ * GEMM whose depth runs over every step and example, accumulated in
+ * registers instead of a matrix written and added at each step. */
+static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
+  const IrValue *o = l->out_step[k]->args[0], *out = l->out[k];
+  const IrValue *g = o->args[0], *x = o->args[1];
+  int64_t M = out->ty.dims[0], K = out->ty.dims[1];
+  Gemm gm = {
+    .a_base = step0_base(cg, g), .a_row = 1, .a_step = M,
+    .b_base = step0_base(cg, x), .b_row = K,
+    .out_base = value_base(cg, out), .out_row = K,
+    .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
+    .steps = l->steps, .a_stride = step_stride(cg, g, l),
+    .b_stride = step_stride(cg, x, l),
+  };
+  emit_gemm(cg, &gm);
+}
+
 /* The steps of a loop, forwards or backwards, its body inside. */
 static void emit_loop(Cg *cg, const IrValue *lv) {
   const IrLoop *l = lv->loop;
@@ -1114,11 +1478,16 @@ static void emit_loop(Cg *cg, const IrValue *lv) {
   if (l->primal)
     cg->tv[l->primal->id] = t;
   emit_states(cg, l, s, t);
-  for (int i = 0; i < l->body.n; i++)
-    if (!cg->fused[l->body.v[i]->id])
-      emit_value(cg, l->body.v[i]);
+  for (int i = 0; i < l->body.n; i++) {
+    const IrValue *v = l->body.v[i];
+    if (!cg->fused[v->id] && !cg->hoisted[v->id])
+      emit_value(cg, v);
+  }
   emit_outputs(cg, l, s, t);
   loop_close(cg, &ls);
+  for (int k = 0; k < l->nouts; k++)
+    if (cg->hoisted[l->out_step[k]->id])
+      emit_summed_outer(cg, l, k);
 }
 
 /* ---- the entry points -------------------------------------------------- */
@@ -1130,7 +1499,8 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
       at = place(cg, &v->loop->body, at);
       continue;
     }
-    if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id])
+    if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id] ||
+        cg->hoisted[v->id])
       continue;
     cg->offset[v->id] = at;
     at += slot_bytes(cg, v) * (in_body(v) ? v->loop->steps : 1);
@@ -1143,12 +1513,35 @@ static void plan_workspace(Cg *cg) {
   cg->offset = arena_array(int64_t, p->nids + 1);
   IrBlock top = {p->v, p->n, p->cap};
   int64_t at = place(cg, &top, 0);
+  bool *packed = arena_array(bool, p->nids + 1);
+  cg->pack_offset = arena_array(int64_t, p->nids + 1);
+  mark_packs(cg, &top, packed);
+  for (int i = 0; i < p->n; i++) {
+    const IrValue *v = p->v[i];
+    if (!packed[v->id])
+      continue;
+    cg->pack_offset[v->id] = at;
+    at += (count(&v->ty) * cg->bytes + 63) / 64 * 64;
+  }
   cg->grad_offset = at;
   cg->ws_bytes = at + (cg->param_count * cg->bytes + 63) / 64 * 64;
 }
 
+/* 512-bit vectors where the target has them: LLVM would otherwise split
+ * the GEMM kernels' vectors in two on CPUs it tunes for 256 bits. */
+static void prefer_wide_vectors(Cg *cg, LLVMValueRef fn) {
+  static const char *const keys[] = {"prefer-vector-width",
+                                     "min-legal-vector-width"};
+  for (int k = 0; k < 2; k++) {
+    LLVMAttributeRef a = LLVMCreateStringAttribute(
+        cg->ctx, keys[k], (unsigned)strlen(keys[k]), "512", 3);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, a);
+  }
+}
+
 static void begin(Cg *cg, const char *name, LLVMTypeRef fty) {
   cg->fn = LLVMAddFunction(cg->mod, name, fty);
+  prefer_wide_vectors(cg, cg->fn);
   cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
   LLVMPositionBuilderAtEnd(cg->b, cg->entry);
 }
@@ -1212,11 +1605,20 @@ static bool *wanted(Cg *cg, int last, bool predict) {
   return want;
 }
 
+/* Parameters are packed first; a computed matrix once it is known. */
 static void emit_values(Cg *cg, const bool *want) {
   for (int i = 0; i < cg->p->n; i++) {
     const IrValue *v = cg->p->v[i];
-    if (want[v->id] && !cg->fused[v->id])
-      emit_value(cg, v);
+    if (want[v->id] && v->op == IR_PARAM && cg->pack_offset[v->id])
+      emit_pack(cg, v);
+  }
+  for (int i = 0; i < cg->p->n; i++) {
+    const IrValue *v = cg->p->v[i];
+    if (!want[v->id] || cg->fused[v->id])
+      continue;
+    emit_value(cg, v);
+    if (v->op != IR_PARAM && cg->pack_offset[v->id])
+      emit_pack(cg, v);
   }
 }
 
@@ -1250,6 +1652,29 @@ static void mark_fusion(Cg *cg, const IrBlock *b, const int *uses) {
   }
 }
 
+static bool hoistable_outer(const Cg *cg, const IrLoop *l, int k,
+                            const int *uses) {
+  const IrValue *v = l->out_step[k], *o = v->nargs ? v->args[0] : NULL;
+  if (l->out_kind[k] != OUT_SUM || v->op != IR_BATCH_SUM || uses[v->id] != 1
+      || !cg->fused[o->id])
+    return false;
+  const IrValue *g = o->args[0], *x = o->args[1];
+  return g->batched && x->batched && g->ty.ndim == 1 && x->ty.ndim == 1 &&
+         step_stride(cg, g, l) >= 0 && step_stride(cg, x, l) >= 0;
+}
+
+static void mark_hoisted(Cg *cg, const IrBlock *b, const int *uses) {
+  for (int i = 0; i < b->n; i++) {
+    const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
+    if (!l)
+      continue;
+    mark_hoisted(cg, &l->body, uses);
+    for (int k = 0; k < l->nouts; k++)
+      if (hoistable_outer(cg, l, k, uses))
+        cg->hoisted[l->out_step[k]->id] = true;
+  }
+}
+
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
   int *uses = arena_array(int, p->nids + 1);
@@ -1261,6 +1686,8 @@ static void plan_fusion(Cg *cg) {
   if (p->output)
     uses[p->output->id]++;
   mark_fusion(cg, &top, uses);
+  cg->hoisted = arena_array(bool, p->nids + 1);
+  mark_hoisted(cg, &top, uses);
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
@@ -1840,6 +2267,8 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   cg->i32 = LLVMInt32TypeInContext(cg->ctx);
   cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
   cg->voidt = LLVMVoidTypeInContext(cg->ctx);
+  cg->lanes = 64 / cg->bytes;
+  cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
   cg->param_offset = arena_array(int64_t, p->nparams + 1);
   for (int k = 0; k < p->nparams; k++) {
     cg->param_offset[k] = cg->param_count;

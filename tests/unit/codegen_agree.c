@@ -193,6 +193,10 @@ static double reference_update(const NetrtModel *m, double p, double g) {
 static void check(const char *path, const IrProgram *p, int bytes) {
   const char *dt = bytes == 8 ? "f64" : "f32";
   double tol = bytes == 8 ? 1e-10 : 1e-5;
+  /* A gradient is a sum over the batch whose terms can nearly cancel: a
+   * one-element gradient of 1e-3 made of terms of 1 keeps only f32's
+   * 1e-7 / 1e-3 of relative accuracy, whatever the order of the sum. */
+  double grad_tol = bytes == 8 ? 1e-10 : 1e-4;
   CodegenOptions cgo = {.dtype_bytes = bytes, .batch = BATCH};
   EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 2};
   const void *desc;
@@ -233,7 +237,8 @@ static void check(const char *path, const IrProgram *p, int bytes) {
       largest = fmax(largest, fabs(want[i]));
     e = worst((char *)grads + t->offset * bytes, bytes, want, t->count,
               fmax(1e-2 * largest, 1e-6));
-    ok(e <= tol, "%s %s: d loss / d %s (error %.2e)", path, dt, t->name, e);
+    ok(e <= grad_tol, "%s %s: d loss / d %s (error %.2e)", path, dt, t->name,
+       e);
   }
   void *state = calloc((size_t)m->state_count + 1, (size_t)bytes);
   for (int64_t i = 0; m->train.optimizer == NETRT_ADAGRAD &&
