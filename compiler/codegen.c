@@ -71,6 +71,8 @@ typedef struct Cg {
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
   /* the function being built */
   LLVMValueRef fn, params, inputs_arr, targets_arr, batch, ws;
+  LLVMValueRef total;       /* the batch that means divide by: the whole
+                               batch when a call computes one shard */
   LLVMValueRef *input_base, *target_base;
   LLVMBasicBlockRef entry;
 } Cg;
@@ -1152,7 +1154,7 @@ static void emit_gemm(Cg *cg, const Gemm *g) {
 }
 
 static LLVMValueRef batch_real(Cg *cg) {
-  return LLVMBuildSIToFP(cg->b, cg->batch, cg->real, "");
+  return LLVMBuildSIToFP(cg->b, cg->total, cg->real, "");
 }
 
 /* batch_sum(outer(g, x)): out[m,k] = sum over b of g[b,m] * x[b,k], row
@@ -1568,6 +1570,7 @@ static void load_io(Cg *cg, LLVMValueRef inputs, LLVMValueRef targets) {
 
 static void set_batch(Cg *cg, LLVMValueRef batch32) {
   cg->batch = LLVMBuildSExt(cg->b, batch32, cg->i64, "");
+  cg->total = cg->batch;
 }
 
 /* Marks v and what it reads, through loops: a loop's body reads values
@@ -1732,6 +1735,24 @@ static LLVMValueRef build_gradient(Cg *cg) {
   load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
   emit_values(cg, wanted(cg, cg->p->n, false));
   write_grads(cg, LLVMGetParam(cg->fn, 4));
+  LLVMBuildRet(cg->b, loss_double(cg));
+  return cg->fn;
+}
+
+/* double gradient_shard(params, inputs, targets, count, total, grads,
+ * workspace): gradient's sums over `count` examples, its means divided by
+ * `total`, so that the shards of a batch add up to the batch's. */
+static LLVMValueRef build_gradient_shard(Cg *cg) {
+  LLVMTypeRef args[7] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->i32,
+                         cg->ptr, cg->ptr};
+  begin(cg, "gradient_shard", LLVMFunctionType(cg->f64, args, 7, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  set_batch(cg, LLVMGetParam(cg->fn, 3));
+  cg->total = LLVMBuildSExt(cg->b, LLVMGetParam(cg->fn, 4), cg->i64, "");
+  cg->ws = LLVMGetParam(cg->fn, 6);
+  load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
+  emit_values(cg, wanted(cg, cg->p->n, false));
+  write_grads(cg, LLVMGetParam(cg->fn, 5));
   LLVMBuildRet(cg->b, loss_double(cg));
   return cg->fn;
 }
@@ -1981,6 +2002,62 @@ static LLVMValueRef build_train_step(Cg *cg) {
   return cg->fn;
 }
 
+/* void update(params, state, grads, step, hyper): train_step's clipping
+ * and optimizer, for gradients computed elsewhere (in shards). */
+static LLVMValueRef build_update(Cg *cg) {
+  LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->ptr};
+  begin(cg, "update", LLVMFunctionType(cg->voidt, args, 5, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  LLVMValueRef grads = LLVMGetParam(cg->fn, 2);
+  Hyper hy;
+  load_hyper(cg, LLVMGetParam(cg->fn, 4), &hy);
+  emit_clip(cg, grads, &hy);
+  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), grads,
+              LLVMGetParam(cg->fn, 3), &hy);
+  LLVMBuildRetVoid(cg->b);
+  return cg->fn;
+}
+
+/* Shards add up when nothing per example depends on a sum over the
+ * batch: d loss / d a batch mean must be a constant (the loss is a sum of
+ * batch means and sums, plus terms of the parameters alone). */
+static bool depends_on_batch(const IrValue *v, const bool *dep) {
+  for (int a = 0; a < v->nargs; a++)
+    if (dep[v->args[a]->id])
+      return true;
+  return false;
+}
+
+static bool mark_batch_dependence(const IrBlock *b, bool *dep) {
+  bool additive = true;
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP) {
+      const IrLoop *l = v->loop;
+      for (int pass = 0; pass < 2; pass++) {    /* states feed back */
+        for (int k = 0; k < l->nstates; k++)
+          dep[l->state_in[k]->id] |= dep[l->state_init[k]->id] ||
+                                     dep[l->state_next[k]->id];
+        additive &= mark_batch_dependence(&l->body, dep);
+      }
+      for (int k = 0; k < l->nouts; k++)
+        dep[l->out[k]->id] = dep[l->out_step[k]->id];
+      continue;
+    }
+    bool from = depends_on_batch(v, dep);
+    dep[v->id] = from || v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN;
+    if (v->batched && from)
+      additive = false;
+  }
+  return additive;
+}
+
+static bool shards_add_up(const IrProgram *p) {
+  bool *dep = arena_array(bool, p->nids + 1);
+  IrBlock top = {p->v, p->n, p->cap};
+  return mark_batch_dependence(&top, dep);
+}
+
 /* ---- the descriptor (netrt.h's NetrtModel, field by field) ------------ */
 
 typedef struct Desc {
@@ -2006,8 +2083,8 @@ static void desc_types(Cg *cg, Desc *d) {
   LLVMTypeRef mf[] = {cg->i32, cg->ptr, cg->ptr, cg->i32, cg->i32, cg->i64,
                       cg->i64, cg->i64, cg->i64, cg->i32, cg->i32, cg->i32,
                       cg->ptr, cg->ptr, cg->ptr, d->tensor, d->train,
-                      cg->ptr, cg->ptr, cg->ptr, cg->ptr};
-  d->model = struct_of(cg, "NetrtModel", mf, 21);
+                      cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+  d->model = struct_of(cg, "NetrtModel", mf, 23);
 }
 
 static LLVMValueRef cstring(Cg *cg, const char *s) {
@@ -2222,7 +2299,7 @@ static LLVMValueRef internal(LLVMValueRef fn) {
   return fn;
 }
 
-static void build_descriptor(Cg *cg, LLVMValueRef fns[4]) {
+static void build_descriptor(Cg *cg, LLVMValueRef fns[6]) {
   Desc d;
   desc_types(cg, &d);
   const IrProgram *p = cg->p;
@@ -2239,11 +2316,11 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[4]) {
     tensor_array(cg, &d, p->inputs, p->ninputs, NULL, "inputs"),
     tensor_array(cg, &d, p->targets, p->ntargets, NULL, "targets"),
     tensor_const(cg, &d, &out, 0), train_const(cg, &d),
-    fns[0], fns[1], fns[2], fns[3],
+    fns[0], fns[1], fns[2], fns[3], fns[4], fns[5],
   };
   const char *name = arena_printf("netc_model_%s", p->model->name);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
-  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 21));
+  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 23));
   LLVMSetGlobalConstant(g, 1);
   if (cg->o->main_model) {
     LLVMValueRef m = LLVMAddGlobal(cg->mod, cg->ptr, "netrt_main_model");
@@ -2278,11 +2355,14 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   cg->tv = arena_array(LLVMValueRef, p->nloops + 1);
   plan_fusion(cg);
   plan_workspace(cg);
-  LLVMValueRef fns[4];
+  LLVMValueRef fns[6];
   fns[0] = internal(build_gradient(cg));
   fns[1] = internal(build_train_step(cg));
   fns[2] = internal(build_evaluate(cg));
   fns[3] = internal(build_predict(cg));
+  fns[4] = shards_add_up(p) ? internal(build_gradient_shard(cg))
+                            : LLVMConstNull(cg->ptr);
+  fns[5] = internal(build_update(cg));
   build_descriptor(cg, fns);
   char *msg = NULL;
   if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &msg))

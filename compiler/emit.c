@@ -176,7 +176,8 @@ static int run_linker(const char *object, const char *output) {
     return 1;
   }
   if (pid == 0) {
-    execlp(cc, cc, "-o", output, object, lib, "-lz", "-lm", (char *)NULL);
+    execlp(cc, cc, "-o", output, object, lib, "-lz", "-lm", "-lpthread",
+           (char *)NULL);
     fprintf(stderr, "netc: error: cannot run '%s': %s\n", cc,
             strerror(errno));
     _exit(127);

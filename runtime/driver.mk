@@ -10,6 +10,7 @@
 #   rt_batch    batches in the model's real type (float or double)
 #   rt_init     parameter initializers, optimizer state
 #   rt_train    the training loop and the train command
+#   rt_threads  training steps cut into shards, one per thread
 #   rt_eval     evaluation; eval and predict
 #   rt_check    gradcheck and bench
 #   rt_info     info
@@ -21,6 +22,7 @@ runtime_libnetrt_a_SOURCES += \
   runtime/rt_batch.c \
   runtime/rt_init.c runtime/rt_init.h \
   runtime/rt_train.c runtime/rt_train.h \
+  runtime/rt_threads.c \
   runtime/rt_eval.c \
   runtime/rt_check.c \
   runtime/rt_info.c \

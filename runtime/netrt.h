@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 2
+#define NETRT_ABI_VERSION 3
 
 enum { NETRT_MAX_DIMS = 6 };
 
@@ -122,6 +122,18 @@ typedef struct NetrtModel {
   /* Predictions only: no targets needed. */
   void (*predict)(const void *params, const void *const *inputs, int batch,
                   void *outputs, void *workspace);
+  /* gradient over `count` examples of a batch of `total` (inputs and
+   * targets point at the shard's first example): the loss and gradients
+   * of the shards of a batch, less those of an empty shard once for each
+   * shard but one, add up to the batch's.  NULL when the model's loss is
+   * not additive over examples (it then trains on one thread). */
+  double (*gradient_shard)(const void *params, const void *const *inputs,
+                           const void *const *targets, int count, int total,
+                           void *grads, void *workspace);
+  /* train_step's clipping and optimizer update with given gradients
+   * (clipping rescales grads in place). */
+  void (*update)(void *params, void *state, void *grads, int64_t step,
+                 const NetrtHyper *hyper);
 } NetrtModel;
 
 /* An executable's main() in libnetrt runs the model that netc names here:

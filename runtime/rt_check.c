@@ -292,7 +292,9 @@ int rt_cmd_bench(const NetrtModel *m, RtOpts *o) {
   memset(&b, 0, sizeof b);
   if (rt_run_alloc(&r, m, err, sizeof err) ||
       rt_batch_alloc(&b, m, err, sizeof err) ||
-      rt_run_init(&r, seed, &o->hyper, err, sizeof err)) {
+      rt_run_init(&r, seed, &o->hyper, err, sizeof err) ||
+      rt_shards_start(&r, o->threads > 0 ? (int)o->threads : 1, err,
+                      sizeof err)) {
     rt_batch_free(&b);
     rt_run_free(&r);
     return rt_fail(o, "%s", err);
@@ -300,11 +302,12 @@ int rt_cmd_bench(const NetrtModel *m, RtOpts *o) {
   rt_rng_seed(&rng, seed);
   rt_batch_random(&b, &rng, n);
   double start = 0;
+  rt_flush_denormals();
   for (int64_t s = 1; s <= warmup + steps; s++) {
     if (s == warmup + 1)
       start = rt_now();
-    m->train_step(r.params, r.state, rt_batch_inputs_of(&b),
-                  rt_batch_targets_of(&b), n, s, &o->hyper, r.work);
+    rt_train_step(&r, rt_batch_inputs_of(&b), rt_batch_targets_of(&b), n,
+                  &o->hyper);
   }
   double secs = rt_now() - start;
   bench_report(o, m, n, steps, secs > 0 ? secs : 1e-9);

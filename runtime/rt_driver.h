@@ -90,7 +90,23 @@ typedef struct RtRun {
   int64_t epoch;               /* epochs completed */
   uint64_t seed;
   RtRng rng;                   /* shuffling stream */
+  struct RtShards *shards;     /* threads of training steps, or NULL */
 } RtRun;
+
+typedef struct RtShards RtShards;
+
+/* ---- threads (rt_threads.c) ---- */
+
+/* Training steps on `threads` threads from now on (one: nothing to do;
+ * so too for a model without gradient_shard).  rt_run_free stops them. */
+int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz);
+void rt_shards_stop(RtRun *r);
+/* One training step on the batch (n examples), r->step counted: the
+ * model's train_step, or its shards on the run's threads. */
+double rt_train_step(RtRun *r, const void *const *inputs,
+                     const void *const *targets, int n, const NetrtHyper *h);
+/* This thread's denormals flushed to zero (x86). */
+void rt_flush_denormals(void);
 
 /* Checks the descriptor and allocates zeroed buffers. */
 int rt_run_alloc(RtRun *r, const NetrtModel *m, char *err, size_t errsz);

@@ -109,6 +109,7 @@ int rt_run_alloc(RtRun *r, const NetrtModel *m, char *err, size_t errsz) {
 }
 
 void rt_run_free(RtRun *r) {
+  rt_shards_stop(r);
   free(r->params);
   free(r->state);
   free(r->work);

@@ -71,7 +71,6 @@ static void epoch_order(RtRun *r, const RtView *v, size_t *order,
 int rt_train_epoch(RtRun *r, RtBatch *b, const RtView *v, size_t *order,
                    const RtTrainConfig *c, RtProgress *p, RtEpoch *e,
                    char *err, size_t errsz) {
-  const NetrtModel *m = r->m;
   double sum = 0, start = rt_now();
   RtStats st = {0};
   int acc = c->train_acc && (b->classes > 0 || b->bits);
@@ -83,9 +82,8 @@ int rt_train_epoch(RtRun *r, RtBatch *b, const RtView *v, size_t *order,
     acc = acc && (b->has_labels || b->bits);
     if (acc)
       batch_score(r, b, n, &st);
-    double loss = m->train_step(r->params, r->state, rt_batch_inputs_of(b),
-                                rt_batch_targets_of(b), n, ++r->step,
-                                &c->hyper, r->work);
+    double loss = rt_train_step(r, rt_batch_inputs_of(b),
+                                rt_batch_targets_of(b), n, &c->hyper);
     if (!isfinite(loss))
       return rt_errorf(err, errsz, "the loss is %s at epoch %" PRId64
                        ", step %" PRId64 " (batch %zu of the epoch): "
@@ -194,8 +192,10 @@ static int trainer_open(Trainer *t, const NetrtModel *m, RtOpts *o) {
       rt_batch_check_data(&t->batch, &t->data, err, n) ||
       rt_data_view(&t->data, "train", &t->train, err, n) ||
       rt_data_view(&t->data, "validation", &t->val, err, n) ||
-      start_params(t) || open_log(t))
+      start_params(t) || open_log(t) ||
+      rt_shards_start(&t->run, o->threads > 0 ? (int)o->threads : 1, err, n))
     return -1;
+  rt_flush_denormals();
   t->first_epoch = t->run.epoch;
   t->order = calloc(t->train.count, sizeof *t->order);
   t->history = calloc(t->epochs > 0 ? (size_t)t->epochs : 1,

@@ -190,6 +190,59 @@ static double reference_update(const NetrtModel *m, double p, double g) {
   }
 }
 
+/* Pointers to example `first` of each input (and length) or target. */
+static const void **shard_of(void **from, const NetrtTensor *t, int n,
+                             bool lengths, int first, int bytes) {
+  const void **to = calloc((size_t)n + 2, sizeof *to);
+  for (int k = 0; k < n; k++)
+    to[k] = (char *)from[k] + (size_t)first * (size_t)t[k].count *
+                              (size_t)bytes;
+  if (lengths && from[n])
+    to[n] = (char *)from[n] + (size_t)first * (size_t)bytes;
+  return to;
+}
+
+/* gradient_shard over examples [0, 2) and [2, BATCH), less the empty
+ * shard once, gives gradient's loss and gradients (the runtime's
+ * threads); update with those gradients moves the parameters as
+ * train_step does. */
+static void check_shards(const char *path, const char *dt, Case *c,
+                         int bytes, double loss, const void *grads) {
+  const NetrtModel *m = c->m;
+  if (!ok(m->gradient_shard && m->update, "%s %s: the model has "
+          "gradient_shard and update", path, dt))
+    return;
+  size_t gbytes = (size_t)m->param_count * (size_t)bytes + 8;
+  void *ws = calloc(1, (size_t)m->workspace_bytes + 64);
+  void *part[3] = {calloc(1, gbytes), calloc(1, gbytes), calloc(1, gbytes)};
+  int first[3] = {0, 2, 0}, count[3] = {2, BATCH - 2, 0};
+  double sum = 0;
+  for (int s = 0; s < 3; s++) {
+    const void **in = shard_of(c->cin, m->inputs, m->ninputs, true,
+                               first[s], bytes);
+    const void **tg = shard_of(c->ctg, m->targets, m->ntargets, false,
+                               first[s], bytes);
+    double l = m->gradient_shard(c->flat, in, tg, count[s], BATCH, part[s],
+                                 ws);
+    sum += s < 2 ? l : -l;
+    free(in);
+    free(tg);
+  }
+  double e = fabs(sum - loss) / fmax(fabs(loss), 1e-30), largest = 0;
+  for (int64_t i = 0; i < m->param_count; i++)
+    largest = fmax(largest, fabs(get(grads, bytes, i)));
+  for (int64_t i = 0; i < m->param_count; i++) {
+    double g = get(part[0], bytes, i) + get(part[1], bytes, i) -
+               get(part[2], bytes, i);
+    e = fmax(e, fabs(g - get(grads, bytes, i)) / fmax(largest, 1e-30));
+  }
+  ok(e <= (bytes == 8 ? 1e-12 : 1e-5), "%s %s: two shards less an empty "
+     "one give the batch's loss and gradients (error %.2e)", path, dt, e);
+  free(ws);
+  for (int s = 0; s < 3; s++)
+    free(part[s]);
+}
+
 static void check(const char *path, const IrProgram *p, int bytes) {
   const char *dt = bytes == 8 ? "f64" : "f32";
   double tol = bytes == 8 ? 1e-10 : 1e-5;
@@ -217,6 +270,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
                             (const void *const *)c.ctg, BATCH, grads, ws);
   ok(fabs(loss - ref) <= tol * fmax(fabs(ref), 1), "%s %s: loss %.9g, "
      "reference %.9g", path, dt, loss, ref);
+  check_shards(path, dt, &c, bytes, loss, grads);
   double eloss = m->evaluate(c.flat, (const void *const *)c.cin,
                              (const void *const *)c.ctg, BATCH, out, ws);
   double e = p->output ? worst(out, bytes, interp_value(it, p->output),
@@ -246,8 +300,21 @@ static void check(const char *path, const IrProgram *p, int bytes) {
     put(state, bytes, i, m->train.hyper.initial_accumulator_value);
   NetrtHyper hyper = m->train.hyper;
   hyper.clip_norm = hyper.clip_value = 0;
+  size_t pbytes = (size_t)m->param_count * (size_t)bytes + 8;
+  size_t sbytes = (size_t)m->state_count * (size_t)bytes + 8;
+  void *flat2 = malloc(pbytes), *state2 = malloc(sbytes);
+  memcpy(flat2, c.flat, pbytes);
+  memcpy(state2, state, sbytes);
   m->train_step(c.flat, state, (const void *const *)c.cin,
                 (const void *const *)c.ctg, BATCH, 1, &hyper, ws);
+  if (m->update) {
+    m->update(flat2, state2, grads, 1, &hyper);
+    ok(memcmp(flat2, c.flat, pbytes - 8) == 0, "%s %s: update with "
+       "gradient's gradients moves the parameters as train_step does",
+       path, dt);
+  }
+  free(flat2);
+  free(state2);
   double w = 0;
   for (int k = 0; k < m->nparams; k++) {
     const NetrtTensor *t = &m->params[k];

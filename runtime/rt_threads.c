@@ -1,0 +1,254 @@
+/* runtime/rt_threads.c — training steps on several threads.
+ *
+ * A batch is cut into one shard per thread; each thread computes its
+ * shard's loss and gradients with the model's gradient_shard (its own
+ * workspace and gradient buffer), and the caller adds them up and applies
+ * the optimizer with the model's update.  The shards' sums are the
+ * batch's, less the terms of the parameters alone (an L2 penalty), which
+ * every shard counts: an empty shard's gradient holds exactly those and
+ * is taken off once for each shard but the first.
+ *
+ * The workers live as long as the run: a step wakes them with a new
+ * generation number and waits until every shard is done.
+ */
+#include <config.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+#include "rt_driver.h"
+#include "rt_util.h"
+
+enum { MAX_THREADS = 64 };
+
+typedef struct Shard {
+  struct RtShards *owner;
+  int index;
+  pthread_t thread;
+  void *work, *grads;
+  const void **inputs;         /* the shard's first example: ninputs and
+                                  the lengths */
+  const void **targets;
+  int count;
+  double loss;
+} Shard;
+
+struct RtShards {
+  const NetrtModel *m;
+  const void *params;
+  int threads, total;
+  void *empty_grads;           /* the gradient of no example */
+  double empty_loss;
+  Shard shard[MAX_THREADS];
+  pthread_mutex_t lock;
+  pthread_cond_t wake, done;
+  unsigned long generation;
+  int pending;
+  bool stop;
+};
+
+/* Denormal numbers take a slow path in x86's vector units; a model's
+ * gradients lose nothing that matters when they are flushed to zero. */
+void rt_flush_denormals(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_setcsr(_mm_getcsr() | 0x8040);       /* FTZ and DAZ */
+#endif
+}
+
+static void run_shard(RtShards *s, Shard *sh) {
+  const NetrtModel *m = s->m;
+  sh->loss = sh->count ? m->gradient_shard(s->params, sh->inputs,
+                                           sh->targets, sh->count, s->total,
+                                           sh->grads, sh->work)
+                       : 0;
+  if (sh->index == 0 && s->threads > 1)
+    s->empty_loss = m->gradient_shard(s->params, sh->inputs, sh->targets, 0,
+                                      s->total, s->empty_grads, sh->work);
+}
+
+static void *worker(void *arg) {
+  Shard *sh = arg;
+  RtShards *s = sh->owner;
+  unsigned long seen = 0;
+  rt_flush_denormals();
+  pthread_mutex_lock(&s->lock);
+  for (;;) {
+    while (!s->stop && s->generation == seen)
+      pthread_cond_wait(&s->wake, &s->lock);
+    if (s->stop)
+      break;
+    seen = s->generation;
+    pthread_mutex_unlock(&s->lock);
+    run_shard(s, sh);
+    pthread_mutex_lock(&s->lock);
+    if (--s->pending == 0)
+      pthread_cond_signal(&s->done);
+  }
+  pthread_mutex_unlock(&s->lock);
+  return NULL;
+}
+
+static void *alloc_zero(int64_t bytes) {
+  return calloc(1, bytes > 0 ? (size_t)bytes : 1);
+}
+
+static void free_shards(RtShards *s) {
+  for (int i = 0; i < s->threads; i++) {
+    if (i > 0)
+      free(s->shard[i].work);
+    free(s->shard[i].grads);
+    free(s->shard[i].inputs);
+    free(s->shard[i].targets);
+  }
+  free(s->empty_grads);
+  free(s);
+}
+
+int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
+  const NetrtModel *m = r->m;
+  if (threads <= 1 || !m->gradient_shard || !m->update)
+    return 0;              /* one thread: the model's own train_step */
+  if (threads > MAX_THREADS)
+    return rt_errorf(err, errsz, "--threads %d: at most %d", threads,
+                     MAX_THREADS);
+  RtShards *s = calloc(1, sizeof *s);
+  if (!s)
+    return rt_errorf(err, errsz, "out of memory for %d threads", threads);
+  s->m = m;
+  s->threads = threads;
+  s->empty_grads = alloc_zero(m->param_count * m->dtype_bytes);
+  bool ok = s->empty_grads != NULL;
+  for (int i = 0; i < threads; i++) {
+    Shard *sh = &s->shard[i];
+    sh->owner = s;
+    sh->index = i;
+    sh->work = i == 0 ? r->work : alloc_zero(m->workspace_bytes);
+    sh->grads = alloc_zero(m->param_count * m->dtype_bytes);
+    sh->inputs = calloc((size_t)m->ninputs + 1, sizeof *sh->inputs);
+    sh->targets = calloc((size_t)m->ntargets + 1, sizeof *sh->targets);
+    ok = ok && sh->work && sh->grads && sh->inputs && sh->targets;
+  }
+  if (!ok) {
+    free_shards(s);
+    return rt_errorf(err, errsz, "out of memory for %d threads' buffers",
+                     threads);
+  }
+  pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->wake, NULL);
+  pthread_cond_init(&s->done, NULL);
+  for (int i = 1; i < threads; i++)
+    if (pthread_create(&s->shard[i].thread, NULL, worker, &s->shard[i])) {
+      s->threads = i;      /* the ones started stop with the run */
+      r->shards = s;
+      rt_shards_stop(r);
+      return rt_errorf(err, errsz, "cannot start thread %d of %d", i + 1,
+                       threads);
+    }
+  r->shards = s;
+  return 0;
+}
+
+void rt_shards_stop(RtRun *r) {
+  RtShards *s = r->shards;
+  if (!s)
+    return;
+  pthread_mutex_lock(&s->lock);
+  s->stop = true;
+  pthread_cond_broadcast(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+  for (int i = 1; i < s->threads; i++)
+    pthread_join(s->shard[i].thread, NULL);
+  pthread_mutex_destroy(&s->lock);
+  pthread_cond_destroy(&s->wake);
+  pthread_cond_destroy(&s->done);
+  free_shards(s);
+  r->shards = NULL;
+}
+
+/* Shard i's examples: the first n % threads shards take one more. */
+static void cut(RtShards *s, const void *const *inputs,
+                const void *const *targets, int n) {
+  const NetrtModel *m = s->m;
+  bool varlen = false;
+  for (int k = 0; k < m->ninputs; k++)
+    varlen |= m->inputs[k].varlen != 0;
+  int first = 0;
+  for (int i = 0; i < s->threads; i++) {
+    Shard *sh = &s->shard[i];
+    sh->count = n / s->threads + (i < n % s->threads);
+    for (int k = 0; k < m->ninputs; k++)
+      sh->inputs[k] = (const char *)inputs[k] +
+                      (size_t)first * (size_t)m->inputs[k].count *
+                      (size_t)m->dtype_bytes;
+    if (varlen)            /* the lengths, one real per example */
+      sh->inputs[m->ninputs] = (const char *)inputs[m->ninputs] +
+                               (size_t)first * (size_t)m->dtype_bytes;
+    for (int k = 0; k < m->ntargets; k++)
+      sh->targets[k] = (const char *)targets[k] +
+                       (size_t)first * (size_t)m->targets[k].count *
+                       (size_t)m->dtype_bytes;
+    first += sh->count;
+  }
+}
+
+/* grads of shard 0 += the others' - (threads - 1) * the empty shard's */
+static double add_up(RtShards *s) {
+  const NetrtModel *m = s->m;
+  int64_t n = m->param_count;
+  double spare = s->threads - 1, loss = s->shard[0].loss;
+  for (int i = 1; i < s->threads; i++)
+    loss += s->shard[i].loss;
+  loss -= spare * s->empty_loss;
+  if (m->dtype_bytes == 8) {
+    double *g = s->shard[0].grads, *e = s->empty_grads;
+    for (int i = 1; i < s->threads; i++) {
+      const double *o = s->shard[i].grads;
+      for (int64_t j = 0; j < n; j++)
+        g[j] += o[j];
+    }
+    for (int64_t j = 0; j < n; j++)
+      g[j] -= spare * e[j];
+  } else {
+    float *g = s->shard[0].grads, *e = s->empty_grads;
+    for (int i = 1; i < s->threads; i++) {
+      const float *o = s->shard[i].grads;
+      for (int64_t j = 0; j < n; j++)
+        g[j] += o[j];
+    }
+    for (int64_t j = 0; j < n; j++)
+      g[j] -= (float)spare * e[j];
+  }
+  return loss;
+}
+
+double rt_train_step(RtRun *r, const void *const *inputs,
+                     const void *const *targets, int n,
+                     const NetrtHyper *h) {
+  const NetrtModel *m = r->m;
+  RtShards *s = r->shards;
+  r->step++;
+  if (!s || n < s->threads)
+    return m->train_step(r->params, r->state, inputs, targets, n, r->step, h,
+                         r->work);
+  s->params = r->params;
+  s->total = n;
+  cut(s, inputs, targets, n);
+  pthread_mutex_lock(&s->lock);
+  s->pending = s->threads - 1;
+  s->generation++;
+  pthread_cond_broadcast(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+  run_shard(s, &s->shard[0]);
+  pthread_mutex_lock(&s->lock);
+  while (s->pending > 0)
+    pthread_cond_wait(&s->done, &s->lock);
+  pthread_mutex_unlock(&s->lock);
+  double loss = add_up(s);
+  m->update(r->params, r->state, s->shard[0].grads, r->step, h);
+  return loss;
+}
