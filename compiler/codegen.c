@@ -64,6 +64,9 @@ typedef struct Cg {
   bool *fused;              /* computed inside the value that uses it */
   bool *hoisted;            /* a loop's summed weight gradient: one GEMM
                                over every step, after the loop */
+  bool *per_step;           /* a body value kept at every step (read by a
+                               backward loop, a hoisted GEMM or the next
+                               step); the others reuse one slot */
   int64_t *pack_offset;     /* by value id: bytes into the workspace of
                                its transpose, packed for GEMMs; 0: none */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
@@ -274,7 +277,7 @@ static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
   case IR_LENGTH: return cg->input_base[cg->p->ninputs];
   case IR_TARGET: return cg->target_base[v->index];
   default:
-    if (in_body(v)) {        /* one slot per step */
+    if (in_body(v) && cg->per_step[v->id]) {      /* a slot per step */
       LLVMValueRef at = add(cg, i64c(cg, cg->offset[v->id]),
           mul(cg, cg->tv[v->loop->id], i64c(cg, slot_bytes(cg, v))));
       return LLVMBuildGEP2(cg->b, LLVMInt8TypeInContext(cg->ctx), cg->ws,
@@ -1440,6 +1443,8 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
 static int64_t step_stride(const Cg *cg, const IrValue *v, const IrLoop *l) {
   if (!in_body(v))
     return 0;
+  if (cg->per_step && !cg->per_step[v->id])
+    return -1;
   if (v->loop != l && v->loop != l->primal)
     return -1;
   return slot_bytes(cg, v) / cg->bytes;
@@ -1505,7 +1510,7 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
         cg->hoisted[v->id])
       continue;
     cg->offset[v->id] = at;
-    at += slot_bytes(cg, v) * (in_body(v) ? v->loop->steps : 1);
+    at += slot_bytes(cg, v) * (cg->per_step[v->id] ? v->loop->steps : 1);
   }
   return at;
 }
@@ -1678,6 +1683,30 @@ static void mark_hoisted(Cg *cg, const IrBlock *b, const int *uses) {
   }
 }
 
+/* Body values read at another step than their own: by another loop (a
+ * backward loop reads its primal's), as a state's next value (read at
+ * the step after), or by a GEMM hoisted after the loop. */
+static void mark_per_step(Cg *cg, const IrBlock *b) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    for (int a = 0; a < v->nargs; a++)
+      if (in_body(v->args[a]) && v->args[a]->loop != v->loop)
+        cg->per_step[v->args[a]->id] = true;
+    if (v->op != IR_LOOP)
+      continue;
+    const IrLoop *l = v->loop;
+    mark_per_step(cg, &l->body);
+    for (int k = 0; k < l->nstates; k++)
+      cg->per_step[l->state_next[k]->id] = true;
+    for (int k = 0; k < l->nouts; k++) {
+      if (!cg->hoisted[l->out_step[k]->id])
+        continue;
+      const IrValue *o = l->out_step[k]->args[0];
+      cg->per_step[o->args[0]->id] = cg->per_step[o->args[1]->id] = true;
+    }
+  }
+}
+
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
   int *uses = arena_array(int, p->nids + 1);
@@ -1691,6 +1720,8 @@ static void plan_fusion(Cg *cg) {
   mark_fusion(cg, &top, uses);
   cg->hoisted = arena_array(bool, p->nids + 1);
   mark_hoisted(cg, &top, uses);
+  cg->per_step = arena_array(bool, p->nids + 1);
+  mark_per_step(cg, &top);
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
