@@ -1080,9 +1080,7 @@ typedef struct Gemm {
   int64_t a_row, a_step, b_row, out_row;
   LLVMValueRef rows, depth;
   int64_t cols;
-  /* the depth twice nested: `steps` times the depth, a and b moving by
-   * a_stride and b_stride each time (0: one pass) */
-  int64_t steps, a_stride, b_stride;
+  bool accumulate;         /* out += the product, instead of out = */
 } Gemm;
 
 /* R rows from i0 by C vectors from column j0, the last `tail` lanes
@@ -1090,23 +1088,23 @@ typedef struct Gemm {
 static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
                            int64_t j0, int C, int tail) {
   LLVMValueRef acc[TILE_ROWS][TILE_VECS];
-  for (int r = 0; r < R; r++)
+  for (int r = 0; r < R; r++) {
+    LLVMValueRef i = add(cg, i0, i64c(cg, r));
+    LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
     for (int c = 0; c < C; c++)
-      acc[r][c] = acc_new(cg, LLVMConstNull(cg->vec));
-  Loop lu, lk;
-  LLVMValueRef a_base = g->a_base, b_base = g->b_base;
-  if (g->steps) {
-    LLVMValueRef u = loop_open(cg, &lu, i64c(cg, g->steps));
-    a_base = gep(cg, a_base, mul(cg, u, i64c(cg, g->a_stride)));
-    b_base = gep(cg, b_base, mul(cg, u, i64c(cg, g->b_stride)));
+      acc[r][c] = acc_new(cg, g->accumulate
+          ? vec_load(cg, gep(cg, orow, i64c(cg, j0 + c * cg->lanes)),
+                     c == C - 1 ? tail : 0)
+          : LLVMConstNull(cg->vec));
   }
+  Loop lk;
   LLVMValueRef k = loop_open(cg, &lk, g->depth);
-  LLVMValueRef brow = gep(cg, b_base, mul(cg, k, i64c(cg, g->b_row)));
+  LLVMValueRef brow = gep(cg, g->b_base, mul(cg, k, i64c(cg, g->b_row)));
   LLVMValueRef bv[TILE_VECS];
   for (int c = 0; c < C; c++)
     bv[c] = vec_load(cg, gep(cg, brow, i64c(cg, j0 + c * cg->lanes)),
                      c == C - 1 ? tail : 0);
-  LLVMValueRef arow = gep(cg, a_base, mul(cg, k, i64c(cg, g->a_step)));
+  LLVMValueRef arow = gep(cg, g->a_base, mul(cg, k, i64c(cg, g->a_step)));
   for (int r = 0; r < R; r++) {
     LLVMValueRef i = add(cg, i0, i64c(cg, r));
     LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->real,
@@ -1118,8 +1116,6 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
     }
   }
   loop_close(cg, &lk);
-  if (g->steps)
-    loop_close(cg, &lu);
   for (int r = 0; r < R; r++) {
     LLVMValueRef i = add(cg, i0, i64c(cg, r));
     LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
@@ -1456,22 +1452,28 @@ static LLVMValueRef step0_base(Cg *cg, const IrValue *v) {
                     : value_base(cg, v);
 }
 
-/* A loop's output k, the sum over steps of batch_sum(outer(g, x)): one
- * GEMM whose depth runs over every step and example, accumulated in
- * registers instead of a matrix written and added at each step. */
+/* A loop's output k, the sum over steps of batch_sum(outer(g, x)),
+ * after the loop: no matrix written at each step and added up. */
 static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
   const IrValue *o = l->out_step[k]->args[0], *out = l->out[k];
   const IrValue *g = o->args[0], *x = o->args[1];
   int64_t M = out->ty.dims[0], K = out->ty.dims[1];
+  /* Step by step, each step's x rows stay in L1 while every tile of the
+   * output reads them. */
+  fill(cg, out, NULL, 0);
+  Loop lt;
+  LLVMValueRef t = loop_open(cg, &lt, i64c(cg, l->steps));
   Gemm gm = {
-    .a_base = step0_base(cg, g), .a_row = 1, .a_step = M,
-    .b_base = step0_base(cg, x), .b_row = K,
-    .out_base = value_base(cg, out), .out_row = K,
-    .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
-    .steps = l->steps, .a_stride = step_stride(cg, g, l),
-    .b_stride = step_stride(cg, x, l),
+    .a_base = gep(cg, step0_base(cg, g),
+                  mul(cg, t, i64c(cg, step_stride(cg, g, l)))),
+    .a_row = 1, .a_step = M,
+    .b_base = gep(cg, step0_base(cg, x),
+                  mul(cg, t, i64c(cg, step_stride(cg, x, l)))),
+    .b_row = K, .out_base = value_base(cg, out), .out_row = K,
+    .rows = i64c(cg, M), .depth = cg->batch, .cols = K, .accumulate = true,
   };
   emit_gemm(cg, &gm);
+  loop_close(cg, &lt);
 }
 
 /* The steps of a loop, forwards or backwards, its body inside. */
