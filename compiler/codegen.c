@@ -1461,6 +1461,9 @@ static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
   /* Step by step, each step's x rows stay in L1 while every tile of the
    * output reads them. */
   fill(cg, out, NULL, 0);
+  LLVMValueRef some = LLVMBuildICmp(cg->b, LLVMIntSGT, cg->batch,
+                                    i64c(cg, 0), "");
+  LLVMBasicBlockRef after = if_open(cg, some);    /* not an empty shard */
   Loop lt;
   LLVMValueRef t = loop_open(cg, &lt, i64c(cg, l->steps));
   Gemm gm = {
@@ -1474,6 +1477,7 @@ static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
   };
   emit_gemm(cg, &gm);
   loop_close(cg, &lt);
+  if_close(cg, after);
 }
 
 /* The steps of a loop, forwards or backwards, its body inside. */

@@ -26,6 +26,14 @@
 
 enum { MAX_THREADS = 64 };
 
+/* Waking a thread and adding its gradients costs tens of microseconds:
+ * a step of fewer FLOPs (the MLP of C takes 0.2 ms) runs faster on one.
+ * NETRT_SHARD_MIN_FLOPS overrides the bound (the tests set it to 0). */
+static double shard_min_flops(void) {
+  const char *s = getenv("NETRT_SHARD_MIN_FLOPS");
+  return s && *s ? atof(s) : 1e8;
+}
+
 typedef struct Shard {
   struct RtShards *owner;
   int index;
@@ -111,7 +119,8 @@ static void free_shards(RtShards *s) {
 
 int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
   const NetrtModel *m = r->m;
-  if (threads <= 1 || !m->gradient_shard || !m->update)
+  if (threads <= 1 || !m->gradient_shard || !m->update ||
+      (double)m->flops_per_step < shard_min_flops())
     return 0;              /* one thread: the model's own train_step */
   if (threads > MAX_THREADS)
     return rt_errorf(err, errsz, "--threads %d: at most %d", threads,

@@ -47,9 +47,11 @@ else
   fail "the same seed gives the same losses"
 fi
 # Two and three threads cut each batch into shards: the same training to
-# float rounding (losses within 1e-4 relative after 20 epochs).
+# float rounding (losses within 1e-4 relative after 20 epochs).  A step
+# this small would run on one thread: NETRT_SHARD_MIN_FLOPS=0 forces them.
 for threads in 2 3; do
-  ./spirals train --threads $threads --json >threads.json 2>/dev/null
+  NETRT_SHARD_MIN_FLOPS=0 ./spirals train --threads $threads --json \
+    >threads.json 2>/dev/null
   one=$(json run1.json 'd["history"][-1]["train_loss"]')
   many=$(json threads.json 'd["history"][-1]["train_loss"]')
   if [ "$(echo "$one $many" | awk '{d = $1 - $2; if (d < 0) d = -d;
