@@ -29,7 +29,10 @@ MODELS = \
   models/word_rnn.net \
   models/word_rnn_adagrad.net \
   models/word_rnn_edgement.net \
-  models/word_rnn_rmsprop.net
+  models/word_rnn_rmsprop.net \
+  models/tuned/mnist_birnn_b500_tuned.net \
+  models/tuned/mnist_lstm_tuned.net \
+  models/tuned/mnist_rnn_tuned.net
 
 EXTRA_DIST += \
   models/autoencoder.net \
@@ -60,4 +63,7 @@ EXTRA_DIST += \
   models/word_rnn.net \
   models/word_rnn_adagrad.net \
   models/word_rnn_edgement.net \
-  models/word_rnn_rmsprop.net
+  models/word_rnn_rmsprop.net \
+  models/tuned/mnist_birnn_b500_tuned.net \
+  models/tuned/mnist_lstm_tuned.net \
+  models/tuned/mnist_rnn_tuned.net
