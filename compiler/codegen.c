@@ -64,6 +64,7 @@ typedef struct Cg {
   bool *fused;              /* computed inside the value that uses it */
   bool *hoisted;            /* a loop's summed weight gradient: one GEMM
                                over every step, after the loop */
+  bool *unused;             /* loop outputs nothing reads: not written */
   bool *per_step;           /* a body value kept at every step (read by a
                                backward loop, a hoisted GEMM or the next
                                step); the others reuse one slot */
@@ -1402,7 +1403,7 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
   LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, s, i64c(cg, 0), "");
   for (int k = 0; k < l->nouts; k++) {
     const IrValue *step = l->out_step[k], *o = l->out[k];
-    if (cg->hoisted[step->id])
+    if (cg->hoisted[step->id] || cg->unused[o->id])
       continue;
     int64_t n = count(&step->ty);
     Loop lb, li;
@@ -1513,7 +1514,7 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
       continue;
     }
     if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id] ||
-        cg->hoisted[v->id])
+        cg->hoisted[v->id] || cg->unused[v->id])
       continue;
     cg->offset[v->id] = at;
     at += slot_bytes(cg, v) * (cg->per_step[v->id] ? v->loop->steps : 1);
@@ -1610,12 +1611,19 @@ static bool *wanted(Cg *cg, int last, bool predict) {
   bool *want = arena_array(bool, p->nids + 1);
   if (predict && !p->output)
     return want;
-  if (!predict) {
+  if (!predict && last < p->n) {       /* evaluate: the forward pass */
     for (int i = 0; i < last; i++)
       want[p->v[i]->id] = true;
     return want;
   }
-  mark_wanted(p->output, want);
+  if (p->output)
+    mark_wanted(p->output, want);
+  if (predict)
+    return want;
+  /* the gradient: what the loss and the gradients read, nothing dead */
+  mark_wanted(p->loss, want);
+  for (int k = 0; p->grads && k < p->nparams; k++)
+    mark_wanted(p->grads[k], want);
   return want;
 }
 
@@ -1726,6 +1734,10 @@ static void plan_fusion(Cg *cg) {
   mark_fusion(cg, &top, uses);
   cg->hoisted = arena_array(bool, p->nids + 1);
   mark_hoisted(cg, &top, uses);
+  cg->unused = arena_array(bool, p->nids + 1);
+  for (int i = 0; i < p->n; i++)
+    if (p->v[i]->op == IR_LOOP_OUT && uses[p->v[i]->id] == 0)
+      cg->unused[p->v[i]->id] = true;
   cg->per_step = arena_array(bool, p->nids + 1);
   mark_per_step(cg, &top);
 }
