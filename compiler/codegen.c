@@ -65,6 +65,8 @@ typedef struct Cg {
   bool *hoisted;            /* a loop's summed weight gradient: one GEMM
                                over every step, after the loop */
   bool *unused;             /* loop outputs nothing reads: not written */
+  bool *add_tree;           /* a sum of unslices (an adjoint gathered from
+                               its slices' adjoints): one buffer */
   bool *per_step;           /* a body value kept at every step (read by a
                                backward loop, a hoisted GEMM or the next
                                step); the others reuse one slot */
@@ -633,6 +635,36 @@ static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
+/* A leaf of an add tree added into v: an unslice at its positions. */
+static void add_leaf(Cg *cg, const IrValue *v, LLVMValueRef b,
+                     const IrValue *leaf) {
+  if (leaf->op == IR_ADD && cg->fused[leaf->id]) {
+    add_leaf(cg, v, b, leaf->args[0]);
+    add_leaf(cg, v, b, leaf->args[1]);
+    return;
+  }
+  if (leaf->op == IR_UNSLICE && cg->fused[leaf->id]) {
+    const IrValue *a = leaf->args[0];
+    Type dst = ir_storage(v->ty), r = ir_storage(a->ty);
+    Nest n;
+    nest_open(cg, &n, &r);
+    accumulate_at(cg, v, b, slice_index(cg, leaf, &dst, n.c),
+                  load(cg, a, b, flat_index(cg, &r, n.c)));
+    nest_close(cg, &n);
+    return;
+  }
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+  accumulate_at(cg, v, b, i, load(cg, leaf, b, i));
+  loop_close(cg, &l);
+}
+
+static void emit_add_tree(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  fill(cg, v, b, 0);
+  add_leaf(cg, v, b, v->args[0]);
+  add_leaf(cg, v, b, v->args[1]);
+}
+
 static void emit_concat(Cg *cg, const IrValue *v, LLVMValueRef b) {
   int64_t at = 0;
   for (int k = 0; k < v->nargs; k++) {
@@ -971,7 +1003,10 @@ static void emit_example(Cg *cg, const IrValue *v, LLVMValueRef b) {
   case IR_TANH: case IR_SIGMOID: case IR_RELU: case IR_ADD: case IR_SUB:
   case IR_MUL: case IR_DIV: case IR_TANH_GRAD: case IR_SIGMOID_GRAD:
   case IR_RELU_GRAD: case IR_ABS_GRAD:
-    emit_elementwise(cg, v, b);
+    if (v->op == IR_ADD && cg->add_tree[v->id])
+      emit_add_tree(cg, v, b);
+    else
+      emit_elementwise(cg, v, b);
     return;
   case IR_MATMUL: emit_matmul(cg, v, b); return;
   case IR_OUTER: emit_outer(cg, v, b); return;
@@ -1721,6 +1756,51 @@ static void mark_per_step(Cg *cg, const IrBlock *b) {
   }
 }
 
+/* An add or unslice that only the add `to` reads, shaped as it is. */
+static bool absorbable(const IrValue *a, const IrValue *to, const int *uses) {
+  return (a->op == IR_ADD || a->op == IR_UNSLICE) && uses[a->id] == 1 &&
+         a->loop == to->loop && a->batched == to->batched &&
+         type_same_shape(&a->ty, &to->ty) && a->ty.elem == to->ty.elem;
+}
+
+/* Whether the add tree under v holds an unslice; absorbs its nodes. */
+static bool absorb_tree(Cg *cg, const IrValue *v, const int *uses) {
+  bool unslices = false;
+  for (int k = 0; k < 2; k++) {
+    const IrValue *a = v->args[k];
+    if (!absorbable(a, v, uses))
+      continue;
+    if (a->op == IR_ADD && !absorb_tree(cg, a, uses))
+      continue;
+    cg->fused[a->id] = true;
+    unslices = true;
+  }
+  return unslices;
+}
+
+static bool has_unslice(const IrValue *v, const int *uses) {
+  for (int k = 0; k < 2; k++) {
+    const IrValue *a = v->args[k];
+    if (absorbable(a, v, uses) &&
+        (a->op == IR_UNSLICE || has_unslice(a, uses)))
+      return true;
+  }
+  return false;
+}
+
+/* From the last value back, so that the outermost add takes the tree. */
+static void mark_add_trees(Cg *cg, const IrBlock *b, const int *uses) {
+  for (int i = b->n - 1; i >= 0; i--) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP)
+      mark_add_trees(cg, &v->loop->body, uses);
+    else if (v->op == IR_ADD && !cg->fused[v->id] && has_unslice(v, uses)) {
+      cg->add_tree[v->id] = true;
+      absorb_tree(cg, v, uses);
+    }
+  }
+}
+
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
   int *uses = arena_array(int, p->nids + 1);
@@ -1734,6 +1814,8 @@ static void plan_fusion(Cg *cg) {
   mark_fusion(cg, &top, uses);
   cg->hoisted = arena_array(bool, p->nids + 1);
   mark_hoisted(cg, &top, uses);
+  cg->add_tree = arena_array(bool, p->nids + 1);
+  mark_add_trees(cg, &top, uses);
   cg->unused = arena_array(bool, p->nids + 1);
   for (int i = 0; i < p->n; i++)
     if (p->v[i]->op == IR_LOOP_OUT && uses[p->v[i]->id] == 0)
