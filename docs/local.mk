@@ -4,7 +4,7 @@
 # directory.
 dist_man_MANS = docs/netc.1 docs/netc-model.1
 dist_doc_DATA = docs/language.md docs/netc.md docs/executables.md \
-  docs/ir.md
+  docs/ir.md docs/performance.md
 
 # The installed netc, run in an empty temporary directory, must find its
 # runtime by itself (beside its binary, or in $(libdir)); NETC_RUNTIME_DIR
