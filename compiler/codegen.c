@@ -65,6 +65,8 @@ typedef struct Cg {
   bool *hoisted;            /* a loop's summed weight gradient: one GEMM
                                over every step, after the loop */
   bool *unused;             /* loop outputs nothing reads: not written */
+  bool *inlined;            /* elementwise values computed where their one
+                               elementwise reader loads them */
   bool *add_tree;           /* a sum of unslices (an adjoint gathered from
                                its slices' adjoints): one buffer */
   bool *per_step;           /* a body value kept at every step (read by a
@@ -299,8 +301,13 @@ static LLVMValueRef elem_ptr(Cg *cg, const IrValue *v, LLVMValueRef b,
   return gep(cg, value_base(cg, v), i);
 }
 
+static LLVMValueRef elementwise_at(Cg *cg, const IrValue *v, LLVMValueRef b,
+                                   LLVMValueRef i);
+
 static LLVMValueRef load(Cg *cg, const IrValue *v, LLVMValueRef b,
                          LLVMValueRef idx) {
+  if (cg->inlined && cg->inlined[v->id])
+    return elementwise_at(cg, v, b, idx);
   if (v->op == IR_CONST)
     return realc(cg, v->num);
   if (v->op == IR_ZEROS)
@@ -477,19 +484,21 @@ static LLVMValueRef binary_op(Cg *cg, IrOp op, LLVMValueRef x,
   }
 }
 
+/* Element i of an elementwise value, from its arguments. */
+static LLVMValueRef elementwise_at(Cg *cg, const IrValue *v, LLVMValueRef b,
+                                   LLVMValueRef i) {
+  if (v->nargs == 1)
+    return unary_op(cg, v->op, load(cg, v->args[0], b, i));
+  const IrValue *a = v->args[0], *c = v->args[1];
+  LLVMValueRef x = load(cg, a, b, broadcast_index(cg, &v->ty, &a->ty, i));
+  LLVMValueRef y = load(cg, c, b, broadcast_index(cg, &v->ty, &c->ty, i));
+  return binary_op(cg, v->op, x, y);
+}
+
 static void emit_elementwise(Cg *cg, const IrValue *v, LLVMValueRef b) {
   Loop l;
   LLVMValueRef i = loop_open(cg, &l, i64c(cg, type_numel(&v->ty)));
-  LLVMValueRef r;
-  if (v->nargs == 1) {
-    r = unary_op(cg, v->op, load(cg, v->args[0], b, i));
-  } else {
-    const IrValue *a = v->args[0], *c = v->args[1];
-    LLVMValueRef x = load(cg, a, b, broadcast_index(cg, &v->ty, &a->ty, i));
-    LLVMValueRef y = load(cg, c, b, broadcast_index(cg, &v->ty, &c->ty, i));
-    r = binary_op(cg, v->op, x, y);
-  }
-  store(cg, v, b, i, r);
+  store(cg, v, b, i, elementwise_at(cg, v, b, i));
   loop_close(cg, &l);
 }
 
@@ -1529,7 +1538,7 @@ static void emit_loop(Cg *cg, const IrValue *lv) {
   emit_states(cg, l, s, t);
   for (int i = 0; i < l->body.n; i++) {
     const IrValue *v = l->body.v[i];
-    if (!cg->fused[v->id] && !cg->hoisted[v->id])
+    if (!cg->fused[v->id] && !cg->hoisted[v->id] && !cg->inlined[v->id])
       emit_value(cg, v);
   }
   emit_outputs(cg, l, s, t);
@@ -1549,7 +1558,7 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
       continue;
     }
     if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id] ||
-        cg->hoisted[v->id] || cg->unused[v->id])
+        cg->hoisted[v->id] || cg->unused[v->id] || cg->inlined[v->id])
       continue;
     cg->offset[v->id] = at;
     at += slot_bytes(cg, v) * (cg->per_step[v->id] ? v->loop->steps : 1);
@@ -1671,7 +1680,7 @@ static void emit_values(Cg *cg, const bool *want) {
   }
   for (int i = 0; i < cg->p->n; i++) {
     const IrValue *v = cg->p->v[i];
-    if (!want[v->id] || cg->fused[v->id])
+    if (!want[v->id] || cg->fused[v->id] || cg->inlined[v->id])
       continue;
     emit_value(cg, v);
     if (v->op != IR_PARAM && cg->pack_offset[v->id])
@@ -1801,6 +1810,44 @@ static void mark_add_trees(Cg *cg, const IrBlock *b, const int *uses) {
   }
 }
 
+static bool elementwise(IrOp op) {
+  switch (op) {
+  case IR_NEG: case IR_EXP: case IR_LOG: case IR_SQRT: case IR_ABS:
+  case IR_TANH: case IR_SIGMOID: case IR_RELU: case IR_ADD: case IR_SUB:
+  case IR_MUL: case IR_DIV: case IR_TANH_GRAD: case IR_SIGMOID_GRAD:
+  case IR_RELU_GRAD: case IR_ABS_GRAD:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* An elementwise value read only by an elementwise value of its shape, in
+ * the same loop and example by example as it is, needs no buffer: the
+ * reader computes it where it loads it (chains of gate arithmetic). */
+static void mark_inlined(Cg *cg, const IrBlock *b, const int *uses) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP) {
+      mark_inlined(cg, &v->loop->body, uses);
+      continue;
+    }
+    if (!elementwise(v->op) || cg->fused[v->id] || cg->add_tree[v->id])
+      continue;
+    for (int k = 0; k < v->nargs; k++) {
+      const IrValue *a = v->args[k];
+      bool same = type_same_shape(&a->ty, &v->ty) &&
+                  a->batched == v->batched && a->loop == v->loop;
+      for (int j = 0; same && j < a->nargs; j++)
+        same = type_same_shape(&a->args[j]->ty, &a->ty) ||
+               type_numel(&a->args[j]->ty) == 1;
+      if (same && elementwise(a->op) && uses[a->id] == 1 &&
+          !cg->add_tree[a->id] && !cg->fused[a->id])
+        cg->inlined[a->id] = true;
+    }
+  }
+}
+
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
   int *uses = arena_array(int, p->nids + 1);
@@ -1816,6 +1863,8 @@ static void plan_fusion(Cg *cg) {
   mark_hoisted(cg, &top, uses);
   cg->add_tree = arena_array(bool, p->nids + 1);
   mark_add_trees(cg, &top, uses);
+  cg->inlined = arena_array(bool, p->nids + 1);
+  mark_inlined(cg, &top, uses);
   cg->unused = arena_array(bool, p->nids + 1);
   for (int i = 0; i < p->n; i++)
     if (p->v[i]->op == IR_LOOP_OUT && uses[p->v[i]->id] == 0)
