@@ -1335,13 +1335,15 @@ static void emit_batched_matvec(Cg *cg, const IrValue *v) {
 static void emit_pack(Cg *cg, const IrValue *a) {
   int64_t M = a->ty.dims[0], K = a->ty.dims[1];
   LLVMValueRef to = byte_gep(cg, cg->ws, cg->pack_offset[a->id]);
+  /* rows of the pack inside: contiguous stores, strided loads (a gather
+   * costs less than a scatter) */
   Loop lm, lk;
-  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
   LLVMValueRef k = loop_open(cg, &lk, i64c(cg, K));
+  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
   LLVMValueRef x = load(cg, a, NULL, add(cg, mul(cg, m, i64c(cg, K)), k));
   LLVMBuildStore(cg->b, x, gep(cg, to, add(cg, mul(cg, k, i64c(cg, M)), m)));
-  loop_close(cg, &lk);
   loop_close(cg, &lm);
+  loop_close(cg, &lk);
 }
 
 /* The matrices of batched products that need their transpose packed. */
