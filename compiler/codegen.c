@@ -135,46 +135,38 @@ static LLVMValueRef sel(Cg *cg, LLVMValueRef c, LLVMValueRef a,
 
 static LLVMValueRef sum_add(Cg *cg, LLVMValueRef a, LLVMValueRef b);
 
-/* A math function of one real: an LLVM intrinsic or the C library's. */
-static LLVMValueRef call1(Cg *cg, const char *base, LLVMValueRef x) {
-  LLVMTypeRef t = LLVMTypeOf(x);
+/* A math function of n reals: an LLVM intrinsic (llvm.fma.f32) or the C
+ * library's (tanhf, tanh). */
+static LLVMValueRef call_math(Cg *cg, const char *base, LLVMValueRef *x,
+                              unsigned n) {
+  LLVMTypeRef t = LLVMTypeOf(x[0]), args[3] = {t, t, t};
   bool is64 = t == cg->f64;
   char name[64];
   if (strncmp(base, "llvm.", 5) == 0)
     snprintf(name, sizeof name, "%s.%s", base, is64 ? "f64" : "f32");
   else
     snprintf(name, sizeof name, "%s%s", base, is64 ? "" : "f");
-  LLVMTypeRef fty = LLVMFunctionType(t, &t, 1, 0);
+  LLVMTypeRef fty = LLVMFunctionType(t, args, n, 0);
   LLVMValueRef f = LLVMGetNamedFunction(cg->mod, name);
   if (!f)
     f = LLVMAddFunction(cg->mod, name, fty);
-  return LLVMBuildCall2(cg->b, fty, f, &x, 1, "");
+  return LLVMBuildCall2(cg->b, fty, f, x, n, "");
+}
+
+static LLVMValueRef call1(Cg *cg, const char *base, LLVMValueRef x) {
+  return call_math(cg, base, &x, 1);
 }
 
 static LLVMValueRef call2(Cg *cg, const char *base, LLVMValueRef x,
                           LLVMValueRef y) {
-  LLVMTypeRef t = LLVMTypeOf(x), args[2] = {t, t};
-  char name[64];
-  snprintf(name, sizeof name, "%s.%s", base, t == cg->f64 ? "f64" : "f32");
-  LLVMTypeRef fty = LLVMFunctionType(t, args, 2, 0);
-  LLVMValueRef f = LLVMGetNamedFunction(cg->mod, name);
-  if (!f)
-    f = LLVMAddFunction(cg->mod, name, fty);
   LLVMValueRef xs[2] = {x, y};
-  return LLVMBuildCall2(cg->b, fty, f, xs, 2, "");
+  return call_math(cg, base, xs, 2);
 }
 
 static LLVMValueRef call3(Cg *cg, const char *base, LLVMValueRef x,
                           LLVMValueRef y, LLVMValueRef z) {
-  LLVMTypeRef t = LLVMTypeOf(x), args[3] = {t, t, t};
-  char name[64];
-  snprintf(name, sizeof name, "%s.%s", base, t == cg->f64 ? "f64" : "f32");
-  LLVMTypeRef fty = LLVMFunctionType(t, args, 3, 0);
-  LLVMValueRef f = LLVMGetNamedFunction(cg->mod, name);
-  if (!f)
-    f = LLVMAddFunction(cg->mod, name, fty);
   LLVMValueRef xs[3] = {x, y, z};
-  return LLVMBuildCall2(cg->b, fty, f, xs, 3, "");
+  return call_math(cg, base, xs, 3);
 }
 
 static LLVMValueRef fexp(Cg *cg, LLVMValueRef x) {
@@ -623,18 +615,24 @@ static void emit_copy_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
+/* v += unslice u (u's argument added at the positions u puts it). */
+static void add_unslice(Cg *cg, const IrValue *v, LLVMValueRef b,
+                        const IrValue *u) {
+  const IrValue *a = u->args[0];
+  Type dst = ir_storage(v->ty), r = ir_storage(a->ty);
+  Nest n;
+  nest_open(cg, &n, &r);
+  accumulate_at(cg, v, b, slice_index(cg, u, &dst, n.c),
+                load(cg, a, b, flat_index(cg, &r, n.c)));
+  nest_close(cg, &n);
+}
+
 /* Values that add their argument's elements into place. */
 static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *a = v->args[0];
-  Type dst = ir_storage(v->ty);
   fill(cg, v, b, 0);
   if (v->op == IR_UNSLICE) {
-    Type r = ir_storage(a->ty);
-    Nest n;
-    nest_open(cg, &n, &r);
-    accumulate_at(cg, v, b, slice_index(cg, v, &dst, n.c),
-                  load(cg, a, b, flat_index(cg, &r, n.c)));
-    nest_close(cg, &n);
+    add_unslice(cg, v, b, v);
     return;
   }
   Loop l;
@@ -653,13 +651,7 @@ static void add_leaf(Cg *cg, const IrValue *v, LLVMValueRef b,
     return;
   }
   if (leaf->op == IR_UNSLICE && cg->fused[leaf->id]) {
-    const IrValue *a = leaf->args[0];
-    Type dst = ir_storage(v->ty), r = ir_storage(a->ty);
-    Nest n;
-    nest_open(cg, &n, &r);
-    accumulate_at(cg, v, b, slice_index(cg, leaf, &dst, n.c),
-                  load(cg, a, b, flat_index(cg, &r, n.c)));
-    nest_close(cg, &n);
+    add_unslice(cg, v, b, leaf);
     return;
   }
   Loop l;
