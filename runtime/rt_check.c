@@ -247,11 +247,17 @@ static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
                          int64_t steps, double secs) {
   double sps = steps / secs, flops = (double)m->flops_per_step * n /
                                      m->max_batch * sps;
-  int64_t threads = o->threads > 0 ? o->threads : 1;
-  fprintf(rt_out(o), "%s: %" PRId64 " steps of %d examples in %.4f s: "
-          "%.1f steps/s, %.0f samples/s, %.3f ms/step, %.2f GFLOP/s "
-          "(threads %" PRId64 ")\n", m->name, steps, n, secs, sps, sps * n,
-          1e3 / sps, flops * 1e-9, threads);
+  /* predict runs on the calling thread, and its FLOPs are not counted */
+  int64_t threads = o->threads > 0 && !o->predict ? o->threads : 1;
+  if (o->predict)
+    fprintf(rt_out(o), "%s: %" PRId64 " predictions of %d examples in "
+            "%.4f s: %.1f calls/s, %.0f samples/s, %.3f ms/call\n", m->name,
+            steps, n, secs, sps, sps * n, 1e3 / sps);
+  else
+    fprintf(rt_out(o), "%s: %" PRId64 " steps of %d examples in %.4f s: "
+            "%.1f steps/s, %.0f samples/s, %.3f ms/step, %.2f GFLOP/s "
+            "(threads %" PRId64 ")\n", m->name, steps, n, secs, sps, sps * n,
+            1e3 / sps, flops * 1e-9, threads);
   if (!o->json)
     return;
   RtJson j;
@@ -261,6 +267,8 @@ static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
   rt_json_string(&j, "bench");
   rt_json_key(&j, "model");
   rt_json_string(&j, m->name);
+  rt_json_key(&j, "mode");
+  rt_json_string(&j, o->predict ? "predict" : "train");
   rt_json_key(&j, "steps");
   rt_json_int(&j, steps);
   rt_json_key(&j, "batch");
@@ -273,8 +281,10 @@ static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
   rt_json_double(&j, sps);
   rt_json_key(&j, "samples_per_second");
   rt_json_double(&j, sps * n);
-  rt_json_key(&j, "gflops");
-  rt_json_double(&j, flops * 1e-9);
+  if (!o->predict) {
+    rt_json_key(&j, "gflops");
+    rt_json_double(&j, flops * 1e-9);
+  }
   rt_json_object_end(&j);
   rt_json_print(o, &j);
   rt_json_free(&j);
@@ -306,8 +316,11 @@ int rt_cmd_bench(const NetrtModel *m, RtOpts *o) {
   for (int64_t s = 1; s <= warmup + steps; s++) {
     if (s == warmup + 1)
       start = rt_now();
-    rt_train_step(&r, rt_batch_inputs_of(&b), rt_batch_targets_of(&b), n,
-                  &o->hyper);
+    if (o->predict)
+      m->predict(r.params, rt_batch_inputs_of(&b), n, b.out, r.work);
+    else
+      rt_train_step(&r, rt_batch_inputs_of(&b), rt_batch_targets_of(&b), n,
+                    &o->hyper);
   }
   double secs = rt_now() - start;
   bench_report(o, m, n, steps, secs > 0 ? secs : 1e-9);

@@ -172,6 +172,8 @@ static const OptSpec gradcheck_opts[] = {
 
 static const OptSpec bench_opts[] = {
   {"steps", OPT_INT, F(steps), 1, "N", "timed steps (default 100)"},
+  {"predict", OPT_SET, F(predict), 1, NULL, "time predict (inference) "
+   "instead of training steps"},
   {"warmup", OPT_INT, F(warmup), 0, "N", "untimed steps first "
    "(default 10)"},
   {"batch", OPT_INT, F(batch), 1, "N", "examples per step"},

@@ -43,6 +43,7 @@ typedef struct RtOpts {
   int64_t count, steps, warmup, samples;              /* -1: unset */
   int shuffle;                 /* -1 unset, 0 --no-shuffle, 1 --shuffle */
   int no_train_acc;            /* --no-train-acc */
+  int predict;                 /* bench --predict: time inference */
   double tolerance;            /* gradcheck; < 0: unset */
   const char *start;           /* sample: --start, or NULL */
   int64_t length;              /* sample: --length; -1: unset */

@@ -61,6 +61,12 @@ for threads in 2 3; do
     fail "--threads $threads trains as one thread does (loss '$many', '$one')"
   fi
 done
+if ./spirals bench --predict --batch 3 --steps 5 --json 2>/dev/null |
+     grep -q '"mode":"predict".*"batch":3'; then
+  pass "bench --predict times inference"
+else
+  fail "bench --predict times inference"
+fi
 ./spirals train --epochs 10 --save half.ckpt >/dev/null 2>&1 &&
   ./spirals train --resume half.ckpt --json >resumed.json 2>/dev/null
 if [ "$(json resumed.json 'd["history"][-1]["train_loss"]')" = \
