@@ -1350,6 +1350,20 @@ static void mark_packs(Cg *cg, const IrBlock *b, bool *packed) {
   }
 }
 
+/* emit(v, b) inside a loop over the examples, or once (b NULL) for a
+ * value shared by the batch. */
+static void for_examples(Cg *cg, const IrValue *v,
+                         void (*emit)(Cg *, const IrValue *, LLVMValueRef)) {
+  if (!v->batched) {
+    emit(cg, v, NULL);
+    return;
+  }
+  Loop lb;
+  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
+  emit(cg, v, b);
+  loop_close(cg, &lb);
+}
+
 static void emit_value(Cg *cg, const IrValue *v) {
   if (v->op == IR_LOOP) {
     emit_loop(cg, v);
@@ -1362,30 +1376,12 @@ static void emit_value(Cg *cg, const IrValue *v) {
   if (v->nargs == 0 || v->op == IR_LOOP_OUT)
     return;                /* leaves are read where they are; loop outputs
                               are written by their loops */
-  if (v->op == IR_STEP_IN) {
-    if (!v->batched) {
-      emit_step_in(cg, v, NULL);
-      return;
-    }
-    Loop lb;
-    LLVMValueRef b = loop_open(cg, &lb, cg->batch);
-    emit_step_in(cg, v, b);
-    loop_close(cg, &lb);
-    return;
-  }
   if (v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN ||
       v->op == IR_UNBATCH) {
     emit_across_batch(cg, v);
     return;
   }
-  if (!v->batched) {
-    emit_example(cg, v, NULL);
-    return;
-  }
-  Loop lb;
-  LLVMValueRef b = loop_open(cg, &lb, cg->batch);
-  emit_example(cg, v, b);
-  loop_close(cg, &lb);
+  for_examples(cg, v, v->op == IR_STEP_IN ? emit_step_in : emit_example);
 }
 
 /* ---- time loops ---------------------------------------------------------- */

@@ -205,34 +205,34 @@ static void cut(RtShards *s, const void *const *inputs,
   }
 }
 
+/* y += a * x over n reals of `bytes` bytes each. */
+static void add_scaled(void *y, const void *x, double a, int64_t n,
+                       int bytes) {
+  if (bytes == 8) {
+    double *yd = y;
+    const double *xd = x;
+    for (int64_t j = 0; j < n; j++)
+      yd[j] += a * xd[j];
+  } else {
+    float *yf = y, af = (float)a;
+    const float *xf = x;
+    for (int64_t j = 0; j < n; j++)
+      yf[j] += af * xf[j];
+  }
+}
+
 /* grads of shard 0 += the others' - (threads - 1) * the empty shard's */
 static double add_up(RtShards *s) {
   const NetrtModel *m = s->m;
-  int64_t n = m->param_count;
   double spare = s->threads - 1, loss = s->shard[0].loss;
-  for (int i = 1; i < s->threads; i++)
+  for (int i = 1; i < s->threads; i++) {
     loss += s->shard[i].loss;
-  loss -= spare * s->empty_loss;
-  if (m->dtype_bytes == 8) {
-    double *g = s->shard[0].grads, *e = s->empty_grads;
-    for (int i = 1; i < s->threads; i++) {
-      const double *o = s->shard[i].grads;
-      for (int64_t j = 0; j < n; j++)
-        g[j] += o[j];
-    }
-    for (int64_t j = 0; j < n; j++)
-      g[j] -= spare * e[j];
-  } else {
-    float *g = s->shard[0].grads, *e = s->empty_grads;
-    for (int i = 1; i < s->threads; i++) {
-      const float *o = s->shard[i].grads;
-      for (int64_t j = 0; j < n; j++)
-        g[j] += o[j];
-    }
-    for (int64_t j = 0; j < n; j++)
-      g[j] -= (float)spare * e[j];
+    add_scaled(s->shard[0].grads, s->shard[i].grads, 1, m->param_count,
+               m->dtype_bytes);
   }
-  return loss;
+  add_scaled(s->shard[0].grads, s->empty_grads, -spare, m->param_count,
+             m->dtype_bytes);
+  return loss - spare * s->empty_loss;
 }
 
 double rt_train_step(RtRun *r, const void *const *inputs,
