@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
+
 enum { MAX_THREAD_COUNTS = 16, MAX_ARGS = 16, MIN_ITERATIONS = 3 };
 
 typedef enum Cell { CELL_RNN, CELL_LSTM, CELL_GRU } Cell;
@@ -408,39 +410,6 @@ static void usage(FILE *out) {
           "  -h, --help      print this help\n");
 }
 
-static void bad_usage(const char *fmt, const char *what) {
-  fprintf(stderr, "dnnl_rnn: ");
-  fprintf(stderr, fmt, what);
-  fprintf(stderr, "\n(dnnl_rnn --help lists the options)\n");
-  exit(2);
-}
-
-/* "1,2,4" -> counts; returns how many. */
-static int parse_threads(const char *list, int *counts, int max) {
-  int n = 0;
-  const char *p = list;
-  while (*p) {
-    char *end;
-    long t = strtol(p, &end, 10);
-    if (end == p || t < 1 || t > 1024 || n == max ||
-        (*end != ',' && *end != '\0'))
-      bad_usage("bad thread list '%s' (e.g. 1,2)", list);
-    counts[n++] = (int)t;
-    p = *end ? end + 1 : end;
-  }
-  if (n == 0)
-    bad_usage("empty thread list '%s'", list);
-  return n;
-}
-
-static double parse_seconds(const char *s) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v > 0 && v < 3600))
-    bad_usage("bad number of seconds '%s'", s);
-  return v;
-}
-
 static int parse_size(const char *s) {
   char *end;
   long v = strtol(s, &end, 10);
@@ -472,6 +441,7 @@ static bool parse_case_option(const char *opt, const char *value, Case *c) {
 }
 
 int main(int argc, char **argv) {
+  bench_prog = "dnnl_rnn";
   int threads[MAX_THREAD_COUNTS] = {1, 2}, nthreads = 2;
   double seconds = 1.0;
   Case one = {"lstm", 128, 64, 28, 28};
@@ -485,9 +455,9 @@ int main(int argc, char **argv) {
     } else if (!value) {
       bad_usage("unknown option or missing value: '%s'", a);
     } else if (strcmp(a, "--threads") == 0) {
-      nthreads = parse_threads(value, threads, MAX_THREAD_COUNTS);
+      nthreads = parse_threads(value, threads, MAX_THREAD_COUNTS, 1024);
     } else if (strcmp(a, "--seconds") == 0) {
-      seconds = parse_seconds(value);
+      seconds = parse_seconds(value, 3600);
     } else if (parse_case_option(a, value, &one)) {
       custom = true;
     } else {

@@ -24,6 +24,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
+
 /* OpenBLAS's own; declared here too in case cblas.h is another BLAS's. */
 void openblas_set_num_threads(int threads);
 char *openblas_get_config(void);
@@ -90,39 +92,6 @@ static void usage(FILE *out) {
           "                  (default 0.2)\n"
           "  --list          print the default shapes and stop\n"
           "  -h, --help      print this help\n");
-}
-
-static void bad_usage(const char *fmt, const char *what) {
-  fprintf(stderr, "gemm_blas: ");
-  fprintf(stderr, fmt, what);
-  fprintf(stderr, "\n(gemm_blas --help lists the options)\n");
-  exit(2);
-}
-
-/* "1,2,4" -> counts; returns how many. */
-static int parse_threads(const char *list, int *counts, int max) {
-  int n = 0;
-  const char *p = list;
-  while (*p) {
-    char *end;
-    long t = strtol(p, &end, 10);
-    if (end == p || t < 1 || t > 1024 || n == max ||
-        (*end != ',' && *end != '\0'))
-      bad_usage("bad thread list '%s' (e.g. 1,2)", list);
-    counts[n++] = (int)t;
-    p = *end ? end + 1 : end;
-  }
-  if (n == 0)
-    bad_usage("empty thread list '%s'", list);
-  return n;
-}
-
-static double parse_seconds(const char *s) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v > 0 && v < 3600))
-    bad_usage("bad number of seconds '%s'", s);
-  return v;
 }
 
 /* One dimension of a shape, up to 'x', ':' or the end. */
@@ -270,6 +239,7 @@ static void list_shapes(void) {
 }
 
 int main(int argc, char **argv) {
+  bench_prog = "gemm_blas";
   int threads[MAX_THREAD_COUNTS] = {1, 2}, nthreads = 2;
   double seconds = 0.2;
   Shape shapes[MAX_SHAPES];
@@ -283,9 +253,9 @@ int main(int argc, char **argv) {
       list_shapes();
       return 0;
     } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
-      nthreads = parse_threads(argv[++i], threads, MAX_THREAD_COUNTS);
+      nthreads = parse_threads(argv[++i], threads, MAX_THREAD_COUNTS, 1024);
     } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
-      seconds = parse_seconds(argv[++i]);
+      seconds = parse_seconds(argv[++i], 3600);
     } else if (a[0] >= '0' && a[0] <= '9' && nshapes < MAX_SHAPES) {
       shapes[nshapes++] = parse_shape(a);
     } else {

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
 #include "arena.h"
 #include "frontend.h"
 #include "interp.h"
@@ -228,21 +229,6 @@ static void usage(FILE *out) {
           "  -h, --help       print this help\n");
 }
 
-static void bad_usage(const char *fmt, const char *what) {
-  fprintf(stderr, "interp_bench: ");
-  fprintf(stderr, fmt, what);
-  fprintf(stderr, "\n(interp_bench --help lists the options)\n");
-  exit(2);
-}
-
-static double parse_seconds(const char *s) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v > 0 && v < 86400))
-    bad_usage("bad number of seconds '%s'", s);
-  return v;
-}
-
 static int parse_batch(const char *s) {
   char *end;
   long v = strtol(s, &end, 10);
@@ -262,9 +248,9 @@ static Options parse_options(int argc, char **argv) {
     } else if (strcmp(a, "--batch") == 0 && has_value) {
       o.batch = parse_batch(argv[++i]);
     } else if (strcmp(a, "--seconds") == 0 && has_value) {
-      o.seconds = parse_seconds(argv[++i]);
+      o.seconds = parse_seconds(argv[++i], 86400);
     } else if (strcmp(a, "--max-seconds") == 0 && has_value) {
-      o.max_seconds = parse_seconds(argv[++i]);
+      o.max_seconds = parse_seconds(argv[++i], 86400);
     } else if (a[0] == '-' || o.file) {
       bad_usage("unknown option, missing value or second model: '%s'", a);
     } else {
@@ -277,6 +263,7 @@ static Options parse_options(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
+  bench_prog = "interp_bench";
   Options o = parse_options(argc, argv);
   int status = bench(&o);
   arena_free_all();

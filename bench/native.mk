@@ -20,19 +20,22 @@ BENCH_NATIVE_PROGS = bench/peak bench/gemm_blas bench/dnnl_rnn \
 EXTRA_PROGRAMS = $(BENCH_NATIVE_PROGS)
 CLEANFILES += $(BENCH_NATIVE_PROGS)
 
-bench_peak_SOURCES = bench/peak.c
+# The command-line helpers every program shares.
+BENCH_ARGS = bench/bench_args.c bench/bench_args.h
+
+bench_peak_SOURCES = bench/peak.c $(BENCH_ARGS)
 bench_peak_LDADD = -lpthread
 
 # Debian's libopenblas-dev: cblas.h and -lopenblas.
-bench_gemm_blas_SOURCES = bench/gemm_blas.c
+bench_gemm_blas_SOURCES = bench/gemm_blas.c $(BENCH_ARGS)
 bench_gemm_blas_LDADD = -lopenblas
 
 # Debian's libdnnl-dev (oneDNN 2.6), whose CPU threads are OpenMP's:
 # the program sets their number with omp_set_num_threads.
-bench_dnnl_rnn_SOURCES = bench/dnnl_rnn.c
+bench_dnnl_rnn_SOURCES = bench/dnnl_rnn.c $(BENCH_ARGS)
 bench_dnnl_rnn_LDADD = -ldnnl -lgomp
 
-bench_interp_bench_SOURCES = bench/interp_bench.c
+bench_interp_bench_SOURCES = bench/interp_bench.c $(BENCH_ARGS)
 bench_interp_bench_LDADD = compiler/libnetc.a -lm
 
 .PHONY: bench-native

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_args.h"
+
 /* Independent chains: a 4-cycle FMA latency on two ports needs at least
  * 8.  AVX2 has 16 registers, two of which hold the constants. */
 enum {
@@ -153,40 +155,8 @@ static void usage(FILE *out) {
           "  -h, --help      print this help\n");
 }
 
-static void bad_usage(const char *fmt, const char *what) {
-  fprintf(stderr, "peak: ");
-  fprintf(stderr, fmt, what);
-  fprintf(stderr, "\n(peak --help lists the options)\n");
-  exit(2);
-}
-
-/* "1,2,4" -> counts; returns how many. */
-static int parse_threads(const char *list, int *counts, int max) {
-  int n = 0;
-  const char *p = list;
-  while (*p) {
-    char *end;
-    long t = strtol(p, &end, 10);
-    if (end == p || t < 1 || t > MAX_THREADS || n == max ||
-        (*end != ',' && *end != '\0'))
-      bad_usage("bad thread list '%s' (e.g. 1,2)", list);
-    counts[n++] = (int)t;
-    p = *end ? end + 1 : end;
-  }
-  if (n == 0)
-    bad_usage("empty thread list '%s'", list);
-  return n;
-}
-
-static double parse_seconds(const char *s) {
-  char *end;
-  double v = strtod(s, &end);
-  if (end == s || *end || !(v > 0 && v < 3600))
-    bad_usage("bad number of seconds '%s'", s);
-  return v;
-}
-
 int main(int argc, char **argv) {
+  bench_prog = "peak";
   int threads[64] = {1, 2}, nthreads = 2;
   double seconds = 0.3;
   const char *wanted = NULL;
@@ -196,9 +166,9 @@ int main(int argc, char **argv) {
       usage(stdout);
       return 0;
     } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
-      nthreads = parse_threads(argv[++i], threads, 64);
+      nthreads = parse_threads(argv[++i], threads, 64, MAX_THREADS);
     } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
-      seconds = parse_seconds(argv[++i]);
+      seconds = parse_seconds(argv[++i], 3600);
     } else if (strcmp(a, "--isa") == 0 && i + 1 < argc) {
       wanted = argv[++i];
       if (strcmp(wanted, "avx512f") != 0 && strcmp(wanted, "avx2") != 0)
