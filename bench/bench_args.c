@@ -1,8 +1,11 @@
 /* bench/bench_args.c — see bench_args.h. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "bench_args.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 const char *bench_prog = "bench";
 
@@ -36,4 +39,10 @@ double parse_seconds(const char *s, double limit) {
   if (end == s || *end || !(v > 0 && v < limit))
     bad_usage("bad number of seconds '%s'", s);
   return v;
+}
+
+double bench_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }

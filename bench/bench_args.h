@@ -1,5 +1,5 @@
-/* bench/bench_args.h — the command-line helpers the native benchmark
- * programs share: a usage error, a list of thread counts, seconds. */
+/* bench/bench_args.h — what the native benchmark programs share: a usage
+ * error, a list of thread counts, seconds, and the clock. */
 #ifndef NETC_BENCH_ARGS_H
 #define NETC_BENCH_ARGS_H
 
@@ -12,5 +12,7 @@ _Noreturn void bad_usage(const char *fmt, const char *what);
 int parse_threads(const char *list, int *counts, int max, int limit);
 /* A number of seconds in (0, limit). */
 double parse_seconds(const char *s, double limit);
+/* Seconds on the monotonic clock. */
+double bench_now(void);
 
 #endif

@@ -94,12 +94,6 @@ static void check(dnnl_status_t status, const char *call) {
 }
 #define DNNL(call) check((call), #call)
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static bool cell_kind(const char *name, CellKind *k) {
   bool bi = strncmp(name, "bi", 2) == 0;
   const char *cell = bi ? name + 2 : name;
@@ -352,11 +346,11 @@ static void train_step(Layer *l) {
 /* Steps until `seconds` have passed (and at least MIN_ITERATIONS). */
 static long time_steps(Layer *l, double seconds, double *elapsed) {
   long n = 0;
-  double start = now(), t = start;
+  double start = bench_now(), t = start;
   while (n < MIN_ITERATIONS || t - start < seconds) {
     train_step(l);
     n++;
-    t = now();
+    t = bench_now();
   }
   *elapsed = t - start;
   return n;

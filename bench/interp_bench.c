@@ -51,12 +51,6 @@ static double uniform(void) {     /* splitmix64, in [0, 1) */
   return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void *allocate(size_t n, size_t size) {
   void *p = calloc(n ? n : 1, size);
   if (!p) {
@@ -152,12 +146,12 @@ static int model_batch(const IrProgram *p) {
 static long time_steps(Interp *it, const Batch *d, const Options *o,
                        double *elapsed) {
   long n = 0;
-  double start = now(), t = start;
+  double start = bench_now(), t = start;
   while ((n < MIN_ITERATIONS || t - start < o->seconds) &&
          (n == 0 || t - start < o->max_seconds)) {
     interp_run(it, d->params, d->inputs, d->targets);
     n++;
-    t = now();
+    t = bench_now();
   }
   *elapsed = t - start;
   return n;

@@ -50,12 +50,6 @@ typedef struct Worker {
   float sink;
 } Worker;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 __attribute__((target("avx512f")))
 static float run_avx512(long iterations) {
   __m512 acc[ACCUMULATORS_AVX512];
@@ -113,7 +107,7 @@ static const Isa *pick_isa(const char *wanted) {
 static void *work(void *arg) {
   Worker *w = arg;
   float sink = 0;
-  while (now() < w->deadline) {
+  while (bench_now() < w->deadline) {
     sink += w->isa->run(CHUNK);
     w->iterations += CHUNK;
   }
@@ -124,7 +118,7 @@ static void *work(void *arg) {
 /* GFLOP/s of `threads` loops side by side for about `seconds`. */
 static double measure(const Isa *isa, int threads, double seconds) {
   Worker w[MAX_THREADS];
-  double start = now();
+  double start = bench_now();
   for (int t = 0; t < threads; t++) {
     w[t] = (Worker){.isa = isa, .deadline = start + seconds};
     if (pthread_create(&w[t].thread, NULL, work, &w[t]) != 0) {
@@ -137,7 +131,7 @@ static double measure(const Isa *isa, int threads, double seconds) {
     pthread_join(w[t].thread, NULL);
     flops += 2.0 * isa->lanes * isa->accumulators * (double)w[t].iterations;
   }
-  return flops / (now() - start) / 1e9;
+  return flops / (bench_now() - start) / 1e9;
 }
 
 static void usage(FILE *out) {
