@@ -1323,19 +1323,27 @@ static void emit_batched_matvec(Cg *cg, const IrValue *v) {
   loop_close(cg, &lm);
 }
 
+/* The [rows, cols] matrix at from, transposed into [cols, rows] at to.
+ * Rows of the result inside: contiguous stores, strided loads (a gather
+ * costs less than a scatter). */
+static void emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
+                                int64_t rows, int64_t cols) {
+  Loop lr, lc;
+  LLVMValueRef c = loop_open(cg, &lc, i64c(cg, cols));
+  LLVMValueRef r = loop_open(cg, &lr, i64c(cg, rows));
+  LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->real,
+      gep(cg, from, add(cg, mul(cg, r, i64c(cg, cols)), c)), "");
+  LLVMBuildStore(cg->b, x, gep(cg, to, add(cg, mul(cg, c, i64c(cg, rows)),
+                                           r)));
+  loop_close(cg, &lr);
+  loop_close(cg, &lc);
+}
+
 /* a's transpose into its pack: [M, K] -> [K, M]. */
 static void emit_pack(Cg *cg, const IrValue *a) {
-  int64_t M = a->ty.dims[0], K = a->ty.dims[1];
-  LLVMValueRef to = byte_gep(cg, cg->ws, cg->pack_offset[a->id]);
-  /* rows of the pack inside: contiguous stores, strided loads (a gather
-   * costs less than a scatter) */
-  Loop lm, lk;
-  LLVMValueRef k = loop_open(cg, &lk, i64c(cg, K));
-  LLVMValueRef m = loop_open(cg, &lm, i64c(cg, M));
-  LLVMValueRef x = load(cg, a, NULL, add(cg, mul(cg, m, i64c(cg, K)), k));
-  LLVMBuildStore(cg->b, x, gep(cg, to, add(cg, mul(cg, k, i64c(cg, M)), m)));
-  loop_close(cg, &lm);
-  loop_close(cg, &lk);
+  emit_transpose_into(cg, value_base(cg, a),
+                      byte_gep(cg, cg->ws, cg->pack_offset[a->id]),
+                      a->ty.dims[0], a->ty.dims[1]);
 }
 
 /* The matrices of batched products that need their transpose packed. */
@@ -2512,13 +2520,12 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[6]) {
   }
 }
 
-CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
-  Cg c = {0}, *cg = &c;
-  cg->p = p;
+/* The context, module, builder and types that every function uses. */
+static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->o = o;
   cg->bytes = o->dtype_bytes;
   cg->ctx = o->context ? (LLVMContextRef)o->context : LLVMContextCreate();
-  cg->mod = LLVMModuleCreateWithNameInContext(p->model->name, cg->ctx);
+  cg->mod = LLVMModuleCreateWithNameInContext(name, cg->ctx);
   cg->b = LLVMCreateBuilderInContext(cg->ctx);
   cg->real = cg->bytes == 8 ? LLVMDoubleTypeInContext(cg->ctx)
                             : LLVMFloatTypeInContext(cg->ctx);
@@ -2529,6 +2536,28 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   cg->voidt = LLVMVoidTypeInContext(cg->ctx);
   cg->lanes = 64 / cg->bytes;
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
+}
+
+static CgModule *finish_module(Cg *cg, const char *symbol) {
+  char *msg = NULL;
+  if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &msg))
+    DIE("invalid LLVM IR: %s", msg);
+  LLVMDisposeMessage(msg);
+  LLVMDisposeBuilder(cg->b);
+  CgModule *m = calloc(1, sizeof *m);
+  if (!m)
+    DIE("out of memory");
+  m->ctx = cg->ctx;
+  m->mod = cg->mod;
+  m->owns_context = !cg->o->context;
+  m->descriptor = symbol;
+  return m;
+}
+
+CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
+  Cg c = {0}, *cg = &c;
+  cg->p = p;
+  start_module(cg, p->model->name, o);
   cg->param_offset = arena_array(int64_t, p->nparams + 1);
   for (int k = 0; k < p->nparams; k++) {
     cg->param_offset[k] = cg->param_count;
@@ -2548,19 +2577,36 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   fns[3] = internal(build_predict(cg));
   fns[4] = shards_add_up(p) ? shard : LLVMConstNull(cg->ptr);
   build_descriptor(cg, fns);
-  char *msg = NULL;
-  if (LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &msg))
-    DIE("invalid LLVM IR: %s", msg);
-  LLVMDisposeMessage(msg);
-  LLVMDisposeBuilder(cg->b);
-  CgModule *m = calloc(1, sizeof *m);
-  if (!m)
-    DIE("out of memory");
-  m->ctx = cg->ctx;
-  m->mod = cg->mod;
-  m->owns_context = !o->context;
-  m->descriptor = arena_printf("netc_model_%s", p->model->name);
-  return m;
+  return finish_module(cg, arena_printf("netc_model_%s", p->model->name));
+}
+
+int64_t cg_gemm_workspace(const CgGemmShape *s, const CodegenOptions *o) {
+  return s->trans_b ? s->n * s->k * o->dtype_bytes : 0;
+}
+
+/* The kernels a model's matrix products use, on one product alone: B
+ * transposed is packed first, as a model packs a weight it multiplies. */
+CgModule *cg_gemm_module(const CgGemmShape *s, const CodegenOptions *o) {
+  Cg c = {0}, *cg = &c;
+  start_module(cg, "gemm", o);
+  LLVMTypeRef args[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
+  begin(cg, CG_GEMM_SYMBOL, LLVMFunctionType(cg->voidt, args, 4, 0));
+  LLVMValueRef a = LLVMGetParam(cg->fn, 0), b = LLVMGetParam(cg->fn, 1);
+  cg->ws = LLVMGetParam(cg->fn, 3);
+  if (s->trans_b) {
+    emit_transpose_into(cg, b, cg->ws, s->n, s->k);
+    b = cg->ws;
+  }
+  Gemm g = {
+    .a_base = a, .a_row = s->trans_a ? 1 : s->k,
+    .a_step = s->trans_a ? s->m : 1,
+    .b_base = b, .b_row = s->n,
+    .out_base = LLVMGetParam(cg->fn, 2), .out_row = s->n,
+    .rows = i64c(cg, s->m), .depth = i64c(cg, s->k), .cols = s->n,
+  };
+  emit_gemm(cg, &g);
+  LLVMBuildRetVoid(cg->b);
+  return finish_module(cg, CG_GEMM_SYMBOL);
 }
 
 void cg_free(CgModule *m) {

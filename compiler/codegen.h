@@ -19,4 +19,19 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o);
 void cg_free(CgModule *m);
 const char *cg_descriptor_name(const CgModule *m);
 
+/* One matrix product alone, with the kernels models use (for bench/ and
+ * the kernel's tests): C = op(A) op(B), row-major, op(A) m x k and op(B)
+ * k x n, A stored k x m when trans_a and B stored n x k when trans_b.
+ * The module defines
+ *   void netc_gemm(const real *a, const real *b, real *c, void *ws)
+ * with ws of cg_gemm_workspace bytes (B's transpose is packed there). */
+#define CG_GEMM_SYMBOL "netc_gemm"
+typedef struct CgGemmShape {
+  int64_t m, n, k;
+  bool trans_a, trans_b;
+} CgGemmShape;
+
+CgModule *cg_gemm_module(const CgGemmShape *s, const CodegenOptions *o);
+int64_t cg_gemm_workspace(const CgGemmShape *s, const CodegenOptions *o);
+
 #endif

@@ -271,11 +271,10 @@ static bool jit_failed(LLVMErrorRef err, const char *what) {
   return true;
 }
 
-Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
-              const void **descriptor) {
-  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  cgo->context = LLVMOrcThreadSafeContextGetContext(tsc);
-  CgModule *m = cg_module(p, cgo);
+/* Optimizes m (built in tsc's context) and loads it into a new JIT;
+ * *addr is its symbol's address. */
+static Jit *jit_module(CgModule *m, LLVMOrcThreadSafeContextRef tsc,
+                       const EmitOptions *o, const void **addr) {
   LLVMTargetMachineRef tm = target_machine(o);
   if (!tm) {
     cg_free(m);
@@ -304,16 +303,30 @@ Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
           &gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL),
           "cannot resolve the C library in the JIT"))
     LLVMOrcJITDylibAddGenerator(jd, gen);
-  LLVMOrcExecutorAddress addr = 0;
+  LLVMOrcExecutorAddress at = 0;
   if (jit_failed(LLVMOrcLLJITAddLLVMIRModule(j->jit, jd, tsm),
                  "cannot add the model to the JIT") ||
-      jit_failed(LLVMOrcLLJITLookup(j->jit, &addr, symbol),
+      jit_failed(LLVMOrcLLJITLookup(j->jit, &at, symbol),
                  "cannot find the model in the JIT")) {
     emit_jit_free(j);
     return NULL;
   }
-  *descriptor = (const void *)(uintptr_t)addr;
+  *addr = (const void *)(uintptr_t)at;
   return j;
+}
+
+Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
+              const void **descriptor) {
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  cgo->context = LLVMOrcThreadSafeContextGetContext(tsc);
+  return jit_module(cg_module(p, cgo), tsc, o, descriptor);
+}
+
+Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,
+                   const EmitOptions *o, const void **fn) {
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  cgo->context = LLVMOrcThreadSafeContextGetContext(tsc);
+  return jit_module(cg_gemm_module(s, cgo), tsc, o, fn);
 }
 
 void emit_jit_free(Jit *j) {

@@ -33,6 +33,10 @@ Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
               const void **descriptor);
 void emit_jit_free(Jit *j);
 
+/* cg_gemm_module in memory; *fn is its netc_gemm. */
+Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,
+                   const EmitOptions *o, const void **fn);
+
 /* model.h beside an object file: the descriptor's declaration. */
 int emit_header(const char *path, const char *model_name,
                 const char *source);

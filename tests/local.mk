@@ -28,13 +28,16 @@ AM_TESTS_ENVIRONMENT = \
   MODEL_FILES='$(MODELS) $(EXAMPLES)'; export MODEL_FILES;
 
 check_PROGRAMS += tests/robust-gen tests/unit/test_frontend \
-  tests/unit/gradcheck tests/unit/codegen_agree tests/unit/optimizers
+  tests/unit/gradcheck tests/unit/codegen_agree tests/unit/optimizers \
+  tests/unit/gemm_kernel
 tests_unit_gradcheck_SOURCES = tests/unit/gradcheck.c
 tests_unit_codegen_agree_SOURCES = tests/unit/codegen_agree.c
 tests_unit_codegen_agree_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) \
   $(LLVM_LIBS)
 tests_unit_optimizers_SOURCES = tests/unit/optimizers.c
 tests_unit_optimizers_LDADD = $(tests_unit_codegen_agree_LDADD)
+tests_unit_gemm_kernel_SOURCES = tests/unit/gemm_kernel.c
+tests_unit_gemm_kernel_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_gradcheck_LDADD = compiler/libnetc.a
 tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
 tests_unit_test_frontend_LDADD = compiler/libnetc.a
@@ -93,6 +96,7 @@ CHECK_CASES = \
 TESTS += \
   tests/unit/test_frontend \
   tests/unit/optimizers \
+  tests/unit/gemm_kernel \
   tests/cli.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
