@@ -25,52 +25,14 @@
 #include <time.h>
 
 #include "bench_args.h"
+#include "gemm_shapes.h"
 
 /* OpenBLAS's own; declared here too in case cblas.h is another BLAS's. */
 void openblas_set_num_threads(int threads);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
-enum { MAX_SHAPES = 256, MAX_THREAD_COUNTS = 16, MIN_CALLS = 3 };
-
-typedef struct Shape {
-  int m, n, k;
-  bool trans_a, trans_b;
-} Shape;
-
-/* The shapes the models multiply, batch-major (rows are examples). */
-static const char *const MODEL_SHAPES[] = {
-  /* LSTM-128, batch 64, 28 steps of 28 features (F) */
-  "64x512x128",       /* forward, one step: h W_h */
-  "64x512x28",        /* forward, one step: x W_x */
-  "1792x512x28",      /* x W_x hoisted over all 28 steps */
-  "64x128x512",       /* backward, one step: d h = d z W_h */
-  "512x128x64:T",     /* d W_h, one step: d z^T h */
-  "512x128x1792:T",   /* d W_h over all steps at once */
-  /* GRU-128 and RNN-128, batch 64 (F) */
-  "64x384x128",
-  "64x128x128",
-  /* LSTM-64, batch 64 (F) */
-  "64x256x64",
-  /* LSTM-100, GRU-128 and RNN-128 at batch 500 (F) */
-  "500x400x100",
-  "500x384x128",
-  "500x128x128",
-  /* MLP 784-64-10, batch 128 (C, models/mlp.net) */
-  "128x64x784",       /* forward: x W1 */
-  "128x10x64",        /* forward: h W2 */
-  "128x64x10",        /* backward: d h = d z W2 */
-  "10x64x128:T",      /* d W2 = d z^T h */
-  "64x784x128:T",     /* d W1 = d h^T x */
-  /* a large square one: what OpenBLAS reaches at its best */
-  "1024x1024x1024",
-};
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+enum { MAX_THREAD_COUNTS = 16, MIN_CALLS = 3 };
 
 static void usage(FILE *out) {
   fprintf(out,
@@ -92,53 +54,6 @@ static void usage(FILE *out) {
           "                  (default 0.2)\n"
           "  --list          print the default shapes and stop\n"
           "  -h, --help      print this help\n");
-}
-
-/* One dimension of a shape, up to 'x', ':' or the end. */
-static bool parse_dim(const char **p, int *dim) {
-  char *end;
-  long v = strtol(*p, &end, 10);
-  if (end == *p || v < 1 || v > 65536)
-    return false;
-  *dim = (int)v;
-  *p = end;
-  return true;
-}
-
-/* ":N" or ":T" (either case); true when nothing is left to read. */
-static bool parse_trans(const char **p, bool *trans) {
-  if (**p == '\0')
-    return true;
-  if (**p != ':')
-    return false;
-  char c = (*p)[1];
-  if (c != 'N' && c != 'n' && c != 'T' && c != 't')
-    return false;
-  *trans = c == 'T' || c == 't';
-  *p += 2;
-  return true;
-}
-
-static Shape parse_shape(const char *spec) {
-  Shape s = {0};
-  const char *p = spec;
-  bool ok = parse_dim(&p, &s.m) && *p++ == 'x' && parse_dim(&p, &s.n) &&
-            *p++ == 'x' && parse_dim(&p, &s.k) &&
-            parse_trans(&p, &s.trans_a) && parse_trans(&p, &s.trans_b) &&
-            *p == '\0';
-  if (!ok)
-    bad_usage("bad shape '%s' (MxNxK[:N|T][:N|T], e.g. 512x128x64:T)",
-              spec);
-  return s;
-}
-
-/* "512x128x64:T", the way the default list spells it. */
-static void shape_name(const Shape *s, char *buf, size_t size) {
-  int n = snprintf(buf, size, "%dx%dx%d", s->m, s->n, s->k);
-  if (s->trans_a || s->trans_b)
-    n += snprintf(buf + n, size - (size_t)n, ":%c", s->trans_a ? 'T' : 'N');
-  if (s->trans_b)
-    snprintf(buf + n, size - (size_t)n, ":T");
 }
 
 static float *random_matrix(size_t elems) {
@@ -169,11 +84,11 @@ static void sgemm(const Shape *s, const Operands *o) {
 static long time_calls(const Shape *s, const Operands *o, double seconds,
                        double *elapsed) {
   long calls = 0;
-  double start = now(), t = start;
+  double start = bench_now(), t = start;
   while (calls < MIN_CALLS || t - start < seconds) {
     sgemm(s, o);
     calls++;
-    t = now();
+    t = bench_now();
   }
   *elapsed = t - start;
   return calls;
@@ -188,7 +103,7 @@ static void bench_shape(const Shape *s, int threads, double seconds) {
   time_calls(s, &o, seconds / 4, &elapsed);      /* warm-up */
   long calls = time_calls(s, &o, seconds, &elapsed);
   double per_call = elapsed / (double)calls;
-  double flops = 2.0 * s->m * (double)s->n * s->k;
+  double flops = shape_flops(s);
   char name[64];
   shape_name(s, name, sizeof name);
   printf("{\"suite\":\"gemm\",\"name\":\"openblas %s\",\"m\":%d,\"n\":%d,"
@@ -225,19 +140,6 @@ static void warn_if_avx2_on_avx512(void) {
           "its AVX-512 ones\n", core);
 }
 
-static int default_shapes(Shape *shapes) {
-  int n = (int)(sizeof MODEL_SHAPES / sizeof MODEL_SHAPES[0]);
-  for (int i = 0; i < n; i++)
-    shapes[i] = parse_shape(MODEL_SHAPES[i]);
-  return n;
-}
-
-static void list_shapes(void) {
-  int n = (int)(sizeof MODEL_SHAPES / sizeof MODEL_SHAPES[0]);
-  for (int i = 0; i < n; i++)
-    printf("%s\n", MODEL_SHAPES[i]);
-}
-
 int main(int argc, char **argv) {
   bench_prog = "gemm_blas";
   int threads[MAX_THREAD_COUNTS] = {1, 2}, nthreads = 2;
@@ -250,7 +152,7 @@ int main(int argc, char **argv) {
       usage(stdout);
       return 0;
     } else if (strcmp(a, "--list") == 0) {
-      list_shapes();
+      list_model_shapes();
       return 0;
     } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
       nthreads = parse_threads(argv[++i], threads, MAX_THREAD_COUNTS, 1024);
@@ -264,7 +166,7 @@ int main(int argc, char **argv) {
     }
   }
   if (nshapes == 0)
-    nshapes = default_shapes(shapes);
+    nshapes = model_shapes(shapes);
   fprintf(stderr, "gemm_blas: %s\n", openblas_get_config());
   warn_if_avx2_on_avx512();
   for (int i = 0; i < nshapes; i++)

@@ -14,7 +14,8 @@ include bench/native.mk
 BENCH_FLAGS =
 
 EXTRA_DIST += bench/run bench/torch_models.py bench/native.mk \
-  bench/peak.c bench/gemm_blas.c bench/dnnl_rnn.c bench/interp_bench.c \
+  bench/peak.c bench/gemm_blas.c bench/gemm_netc.c bench/dnnl_rnn.c \
+  bench/interp_bench.c bench/gemm_shapes.c bench/gemm_shapes.h \
   bench/bench_args.c bench/bench_args.h
 
 .PHONY: bench

@@ -6,6 +6,7 @@
 #
 #   bench/peak          the FMA peak of the machine (pthreads)
 #   bench/gemm_blas     OpenBLAS's sgemm on the models' shapes
+#   bench/gemm_netc     netc's generated GEMM kernels on the same shapes
 #   bench/dnnl_rnn      oneDNN's fused RNN layers, forward and backward
 #   bench/interp_bench  the reference interpreter (libnetc) on a model
 #
@@ -13,22 +14,28 @@
 #
 # Not BENCH_NATIVE_PROGRAMS: automake reads any X_PROGRAMS as programs to
 # install in $(Xdir), and stops.
-BENCH_NATIVE_PROGS = bench/peak bench/gemm_blas bench/dnnl_rnn \
-  bench/interp_bench
+BENCH_NATIVE_PROGS = bench/peak bench/gemm_blas bench/gemm_netc \
+  bench/dnnl_rnn bench/interp_bench
 
 # automake accepts `+=` only after a first `=`: this is the first.
 EXTRA_PROGRAMS = $(BENCH_NATIVE_PROGS)
 CLEANFILES += $(BENCH_NATIVE_PROGS)
 
-# The command-line helpers every program shares.
+# The command-line helpers and the clock every program shares, and the
+# GEMM shapes of the models.
 BENCH_ARGS = bench/bench_args.c bench/bench_args.h
+GEMM_SHAPES = bench/gemm_shapes.c bench/gemm_shapes.h
 
 bench_peak_SOURCES = bench/peak.c $(BENCH_ARGS)
 bench_peak_LDADD = -lpthread
 
 # Debian's libopenblas-dev: cblas.h and -lopenblas.
-bench_gemm_blas_SOURCES = bench/gemm_blas.c $(BENCH_ARGS)
+bench_gemm_blas_SOURCES = bench/gemm_blas.c $(BENCH_ARGS) $(GEMM_SHAPES)
 bench_gemm_blas_LDADD = -lopenblas
+
+# libnetc's code generator and JIT: built with netc, nothing to install.
+bench_gemm_netc_SOURCES = bench/gemm_netc.c $(BENCH_ARGS) $(GEMM_SHAPES)
+bench_gemm_netc_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) $(LLVM_LIBS) -lm
 
 # Debian's libdnnl-dev (oneDNN 2.6), whose CPU threads are OpenMP's:
 # the program sets their number with omp_set_num_threads.

@@ -1,0 +1,190 @@
+/* bench/gemm_netc.c — netc's own GEMM kernels (the register-tiled
+ * micro-kernels codegen emits for a model's matrix products) on the
+ * models' shapes, beside bench/gemm_blas's OpenBLAS rows.
+ *
+ * Input: shapes as gemm_blas takes them (MxNxK[:tA][:tB], see
+ * gemm_shapes.h), by default the models'.  Each shape is compiled in
+ * memory by libnetc (cg_gemm_module: the same tile emitter a model's
+ * code calls, at -O3 for the host), checked once against a product in
+ * double precision, then timed.  B transposed is packed first inside the
+ * timed call, as a model packs a weight it multiplies.
+ * Output: one JSON object per line on stdout, per shape:
+ *   {"suite":"gemm","name":"netc 64x512x128","m":64,"n":512,"k":128,
+ *    "trans_a":false,"trans_b":false,"threads":1,"core":"netc",
+ *    "calls":9000,"seconds_per_call":2.2e-05,"gflops":190.3,
+ *    "compile_seconds":0.02,"max_error":3.1e-07}
+ * The kernels run on one thread: a model's threads split its batch.
+ * Exit status 1 when a product is wrong (max_error above 1e-4).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "bench_args.h"
+#include "emit.h"
+#include "gemm_shapes.h"
+
+enum { MIN_CALLS = 3 };
+
+typedef void GemmFn(const float *a, const float *b, float *c, void *ws);
+
+typedef struct Operands {
+  float *a, *b, *c;
+  void *ws;
+} Operands;
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: gemm_netc [--seconds S] [SHAPE...]\n"
+          "\n"
+          "Times the GEMM kernels netc generates, C = op(A) op(B) in\n"
+          "row-major f32 on one thread, and prints one JSON object per line\n"
+          "per shape.\n"
+          "\n"
+          "SHAPE is MxNxK[:tA][:tB] as for gemm_blas: op(A) is M x K, op(B)\n"
+          "is K x N, tA and tB are N (as stored, the default) or T\n"
+          "(transposed).  Without shapes: the GEMM shapes of the models.\n"
+          "\n"
+          "options:\n"
+          "  --seconds S     time per shape, after a warm-up (default 0.2)\n"
+          "  --list          print the default shapes and stop\n"
+          "  -h, --help      print this help\n");
+}
+
+static void *alloc_or_die(size_t bytes) {
+  void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) {
+    fprintf(stderr, "gemm_netc: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+static float *random_matrix(size_t elems) {
+  float *x = alloc_or_die(elems * sizeof(float));
+  for (size_t i = 0; i < elems; i++)
+    x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+  return x;
+}
+
+/* The largest |C - op(A) op(B)| over the largest |op(A) op(B)|, the
+ * product taken in double precision. */
+static double max_error(const Shape *s, const Operands *o) {
+  double worst = 0, largest = 0;
+  for (int i = 0; i < s->m; i++)
+    for (int j = 0; j < s->n; j++) {
+      double sum = 0;
+      for (int r = 0; r < s->k; r++) {
+        float a = s->trans_a ? o->a[(size_t)r * s->m + i]
+                             : o->a[(size_t)i * s->k + r];
+        float b = s->trans_b ? o->b[(size_t)j * s->k + r]
+                             : o->b[(size_t)r * s->n + j];
+        sum += (double)a * b;
+      }
+      worst = fmax(worst, fabs(o->c[(size_t)i * s->n + j] - sum));
+      largest = fmax(largest, fabs(sum));
+    }
+  return worst / fmax(largest, 1e-30);
+}
+
+static long time_calls(GemmFn *fn, const Operands *o, double seconds,
+                       double *elapsed) {
+  long calls = 0;
+  double start = bench_now(), t = start;
+  while (calls < MIN_CALLS || t - start < seconds) {
+    fn(o->a, o->b, o->c, o->ws);
+    calls++;
+    t = bench_now();
+  }
+  *elapsed = t - start;
+  return calls;
+}
+
+static GemmFn *compile(const Shape *s, Jit **jit, int64_t *ws_bytes) {
+  CgGemmShape g = {s->m, s->n, s->k, s->trans_a, s->trans_b};
+  CodegenOptions cgo = {.dtype_bytes = 4, .batch = s->m};
+  EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 3};
+  const void *fn = NULL;
+  *jit = emit_jit_gemm(&g, &cgo, &eo, &fn);
+  if (!*jit) {
+    fprintf(stderr, "gemm_netc: cannot compile %dx%dx%d\n", s->m, s->n,
+            s->k);
+    exit(1);
+  }
+  *ws_bytes = cg_gemm_workspace(&g, &cgo);
+  return (GemmFn *)(uintptr_t)fn;
+}
+
+/* false when the product is wrong */
+static bool bench_shape(const Shape *s, double seconds) {
+  double t0 = bench_now();
+  Jit *jit;
+  int64_t ws_bytes;
+  GemmFn *fn = compile(s, &jit, &ws_bytes);
+  double compile_seconds = bench_now() - t0;
+  Operands o = {random_matrix((size_t)s->m * (size_t)s->k),
+                random_matrix((size_t)s->k * (size_t)s->n),
+                random_matrix((size_t)s->m * (size_t)s->n),
+                alloc_or_die((size_t)ws_bytes + 64)};
+  fn(o.a, o.b, o.c, o.ws);
+  double err = max_error(s, &o);
+  double elapsed;
+  time_calls(fn, &o, seconds / 4, &elapsed);      /* warm-up */
+  long calls = time_calls(fn, &o, seconds, &elapsed);
+  double per_call = elapsed / (double)calls;
+  char name[64];
+  shape_name(s, name, sizeof name);
+  printf("{\"suite\":\"gemm\",\"name\":\"netc %s\",\"m\":%d,\"n\":%d,"
+         "\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,\"threads\":1,"
+         "\"core\":\"netc\",\"calls\":%ld,\"seconds_per_call\":%.4g,"
+         "\"gflops\":%.2f,\"compile_seconds\":%.3f,\"max_error\":%.2g}\n",
+         name, s->m, s->n, s->k, s->trans_a ? "true" : "false",
+         s->trans_b ? "true" : "false", calls, per_call,
+         shape_flops(s) / per_call / 1e9, compile_seconds, err);
+  fflush(stdout);
+  free(o.a);
+  free(o.b);
+  free(o.c);
+  free(o.ws);
+  emit_jit_free(jit);
+  if (err > 1e-4)
+    fprintf(stderr, "gemm_netc: %s: the product is wrong (error %.2g)\n",
+            name, err);
+  return err <= 1e-4;
+}
+
+int main(int argc, char **argv) {
+  bench_prog = "gemm_netc";
+  double seconds = 0.2;
+  Shape shapes[MAX_SHAPES];
+  int nshapes = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      usage(stdout);
+      return 0;
+    } else if (strcmp(a, "--list") == 0) {
+      list_model_shapes();
+      return 0;
+    } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
+      seconds = parse_seconds(argv[++i], 3600);
+    } else if (a[0] >= '0' && a[0] <= '9' && nshapes < MAX_SHAPES) {
+      shapes[nshapes++] = parse_shape(a);
+    } else {
+      bad_usage("unknown option, missing value or too many shapes: '%s'",
+                a);
+    }
+  }
+  if (nshapes == 0)
+    nshapes = model_shapes(shapes);
+  bool right = true;
+  for (int i = 0; i < nshapes; i++)
+    right &= bench_shape(&shapes[i], seconds);
+  arena_free_all();
+  return right ? 0 : 1;
+}
