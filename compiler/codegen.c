@@ -15,6 +15,7 @@
 
 #include "codegen.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ typedef struct Cg {
   int64_t *offset;          /* bytes into the workspace, per value */
   int64_t *param_offset;    /* reals into the parameter buffer */
   int64_t param_count, ws_bytes, grad_offset;
+  int64_t zero_targets;      /* bytes into the workspace: predict's
+                               targets (pointers, then zeros) */
   int slots;                /* optimizer state per parameter value */
   bool *fused;              /* computed inside the value that uses it */
   bool *hoisted;            /* a loop's summed weight gradient: one GEMM
@@ -1179,7 +1182,7 @@ static void emit_gemm_rows(Cg *cg, const Gemm *g, int64_t j0, int C,
   loop_close(cg, &lr);
 }
 
-static void emit_gemm(Cg *cg, const Gemm *g) {
+static void emit_gemm_body(Cg *cg, const Gemm *g) {
   int64_t width = TILE_VECS * cg->lanes, j0 = 0;
   for (; j0 + width <= g->cols; j0 += width)
     emit_gemm_rows(cg, g, j0, TILE_VECS, 0);
@@ -1187,6 +1190,56 @@ static void emit_gemm(Cg *cg, const Gemm *g) {
   if (left > 0)
     emit_gemm_rows(cg, g, j0, (int)((left + cg->lanes - 1) / cg->lanes),
                    (int)(left % cg->lanes));
+}
+
+static void keep_apart(Cg *cg, LLVMValueRef fn);
+static void begin(Cg *cg, const char *name, LLVMTypeRef fty);
+
+/* The kernel of g's shape and strides as a function of its three bases,
+ * rows and depth: built once per module and called wherever a product
+ * of that form runs (the forward pass of gradient, evaluate and predict
+ * share it), so LLVM optimizes each kernel once. */
+static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
+  char name[160];
+  snprintf(name, sizeof name, "gemm_a%" PRId64 "_%" PRId64 "_b%" PRId64
+           "_o%" PRId64 "_c%" PRId64 "%s", g->a_row, g->a_step, g->b_row,
+           g->out_row, g->cols, g->accumulate ? "_acc" : "");
+  LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
+  if (fn)
+    return fn;
+  LLVMValueRef outer_fn = cg->fn;
+  LLVMBasicBlockRef outer_entry = cg->entry,
+                    outer_at = LLVMGetInsertBlock(cg->b);
+  LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64};
+  begin(cg, name, LLVMFunctionType(cg->voidt, args, 5, 0));
+  fn = cg->fn;
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  keep_apart(cg, fn);
+  unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
+  for (unsigned k = 1; k <= 3; k++)        /* out never overlaps a or b */
+    LLVMAddAttributeAtIndex(fn, k,
+                            LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
+  Gemm body = *g;
+  body.a_base = LLVMGetParam(fn, 0);
+  body.b_base = LLVMGetParam(fn, 1);
+  body.out_base = LLVMGetParam(fn, 2);
+  body.rows = LLVMGetParam(fn, 3);
+  body.depth = LLVMGetParam(fn, 4);
+  emit_gemm_body(cg, &body);
+  LLVMBuildRetVoid(cg->b);
+  cg->fn = outer_fn;
+  cg->entry = outer_entry;
+  LLVMPositionBuilderAtEnd(cg->b, outer_at);
+  return fn;
+}
+
+static void emit_gemm(Cg *cg, const Gemm *g) {
+  LLVMValueRef fn = gemm_function(cg, g);
+  LLVMValueRef args[5] = {g->a_base, g->b_base, g->out_base, g->rows,
+                          g->depth};
+  LLVMTypeRef types[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64};
+  LLVMBuildCall2(cg->b, LLVMFunctionType(cg->voidt, types, 5, 0), fn, args,
+                 5, "");
 }
 
 static LLVMValueRef batch_real(Cg *cg) {
@@ -1576,6 +1629,11 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
   return at;
 }
 
+/* Target k for a whole batch. */
+static int64_t zero_target_bytes(const Cg *cg, int k) {
+  return type_numel(&cg->p->targets[k].ty) * cg->o->batch * cg->bytes;
+}
+
 static void plan_workspace(Cg *cg) {
   const IrProgram *p = cg->p;
   cg->offset = arena_array(int64_t, p->nids + 1);
@@ -1592,7 +1650,12 @@ static void plan_workspace(Cg *cg) {
     at += (count(&v->ty) * cg->bytes + 63) / 64 * 64;
   }
   cg->grad_offset = at;
-  cg->ws_bytes = at + (cg->param_count * cg->bytes + 63) / 64 * 64;
+  at += (cg->param_count * cg->bytes + 63) / 64 * 64;
+  cg->zero_targets = at;
+  at += (p->ntargets * 8 + 63) / 64 * 64;
+  for (int k = 0; k < p->ntargets; k++)
+    at += (zero_target_bytes(cg, k) + 63) / 64 * 64;
+  cg->ws_bytes = at;
 }
 
 /* 512-bit vectors where the target has them: LLVM would otherwise split
@@ -2009,16 +2072,33 @@ static LLVMValueRef build_evaluate(Cg *cg) {
   return cg->fn;
 }
 
-/* void predict(params, inputs, batch, outputs, workspace) */
-static LLVMValueRef build_predict(Cg *cg) {
+/* void predict(params, inputs, batch, outputs, workspace): a call of
+ * evaluate with targets of zeros (every kind of target reads zero as
+ * valid), so that the forward pass is compiled once; the loss it also
+ * computes costs a few operations per example. */
+static LLVMValueRef build_predict(Cg *cg, LLVMValueRef evaluate) {
   LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->i32, cg->ptr, cg->ptr};
   begin(cg, "predict", LLVMFunctionType(cg->voidt, args, 5, 0));
-  cg->params = LLVMGetParam(cg->fn, 0);
-  set_batch(cg, LLVMGetParam(cg->fn, 2));
-  cg->ws = LLVMGetParam(cg->fn, 4);
-  load_io(cg, LLVMGetParam(cg->fn, 1), NULL);
-  emit_values(cg, wanted(cg, cg->p->nforward, true));
-  write_outputs(cg, LLVMGetParam(cg->fn, 3));
+  LLVMValueRef ws = LLVMGetParam(cg->fn, 4);
+  LLVMValueRef targets = byte_gep(cg, ws, cg->zero_targets);
+  int64_t at = cg->zero_targets + (cg->p->ntargets * 8 + 63) / 64 * 64;
+  LLVMValueRef zeros = byte_gep(cg, ws, at);
+  int64_t zero_bytes = cg->ws_bytes - at;
+  for (int k = 0; k < cg->p->ntargets; k++) {
+    LLVMValueRef i = i64c(cg, k);
+    LLVMBuildStore(cg->b, byte_gep(cg, ws, at),
+                   LLVMBuildGEP2(cg->b, cg->ptr, targets, &i, 1, ""));
+    at += (zero_target_bytes(cg, k) + 63) / 64 * 64;
+  }
+  LLVMBuildMemSet(cg->b, zeros, LLVMConstInt(LLVMInt8TypeInContext(cg->ctx),
+                                             0, 0), i64c(cg, zero_bytes), 1);
+  LLVMValueRef call[6] = {LLVMGetParam(cg->fn, 0), LLVMGetParam(cg->fn, 1),
+                          targets, LLVMGetParam(cg->fn, 2),
+                          LLVMGetParam(cg->fn, 3), ws};
+  LLVMTypeRef types[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->ptr,
+                          cg->ptr};
+  LLVMBuildCall2(cg->b, LLVMFunctionType(cg->f64, types, 6, 0), evaluate,
+                 call, 6, "");
   LLVMBuildRetVoid(cg->b);
   return cg->fn;
 }
@@ -2614,7 +2694,8 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   fns[0] = internal(build_gradient(cg, shard));
   fns[1] = internal(build_train_step(cg, shard, fns[5]));
   fns[2] = internal(build_evaluate(cg));
-  fns[3] = internal(build_predict(cg));
+  keep_apart(cg, fns[2]);
+  fns[3] = internal(build_predict(cg, fns[2]));
   fns[4] = shards_add_up(p) ? shard : LLVMConstNull(cg->ptr);
   build_descriptor(cg, fns);
   return finish_module(cg, arena_printf("netc_model_%s", p->model->name));
