@@ -75,6 +75,8 @@ typedef struct Cg {
   bool *per_step;           /* a body value kept at every step (read by a
                                backward loop, a hoisted GEMM or the next
                                step); the others reuse one slot */
+  bool *step_view;          /* a step_in read in place in its sequence:
+                               no copy, no slot */
   int64_t *pack_offset;     /* by value id: bytes into the workspace of
                                its transpose, packed for GEMMs; 0: none */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
@@ -269,7 +271,17 @@ static int64_t slot_bytes(const Cg *cg, const IrValue *v) {
   return (n * cg->bytes + 63) / 64 * 64;
 }
 
+/* Elements between one example's value and the next's. */
+static int64_t example_stride(const Cg *cg, const IrValue *v) {
+  if (cg->step_view && cg->step_view[v->id])
+    return count(&v->args[0]->ty);
+  return count(&v->ty);
+}
+
 static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
+  if (cg->step_view && cg->step_view[v->id])      /* step t of example 0 */
+    return gep(cg, value_base(cg, v->args[0]),
+               mul(cg, cg->tv[v->loop->id], i64c(cg, count(&v->ty))));
   switch (v->op) {
   case IR_PARAM:
     return gep(cg, cg->params, i64c(cg, cg->param_offset[v->index]));
@@ -292,7 +304,7 @@ static LLVMValueRef elem_ptr(Cg *cg, const IrValue *v, LLVMValueRef b,
                              LLVMValueRef idx) {
   LLVMValueRef i = idx;
   if (v->batched && b)
-    i = add(cg, mul(cg, b, i64c(cg, count(&v->ty))), idx);
+    i = add(cg, mul(cg, b, i64c(cg, example_stride(cg, v))), idx);
   return gep(cg, value_base(cg, v), i);
 }
 
@@ -1253,8 +1265,9 @@ static void emit_outer_sum(Cg *cg, const IrValue *v, const IrValue *o) {
   int64_t M = v->ty.dims[0], K = v->ty.dims[1];
   if (g->batched && x->batched) {
     Gemm gm = {
-      .a_base = value_base(cg, g), .a_row = 1, .a_step = M,
-      .b_base = value_base(cg, x), .b_row = K,
+      .a_base = value_base(cg, g), .a_row = 1,
+      .a_step = example_stride(cg, g),
+      .b_base = value_base(cg, x), .b_row = example_stride(cg, x),
       .out_base = value_base(cg, v), .out_row = K,
       .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
     };
@@ -1351,7 +1364,7 @@ static bool emit_matvec_gemm(Cg *cg, const IrValue *v) {
   if (!w && !cg->pack_offset[a->id])
     return false;
   Gemm g = {
-    .a_base = value_base(cg, x), .a_row = K, .a_step = 1,
+    .a_base = value_base(cg, x), .a_row = example_stride(cg, x), .a_step = 1,
     .b_base = w ? value_base(cg, w) : byte_gep(cg, cg->ws,
                                                cg->pack_offset[a->id]),
     .b_row = M, .out_base = value_base(cg, v), .out_row = M,
@@ -1454,6 +1467,8 @@ static void emit_value(Cg *cg, const IrValue *v) {
     emit_across_batch(cg, v);
     return;
   }
+  if (cg->step_view[v->id])
+    return;                /* read in place */
   for_examples(cg, v, v->op == IR_STEP_IN ? emit_step_in : emit_example);
 }
 
@@ -1547,15 +1562,19 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
 static int64_t step_stride(const Cg *cg, const IrValue *v, const IrLoop *l) {
   if (!in_body(v))
     return 0;
-  if (cg->per_step && !cg->per_step[v->id])
-    return -1;
   if (v->loop != l && v->loop != l->primal)
+    return -1;
+  if (cg->step_view && cg->step_view[v->id])
+    return count(&v->ty);
+  if (cg->per_step && !cg->per_step[v->id])
     return -1;
   return slot_bytes(cg, v) / cg->bytes;
 }
 
 /* The value at step 0 (a body value) or the value (one outside). */
 static LLVMValueRef step0_base(Cg *cg, const IrValue *v) {
+  if (cg->step_view[v->id])
+    return value_base(cg, v->args[0]);
   return in_body(v) ? byte_gep(cg, cg->ws, cg->offset[v->id])
                     : value_base(cg, v);
 }
@@ -1577,10 +1596,10 @@ static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
   Gemm gm = {
     .a_base = gep(cg, step0_base(cg, g),
                   mul(cg, t, i64c(cg, step_stride(cg, g, l)))),
-    .a_row = 1, .a_step = M,
+    .a_row = 1, .a_step = example_stride(cg, g),
     .b_base = gep(cg, step0_base(cg, x),
                   mul(cg, t, i64c(cg, step_stride(cg, x, l)))),
-    .b_row = K, .out_base = value_base(cg, out), .out_row = K,
+    .b_row = example_stride(cg, x), .out_base = value_base(cg, out), .out_row = K,
     .rows = i64c(cg, M), .depth = cg->batch, .cols = K, .accumulate = true,
   };
   emit_gemm(cg, &gm);
@@ -1621,7 +1640,8 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
       continue;
     }
     if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id] ||
-        cg->hoisted[v->id] || cg->unused[v->id] || cg->inlined[v->id])
+        cg->hoisted[v->id] || cg->unused[v->id] || cg->inlined[v->id] ||
+        cg->step_view[v->id])
       continue;
     cg->offset[v->id] = at;
     at += slot_bytes(cg, v) * (cg->per_step[v->id] ? v->loop->steps : 1);
@@ -1816,6 +1836,27 @@ static void mark_read_through(Cg *cg, const IrBlock *b, const int *uses,
   }
 }
 
+/* A step_in of a sequence that has its own storage (an input, a target,
+ * a value stored once) reads step t in place: its example stride is the
+ * sequence's.  Copying x[t] for every step and example cost as much as
+ * some of the gate arithmetic. */
+static void mark_step_views(Cg *cg, const IrBlock *b) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP) {
+      mark_step_views(cg, &v->loop->body);
+      continue;
+    }
+    if (v->op != IR_STEP_IN)
+      continue;
+    const IrValue *seq = v->args[0];
+    cg->step_view[v->id] = seq->batched == v->batched &&
+        (seq->op == IR_INPUT || seq->op == IR_TARGET ||
+         (stored_once(cg, seq) && !cg->inlined[seq->id] &&
+          !cg->add_tree[seq->id] && !cg->unused[seq->id]));
+  }
+}
+
 static bool hoistable_outer(const Cg *cg, const IrLoop *l, int k,
                             const int *uses) {
   const IrValue *v = l->out_step[k], *o = v->nargs ? v->args[0] : NULL;
@@ -1970,6 +2011,8 @@ static void plan_fusion(Cg *cg) {
   for (int i = 0; i < p->n; i++)
     if (p->v[i]->op == IR_LOOP_OUT && uses[p->v[i]->id] == 0)
       cg->unused[p->v[i]->id] = true;
+  cg->step_view = arena_array(bool, p->nids + 1);
+  mark_step_views(cg, &top);
   cg->per_step = arena_array(bool, p->nids + 1);
   mark_per_step(cg, &top);
 }
