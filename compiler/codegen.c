@@ -77,6 +77,8 @@ typedef struct Cg {
                                step); the others reuse one slot */
   bool *step_view;          /* a step_in read in place in its sequence:
                                no copy, no slot */
+  const IrValue **stack_of; /* by body value id: the stacked loop output
+                               it is computed in place in, or NULL */
   int64_t *pack_offset;     /* by value id: bytes into the workspace of
                                its transpose, packed for GEMMs; 0: none */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
@@ -275,12 +277,16 @@ static int64_t slot_bytes(const Cg *cg, const IrValue *v) {
 static int64_t example_stride(const Cg *cg, const IrValue *v) {
   if (cg->step_view && cg->step_view[v->id])
     return count(&v->args[0]->ty);
+  if (cg->stack_of && cg->stack_of[v->id])
+    return count(&cg->stack_of[v->id]->ty);
   return count(&v->ty);
 }
 
 static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
-  if (cg->step_view && cg->step_view[v->id])      /* step t of example 0 */
-    return gep(cg, value_base(cg, v->args[0]),
+  const IrValue *seq = cg->step_view && cg->step_view[v->id] ? v->args[0]
+                      : cg->stack_of ? cg->stack_of[v->id] : NULL;
+  if (seq)                                /* step t of example 0 */
+    return gep(cg, value_base(cg, seq),
                mul(cg, cg->tv[v->loop->id], i64c(cg, count(&v->ty))));
   switch (v->op) {
   case IR_PARAM:
@@ -1367,7 +1373,8 @@ static bool emit_matvec_gemm(Cg *cg, const IrValue *v) {
     .a_base = value_base(cg, x), .a_row = example_stride(cg, x), .a_step = 1,
     .b_base = w ? value_base(cg, w) : byte_gep(cg, cg->ws,
                                                cg->pack_offset[a->id]),
-    .b_row = M, .out_base = value_base(cg, v), .out_row = M,
+    .b_row = M, .out_base = value_base(cg, v),
+    .out_row = example_stride(cg, v),
     .rows = cg->batch, .depth = i64c(cg, K), .cols = M,
   };
   emit_gemm(cg, &g);
@@ -1525,7 +1532,8 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
   LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, s, i64c(cg, 0), "");
   for (int k = 0; k < l->nouts; k++) {
     const IrValue *step = l->out_step[k], *o = l->out[k];
-    if (cg->hoisted[step->id] || cg->unused[o->id])
+    if (cg->hoisted[step->id] || cg->unused[o->id] ||
+        cg->stack_of[step->id] == o)
       continue;
     int64_t n = count(&step->ty);
     Loop lb, li;
@@ -1564,7 +1572,8 @@ static int64_t step_stride(const Cg *cg, const IrValue *v, const IrLoop *l) {
     return 0;
   if (v->loop != l && v->loop != l->primal)
     return -1;
-  if (cg->step_view && cg->step_view[v->id])
+  if ((cg->step_view && cg->step_view[v->id]) ||
+      (cg->stack_of && cg->stack_of[v->id]))
     return count(&v->ty);
   if (cg->per_step && !cg->per_step[v->id])
     return -1;
@@ -1575,6 +1584,8 @@ static int64_t step_stride(const Cg *cg, const IrValue *v, const IrLoop *l) {
 static LLVMValueRef step0_base(Cg *cg, const IrValue *v) {
   if (cg->step_view[v->id])
     return value_base(cg, v->args[0]);
+  if (cg->stack_of[v->id])
+    return value_base(cg, cg->stack_of[v->id]);
   return in_body(v) ? byte_gep(cg, cg->ws, cg->offset[v->id])
                     : value_base(cg, v);
 }
@@ -1599,7 +1610,8 @@ static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
     .a_row = 1, .a_step = example_stride(cg, g),
     .b_base = gep(cg, step0_base(cg, x),
                   mul(cg, t, i64c(cg, step_stride(cg, x, l)))),
-    .b_row = example_stride(cg, x), .out_base = value_base(cg, out), .out_row = K,
+    .b_row = example_stride(cg, x), .out_base = value_base(cg, out),
+    .out_row = K,
     .rows = i64c(cg, M), .depth = cg->batch, .cols = K, .accumulate = true,
   };
   emit_gemm(cg, &gm);
@@ -1641,7 +1653,7 @@ static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
     }
     if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id] ||
         cg->hoisted[v->id] || cg->unused[v->id] || cg->inlined[v->id] ||
-        cg->step_view[v->id])
+        cg->step_view[v->id] || cg->stack_of[v->id])
       continue;
     cg->offset[v->id] = at;
     at += slot_bytes(cg, v) * (cg->per_step[v->id] ? v->loop->steps : 1);
@@ -1857,6 +1869,32 @@ static void mark_step_views(Cg *cg, const IrBlock *b) {
   }
 }
 
+/* A body value that a stacked output of its loop copies at every step is
+ * computed in place in that output instead (step t of example b at the
+ * output's own address), when nothing else decides what the output holds:
+ * no lengths (padding steps stack zeros), one output per value. */
+static bool stackable(const Cg *cg, const IrLoop *l, int k) {
+  const IrValue *v = l->out_step[k], *o = l->out[k];
+  return l->out_kind[k] == OUT_STACK && !l->length && v->loop == l &&
+         in_body(v) && v->batched && o->batched && v->nargs > 0 &&
+         v->op != IR_STATE && !cg->unused[o->id] && !cg->fused[v->id] &&
+         !cg->hoisted[v->id] && !cg->inlined[v->id] &&
+         !cg->step_view[v->id] && !cg->stack_of[v->id] &&
+         count(&o->ty) == count(&v->ty) * l->steps;
+}
+
+static void mark_stack_views(Cg *cg, const IrBlock *b) {
+  for (int i = 0; i < b->n; i++) {
+    const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
+    if (!l)
+      continue;
+    mark_stack_views(cg, &l->body);
+    for (int k = 0; k < l->nouts; k++)
+      if (stackable(cg, l, k))
+        cg->stack_of[l->out_step[k]->id] = l->out[k];
+  }
+}
+
 static bool hoistable_outer(const Cg *cg, const IrLoop *l, int k,
                             const int *uses) {
   const IrValue *v = l->out_step[k], *o = v->nargs ? v->args[0] : NULL;
@@ -2013,6 +2051,8 @@ static void plan_fusion(Cg *cg) {
       cg->unused[p->v[i]->id] = true;
   cg->step_view = arena_array(bool, p->nids + 1);
   mark_step_views(cg, &top);
+  cg->stack_of = arena_array(const IrValue *, p->nids + 1);
+  mark_stack_views(cg, &top);
   cg->per_step = arena_array(bool, p->nids + 1);
   mark_per_step(cg, &top);
 }
