@@ -636,16 +636,26 @@ static void emit_copy_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
-/* v += unslice u (u's argument added at the positions u puts it). */
-static void add_unslice(Cg *cg, const IrValue *v, LLVMValueRef b,
-                        const IrValue *u) {
+/* v += unslice u (u's argument added at the positions u puts it), or
+ * v = u there when `overwrite`. */
+static void put_unslice(Cg *cg, const IrValue *v, LLVMValueRef b,
+                        const IrValue *u, bool overwrite) {
   const IrValue *a = u->args[0];
   Type dst = ir_storage(v->ty), r = ir_storage(a->ty);
   Nest n;
   nest_open(cg, &n, &r);
-  accumulate_at(cg, v, b, slice_index(cg, u, &dst, n.c),
-                load(cg, a, b, flat_index(cg, &r, n.c)));
+  LLVMValueRef to = slice_index(cg, u, &dst, n.c);
+  LLVMValueRef x = load(cg, a, b, flat_index(cg, &r, n.c));
+  if (overwrite)
+    store(cg, v, b, to, x);
+  else
+    accumulate_at(cg, v, b, to, x);
   nest_close(cg, &n);
+}
+
+static void add_unslice(Cg *cg, const IrValue *v, LLVMValueRef b,
+                        const IrValue *u) {
+  put_unslice(cg, v, b, u, false);
 }
 
 /* Values that add their argument's elements into place. */
@@ -681,7 +691,57 @@ static void add_leaf(Cg *cg, const IrValue *v, LLVMValueRef b,
   loop_close(cg, &l);
 }
 
+enum { MAX_TREE_LEAVES = 64 };
+
+/* The leaves under an add tree's node; false when there are too many. */
+static bool tree_leaves(const Cg *cg, const IrValue *v,
+                        const IrValue **leaf, int *n) {
+  for (int k = 0; k < 2; k++) {
+    const IrValue *a = v->args[k];
+    if (a->op == IR_ADD && cg->fused[a->id]) {
+      if (!tree_leaves(cg, a, leaf, n))
+        return false;
+    } else if (*n == MAX_TREE_LEAVES) {
+      return false;
+    } else {
+      leaf[(*n)++] = a;
+    }
+  }
+  return true;
+}
+
+/* Whether the leaves are unslices of disjoint row ranges (an LSTM's four
+ * gate adjoints), and whether those cover every row. */
+static bool disjoint_unslices(const Cg *cg, const IrValue *v,
+                              const IrValue **leaf, int n, bool *covered) {
+  int64_t rows = 0;
+  for (int i = 0; i < n; i++) {
+    const IrValue *u = leaf[i];
+    if (u->op != IR_UNSLICE || !cg->fused[u->id] || u->nslice != 1 ||
+        u->drop[0])
+      return false;
+    for (int j = 0; j < i; j++)
+      if (u->lo[0] <= leaf[j]->hi[0] && leaf[j]->lo[0] <= u->hi[0])
+        return false;
+    rows += u->hi[0] - u->lo[0] + 1;
+  }
+  *covered = rows == v->ty.dims[0];
+  return true;
+}
+
+/* Slices that tile v are stored, not added into zeros. */
 static void emit_add_tree(Cg *cg, const IrValue *v, LLVMValueRef b) {
+  const IrValue *leaf[MAX_TREE_LEAVES];
+  int n = 0;
+  bool covered = false;
+  if (tree_leaves(cg, v, leaf, &n) &&
+      disjoint_unslices(cg, v, leaf, n, &covered)) {
+    if (!covered)
+      fill(cg, v, b, 0);
+    for (int i = 0; i < n; i++)
+      put_unslice(cg, v, b, leaf[i], true);
+    return;
+  }
   fill(cg, v, b, 0);
   add_leaf(cg, v, b, v->args[0]);
   add_leaf(cg, v, b, v->args[1]);
@@ -1619,6 +1679,30 @@ static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
   if_close(cg, after);
 }
 
+/* A loop's output k, the sum over steps of batch_sum(g), after the loop
+ * (see hoistable_sum). */
+static void emit_summed_batch(Cg *cg, const IrLoop *l, int k) {
+  const IrValue *g = l->out_step[k]->args[0], *out = l->out[k];
+  fill(cg, out, NULL, 0);
+  LLVMValueRef some = LLVMBuildICmp(cg->b, LLVMIntSGT, cg->batch,
+                                    i64c(cg, 0), "");
+  LLVMBasicBlockRef after = if_open(cg, some);    /* not an empty shard */
+  LLVMValueRef one = acc_new(cg, realc(cg, 1));
+  Loop lt;
+  LLVMValueRef t = loop_open(cg, &lt, i64c(cg, l->steps));
+  Gemm gm = {
+    .a_base = one, .a_row = 0, .a_step = 0,
+    .b_base = gep(cg, step0_base(cg, g),
+                  mul(cg, t, i64c(cg, step_stride(cg, g, l)))),
+    .b_row = example_stride(cg, g), .out_base = value_base(cg, out),
+    .out_row = 0, .rows = i64c(cg, 1), .depth = cg->batch,
+    .cols = count(&g->ty), .accumulate = true,
+  };
+  emit_gemm(cg, &gm);
+  loop_close(cg, &lt);
+  if_close(cg, after);
+}
+
 /* The steps of a loop, forwards or backwards, its body inside. */
 static void emit_loop(Cg *cg, const IrValue *lv) {
   const IrLoop *l = lv->loop;
@@ -1638,8 +1722,12 @@ static void emit_loop(Cg *cg, const IrValue *lv) {
   emit_outputs(cg, l, s, t);
   loop_close(cg, &ls);
   for (int k = 0; k < l->nouts; k++)
-    if (cg->hoisted[l->out_step[k]->id])
-      emit_summed_outer(cg, l, k);
+    if (cg->hoisted[l->out_step[k]->id]) {
+      if (l->out_step[k]->args[0]->op == IR_OUTER)
+        emit_summed_outer(cg, l, k);
+      else
+        emit_summed_batch(cg, l, k);
+    }
 }
 
 /* ---- the entry points -------------------------------------------------- */
@@ -1906,6 +1994,18 @@ static bool hoistable_outer(const Cg *cg, const IrLoop *l, int k,
          step_stride(cg, g, l) >= 0 && step_stride(cg, x, l) >= 0;
 }
 
+/* Output k sums batch_sum(g) over the steps (a bias's gradient): after
+ * the loop, step by step, as a one-row GEMM of ones and g, whose
+ * register tiles read g once instead of loading and storing the sum for
+ * every example. */
+static bool hoistable_sum(const Cg *cg, const IrLoop *l, int k,
+                          const int *uses) {
+  const IrValue *v = l->out_step[k], *g = v->nargs ? v->args[0] : NULL;
+  return l->out_kind[k] == OUT_SUM && v->op == IR_BATCH_SUM &&
+         uses[v->id] == 1 && !l->length && g->batched && g->ty.ndim == 1 &&
+         v->ty.ndim == 1 && step_stride(cg, g, l) >= 0;
+}
+
 static void mark_hoisted(Cg *cg, const IrBlock *b, const int *uses) {
   for (int i = 0; i < b->n; i++) {
     const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
@@ -1913,7 +2013,7 @@ static void mark_hoisted(Cg *cg, const IrBlock *b, const int *uses) {
       continue;
     mark_hoisted(cg, &l->body, uses);
     for (int k = 0; k < l->nouts; k++)
-      if (hoistable_outer(cg, l, k, uses))
+      if (hoistable_outer(cg, l, k, uses) || hoistable_sum(cg, l, k, uses))
         cg->hoisted[l->out_step[k]->id] = true;
   }
 }
@@ -1937,7 +2037,10 @@ static void mark_per_step(Cg *cg, const IrBlock *b) {
       if (!cg->hoisted[l->out_step[k]->id])
         continue;
       const IrValue *o = l->out_step[k]->args[0];
-      cg->per_step[o->args[0]->id] = cg->per_step[o->args[1]->id] = true;
+      if (o->op == IR_OUTER)
+        cg->per_step[o->args[0]->id] = cg->per_step[o->args[1]->id] = true;
+      else
+        cg->per_step[o->id] = true;     /* a hoisted batch_sum's operand */
     }
   }
 }
