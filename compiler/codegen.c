@@ -77,6 +77,11 @@ typedef struct Cg {
                                step); the others reuse one slot */
   bool *step_view;          /* a step_in read in place in its sequence:
                                no copy, no slot */
+  int *grad_param;          /* by value id: k + 1 when it is parameter k's
+                               gradient, computed in place in the grads
+                               argument of gradient_shard; 0: not */
+  LLVMValueRef grads;       /* that argument, while gradient_shard is
+                               built */
   const IrValue **stack_of; /* by body value id: the stacked loop output
                                it is computed in place in, or NULL */
   int64_t *pack_offset;     /* by value id: bytes into the workspace of
@@ -295,6 +300,9 @@ static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
   case IR_LENGTH: return cg->input_base[cg->p->ninputs];
   case IR_TARGET: return cg->target_base[v->index];
   default:
+    if (cg->grads && cg->grad_param[v->id])
+      return gep(cg, cg->grads,
+                 i64c(cg, cg->param_offset[cg->grad_param[v->id] - 1]));
     if (in_body(v) && cg->per_step[v->id]) {      /* a slot per step */
       LLVMValueRef at = add(cg, i64c(cg, cg->offset[v->id]),
           mul(cg, cg->tv[v->loop->id], i64c(cg, slot_bytes(cg, v))));
@@ -2139,6 +2147,17 @@ static void mark_inlined(Cg *cg, const IrBlock *b, const int *uses) {
   }
 }
 
+/* A gradient stored once in the workspace, as large as its parameter and
+ * the gradient of no other, is written straight into gradient_shard's
+ * grads argument: no copy of every gradient at the end of a step. */
+static bool in_place_gradient(const Cg *cg, const IrValue *g, int k) {
+  return g->nargs > 0 && stored_once(cg, g) && !g->batched &&
+         !cg->inlined[g->id] &&
+         !cg->unused[g->id] && !cg->step_view[g->id] &&
+         !cg->stack_of[g->id] && !cg->grad_param[g->id] &&
+         count(&g->ty) == type_numel(&cg->p->params[k].ty);
+}
+
 static void plan_fusion(Cg *cg) {
   const IrProgram *p = cg->p;
   int *uses = arena_array(int, p->nids + 1);
@@ -2169,6 +2188,10 @@ static void plan_fusion(Cg *cg) {
   mark_stack_views(cg, &top);
   cg->per_step = arena_array(bool, p->nids + 1);
   mark_per_step(cg, &top);
+  cg->grad_param = arena_array(int, p->nids + 1);
+  for (int k = 0; p->grads && k < p->nparams; k++)
+    if (in_place_gradient(cg, p->grads[k], k))
+      cg->grad_param[p->grads[k]->id] = k + 1;
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
@@ -2194,6 +2217,8 @@ static void write_grads(Cg *cg, LLVMValueRef grads) {
   const IrProgram *p = cg->p;
   for (int k = 0; k < p->nparams; k++) {
     const IrValue *g = p->grads[k];
+    if (cg->grad_param[g->id] == k + 1)
+      continue;                         /* computed there */
     Loop l;
     LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&g->ty)));
     LLVMValueRef at = add(cg, i64c(cg, cg->param_offset[k]), i);
@@ -2215,8 +2240,10 @@ static LLVMValueRef build_gradient_shard(Cg *cg) {
   cg->total = LLVMBuildSExt(cg->b, LLVMGetParam(cg->fn, 4), cg->i64, "");
   cg->ws = LLVMGetParam(cg->fn, 6);
   load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
+  cg->grads = LLVMGetParam(cg->fn, 5);
   emit_values(cg, wanted(cg, cg->p->n, false));
-  write_grads(cg, LLVMGetParam(cg->fn, 5));
+  write_grads(cg, cg->grads);
+  cg->grads = NULL;
   LLVMBuildRet(cg->b, loss_double(cg));
   return cg->fn;
 }
