@@ -84,6 +84,8 @@ typedef struct Cg {
                                built */
   const IrValue **stack_of; /* by body value id: the stacked loop output
                                it is computed in place in, or NULL */
+  int64_t *pack_steps;      /* by packed value id: the fewest steps of the
+                               loops its products are in (1: none) */
   int64_t *pack_offset;     /* by value id: bytes into the workspace of
                                its transpose, packed for GEMMs; 0: none */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
@@ -1449,9 +1451,28 @@ static bool emit_matvec_gemm(Cg *cg, const IrValue *v) {
   return true;
 }
 
+static void emit_matvec_dots(Cg *cg, const IrValue *v);
+static LLVMValueRef pack_pays(Cg *cg, const IrValue *a);
+
+/* With a packed matrix, the GEMM when this call's batch is large enough
+ * to pay for the pack (see PACK_MIN_ROWS), dot products otherwise. */
 static void emit_batched_matvec(Cg *cg, const IrValue *v) {
-  if (emit_matvec_gemm(cg, v))
+  const IrValue *a = v->args[0];
+  if (transposed_source(cg, a) || !cg->pack_offset[a->id]) {
+    if (!emit_matvec_gemm(cg, v))
+      emit_matvec_dots(cg, v);
     return;
+  }
+  LLVMValueRef pays = pack_pays(cg, a);
+  LLVMBasicBlockRef after = if_open(cg, pays);
+  emit_matvec_gemm(cg, v);
+  if_close(cg, after);
+  after = if_open(cg, LLVMBuildNot(cg->b, pays, ""));
+  emit_matvec_dots(cg, v);
+  if_close(cg, after);
+}
+
+static void emit_matvec_dots(Cg *cg, const IrValue *v) {
   const IrValue *a = v->args[0], *c = v->args[1];
   int64_t M = a->ty.dims[0], K = a->ty.dims[1];
   Loop lm, lb;
@@ -1492,11 +1513,14 @@ static void emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
   loop_close(cg, &ls);
 }
 
-/* a's transpose into its pack: [M, K] -> [K, M]. */
+/* a's transpose into its pack: [M, K] -> [K, M], when the call's batch
+ * makes it pay. */
 static void emit_pack(Cg *cg, const IrValue *a) {
+  LLVMBasicBlockRef after = if_open(cg, pack_pays(cg, a));
   emit_transpose_into(cg, value_base(cg, a),
                       byte_gep(cg, cg->ws, cg->pack_offset[a->id]),
                       a->ty.dims[0], a->ty.dims[1]);
+  if_close(cg, after);
 }
 
 /* Packing a matrix costs about what multiplying it by PACK_MIN_ROWS
@@ -1515,11 +1539,23 @@ static void mark_packs(Cg *cg, const IrBlock *b, bool *packed) {
       mark_packs(cg, &v->loop->body, packed);
       continue;
     }
-    int64_t rows = (int64_t)cg->o->batch * (v->loop ? v->loop->steps : 1);
-    if (batched_matvec(v) && !transposed_source(cg, v->args[0]) &&
-        stored_once(cg, v->args[0]) && rows >= PACK_MIN_ROWS)
-      packed[v->args[0]->id] = true;
+    int64_t steps = v->loop ? v->loop->steps : 1;
+    const IrValue *a = v->nargs ? v->args[0] : NULL;
+    if (batched_matvec(v) && !transposed_source(cg, a) &&
+        stored_once(cg, a) && cg->o->batch * steps >= PACK_MIN_ROWS) {
+      if (!packed[a->id] || steps < cg->pack_steps[a->id])
+        cg->pack_steps[a->id] = steps;
+      packed[a->id] = true;
+    }
   }
+}
+
+/* Whether this call multiplies a's pack by enough vectors to pay for it
+ * (an i1): the compiled batch decides whether a is packed at all, the
+ * call's batch (predict at batch 1, an empty shard) whether it is now. */
+static LLVMValueRef pack_pays(Cg *cg, const IrValue *a) {
+  LLVMValueRef rows = mul(cg, cg->batch, i64c(cg, cg->pack_steps[a->id]));
+  return LLVMBuildICmp(cg->b, LLVMIntSGE, rows, i64c(cg, PACK_MIN_ROWS), "");
 }
 
 /* emit(v, b) inside a loop over the examples, or once (b NULL) for a
@@ -1780,6 +1816,7 @@ static void plan_workspace(Cg *cg) {
   int64_t at = place(cg, &top, 0);
   bool *packed = arena_array(bool, p->nids + 1);
   cg->pack_offset = arena_array(int64_t, p->nids + 1);
+  cg->pack_steps = arena_array(int64_t, p->nids + 1);
   mark_packs(cg, &top, packed);
   for (int i = 0; i < p->n; i++) {
     const IrValue *v = p->v[i];
