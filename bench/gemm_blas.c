@@ -32,8 +32,6 @@ void openblas_set_num_threads(int threads);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
-enum { MAX_THREAD_COUNTS = 16, MIN_CALLS = 3 };
-
 static void usage(FILE *out) {
   fprintf(out,
           "usage: gemm_blas [--threads LIST] [--seconds S] [SHAPE...]\n"
@@ -56,19 +54,8 @@ static void usage(FILE *out) {
           "  -h, --help      print this help\n");
 }
 
-static float *random_matrix(size_t elems) {
-  size_t bytes = (elems * sizeof(float) + 63) / 64 * 64;
-  float *x = aligned_alloc(64, bytes);
-  if (!x) {
-    fprintf(stderr, "gemm_blas: out of memory\n");
-    exit(1);
-  }
-  for (size_t i = 0; i < elems; i++)
-    x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
-  return x;
-}
-
 typedef struct Operands {
+  const Shape *shape;
   float *a, *b, *c;
 } Operands;
 
@@ -80,28 +67,19 @@ static void sgemm(const Shape *s, const Operands *o) {
               1.0f, o->a, lda, o->b, ldb, 0.0f, o->c, s->n);
 }
 
-/* Calls until `seconds` have passed (and at least MIN_CALLS). */
-static long time_calls(const Shape *s, const Operands *o, double seconds,
-                       double *elapsed) {
-  long calls = 0;
-  double start = bench_now(), t = start;
-  while (calls < MIN_CALLS || t - start < seconds) {
-    sgemm(s, o);
-    calls++;
-    t = bench_now();
-  }
-  *elapsed = t - start;
-  return calls;
+static void call_sgemm(void *ctx) {
+  const Operands *o = ctx;
+  sgemm(o->shape, o);
 }
 
 static void bench_shape(const Shape *s, int threads, double seconds) {
-  Operands o = {random_matrix((size_t)s->m * (size_t)s->k),
+  Operands o = {s, random_matrix((size_t)s->m * (size_t)s->k),
                 random_matrix((size_t)s->k * (size_t)s->n),
                 random_matrix((size_t)s->m * (size_t)s->n)};
   openblas_set_num_threads(threads);
   double elapsed;
-  time_calls(s, &o, seconds / 4, &elapsed);      /* warm-up */
-  long calls = time_calls(s, &o, seconds, &elapsed);
+  time_calls(call_sgemm, &o, seconds / 4, &elapsed);      /* warm-up */
+  long calls = time_calls(call_sgemm, &o, seconds, &elapsed);
   double per_call = elapsed / (double)calls;
   double flops = shape_flops(s);
   char name[64];
@@ -142,35 +120,12 @@ static void warn_if_avx2_on_avx512(void) {
 
 int main(int argc, char **argv) {
   bench_prog = "gemm_blas";
-  int threads[MAX_THREAD_COUNTS] = {1, 2}, nthreads = 2;
-  double seconds = 0.2;
-  Shape shapes[MAX_SHAPES];
-  int nshapes = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (strcmp(a, "--list") == 0) {
-      list_model_shapes();
-      return 0;
-    } else if (strcmp(a, "--threads") == 0 && i + 1 < argc) {
-      nthreads = parse_threads(argv[++i], threads, MAX_THREAD_COUNTS, 1024);
-    } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
-      seconds = parse_seconds(argv[++i], 3600);
-    } else if (a[0] >= '0' && a[0] <= '9' && nshapes < MAX_SHAPES) {
-      shapes[nshapes++] = parse_shape(a);
-    } else {
-      bad_usage("unknown option, missing value or too many shapes: '%s'",
-                a);
-    }
-  }
-  if (nshapes == 0)
-    nshapes = model_shapes(shapes);
+  GemmArgs a;
+  parse_gemm_args(argc, argv, true, usage, &a);
   fprintf(stderr, "gemm_blas: %s\n", openblas_get_config());
   warn_if_avx2_on_avx512();
-  for (int i = 0; i < nshapes; i++)
-    for (int t = 0; t < nthreads; t++)
-      bench_shape(&shapes[i], threads[t], seconds);
+  for (int i = 0; i < a.nshapes; i++)
+    for (int t = 0; t < a.nthreads; t++)
+      bench_shape(&a.shapes[i], a.threads[t], a.seconds);
   return 0;
 }

@@ -29,11 +29,10 @@
 #include "emit.h"
 #include "gemm_shapes.h"
 
-enum { MIN_CALLS = 3 };
-
 typedef void GemmFn(const float *a, const float *b, float *c, void *ws);
 
 typedef struct Operands {
+  GemmFn *fn;
   float *a, *b, *c;
   void *ws;
 } Operands;
@@ -56,22 +55,6 @@ static void usage(FILE *out) {
           "  -h, --help      print this help\n");
 }
 
-static void *alloc_or_die(size_t bytes) {
-  void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (!p) {
-    fprintf(stderr, "gemm_netc: out of memory\n");
-    exit(1);
-  }
-  return p;
-}
-
-static float *random_matrix(size_t elems) {
-  float *x = alloc_or_die(elems * sizeof(float));
-  for (size_t i = 0; i < elems; i++)
-    x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
-  return x;
-}
-
 /* The largest |C - op(A) op(B)| over the largest |op(A) op(B)|, the
  * product taken in double precision. */
 static double max_error(const Shape *s, const Operands *o) {
@@ -92,17 +75,9 @@ static double max_error(const Shape *s, const Operands *o) {
   return worst / fmax(largest, 1e-30);
 }
 
-static long time_calls(GemmFn *fn, const Operands *o, double seconds,
-                       double *elapsed) {
-  long calls = 0;
-  double start = bench_now(), t = start;
-  while (calls < MIN_CALLS || t - start < seconds) {
-    fn(o->a, o->b, o->c, o->ws);
-    calls++;
-    t = bench_now();
-  }
-  *elapsed = t - start;
-  return calls;
+static void call_gemm(void *ctx) {
+  const Operands *o = ctx;
+  o->fn(o->a, o->b, o->c, o->ws);
 }
 
 static GemmFn *compile(const Shape *s, Jit **jit, int64_t *ws_bytes) {
@@ -127,15 +102,15 @@ static bool bench_shape(const Shape *s, double seconds) {
   int64_t ws_bytes;
   GemmFn *fn = compile(s, &jit, &ws_bytes);
   double compile_seconds = bench_now() - t0;
-  Operands o = {random_matrix((size_t)s->m * (size_t)s->k),
+  Operands o = {fn, random_matrix((size_t)s->m * (size_t)s->k),
                 random_matrix((size_t)s->k * (size_t)s->n),
                 random_matrix((size_t)s->m * (size_t)s->n),
-                alloc_or_die((size_t)ws_bytes + 64)};
+                random_matrix((size_t)ws_bytes / sizeof(float) + 16)};
   fn(o.a, o.b, o.c, o.ws);
   double err = max_error(s, &o);
   double elapsed;
-  time_calls(fn, &o, seconds / 4, &elapsed);      /* warm-up */
-  long calls = time_calls(fn, &o, seconds, &elapsed);
+  time_calls(call_gemm, &o, seconds / 4, &elapsed);      /* warm-up */
+  long calls = time_calls(call_gemm, &o, seconds, &elapsed);
   double per_call = elapsed / (double)calls;
   char name[64];
   shape_name(s, name, sizeof name);
@@ -160,31 +135,11 @@ static bool bench_shape(const Shape *s, double seconds) {
 
 int main(int argc, char **argv) {
   bench_prog = "gemm_netc";
-  double seconds = 0.2;
-  Shape shapes[MAX_SHAPES];
-  int nshapes = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      usage(stdout);
-      return 0;
-    } else if (strcmp(a, "--list") == 0) {
-      list_model_shapes();
-      return 0;
-    } else if (strcmp(a, "--seconds") == 0 && i + 1 < argc) {
-      seconds = parse_seconds(argv[++i], 3600);
-    } else if (a[0] >= '0' && a[0] <= '9' && nshapes < MAX_SHAPES) {
-      shapes[nshapes++] = parse_shape(a);
-    } else {
-      bad_usage("unknown option, missing value or too many shapes: '%s'",
-                a);
-    }
-  }
-  if (nshapes == 0)
-    nshapes = model_shapes(shapes);
+  GemmArgs a;
+  parse_gemm_args(argc, argv, false, usage, &a);
   bool right = true;
-  for (int i = 0; i < nshapes; i++)
-    right &= bench_shape(&shapes[i], seconds);
+  for (int i = 0; i < a.nshapes; i++)
+    right &= bench_shape(&a.shapes[i], a.seconds);
   arena_free_all();
   return right ? 0 : 1;
 }

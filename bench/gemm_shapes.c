@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench_args.h"
 
@@ -96,4 +97,56 @@ void list_model_shapes(void) {
 
 double shape_flops(const Shape *s) {
   return 2.0 * s->m * (double)s->n * s->k;
+}
+
+void parse_gemm_args(int argc, char **argv, bool with_threads,
+                     void (*usage)(FILE *), GemmArgs *a) {
+  *a = (GemmArgs){.seconds = 0.2, .threads = {1, 2}, .nthreads = 2};
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
+      usage(stdout);
+      exit(0);
+    } else if (strcmp(s, "--list") == 0) {
+      list_model_shapes();
+      exit(0);
+    } else if (with_threads && strcmp(s, "--threads") == 0 && i + 1 < argc) {
+      a->nthreads = parse_threads(argv[++i], a->threads, MAX_THREAD_COUNTS,
+                                  1024);
+    } else if (strcmp(s, "--seconds") == 0 && i + 1 < argc) {
+      a->seconds = parse_seconds(argv[++i], 3600);
+    } else if (s[0] >= '0' && s[0] <= '9' && a->nshapes < MAX_SHAPES) {
+      a->shapes[a->nshapes++] = parse_shape(s);
+    } else {
+      bad_usage("unknown option, missing value or too many shapes: '%s'",
+                s);
+    }
+  }
+  if (a->nshapes == 0)
+    a->nshapes = model_shapes(a->shapes);
+}
+
+float *random_matrix(size_t elems) {
+  size_t bytes = (elems * sizeof(float) + 63) / 64 * 64;
+  float *x = aligned_alloc(64, bytes ? bytes : 64);
+  if (!x) {
+    fprintf(stderr, "%s: out of memory\n", bench_prog);
+    exit(1);
+  }
+  for (size_t i = 0; i < elems; i++)
+    x[i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+  return x;
+}
+
+long time_calls(void (*call)(void *), void *ctx, double seconds,
+                double *elapsed) {
+  long calls = 0;
+  double start = bench_now(), t = start;
+  while (calls < 3 || t - start < seconds) {
+    call(ctx);
+    calls++;
+    t = bench_now();
+  }
+  *elapsed = t - start;
+  return calls;
 }

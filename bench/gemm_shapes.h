@@ -1,14 +1,16 @@
-/* bench/gemm_shapes.h — the matrix products of the models, as the GEMM
- * benchmarks (gemm_blas for OpenBLAS, gemm_netc for netc's kernels) name
- * them: MxNxK[:tA][:tB], C = op(A) op(B) in row-major, op(A) M x K and
- * op(B) K x N, tA and tB N (as stored) or T (transposed). */
+/* bench/gemm_shapes.h — what the GEMM benchmarks (gemm_blas for
+ * OpenBLAS, gemm_netc for netc's kernels) share: the matrix products of
+ * the models, named MxNxK[:tA][:tB] (C = op(A) op(B) in row-major, op(A)
+ * M x K and op(B) K x N, tA and tB N as stored or T transposed), their
+ * command line, random operands and the timing loop. */
 #ifndef NETC_BENCH_GEMM_SHAPES_H
 #define NETC_BENCH_GEMM_SHAPES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
-enum { MAX_SHAPES = 256 };
+enum { MAX_SHAPES = 256, MAX_THREAD_COUNTS = 16 };
 
 typedef struct Shape {
   int m, n, k;
@@ -25,5 +27,24 @@ int model_shapes(Shape *shapes);
 void list_model_shapes(void);
 /* 2 m n k. */
 double shape_flops(const Shape *s);
+
+typedef struct GemmArgs {
+  Shape shapes[MAX_SHAPES];
+  int nshapes;
+  double seconds;                      /* per shape, after a warm-up */
+  int threads[MAX_THREAD_COUNTS], nthreads;
+} GemmArgs;
+
+/* The command line: --help and --list (which print and exit 0),
+ * --seconds S, --threads LIST when with_threads, then shapes (the
+ * models' when none); a usage error exits 2. */
+void parse_gemm_args(int argc, char **argv, bool with_threads,
+                     void (*usage)(FILE *), GemmArgs *a);
+/* elems floats in [-1, 1), 64-byte aligned; exits when out of memory. */
+float *random_matrix(size_t elems);
+/* call(ctx) until `seconds` have passed, at least 3 times: how many
+ * calls, and in *elapsed the seconds they took. */
+long time_calls(void (*call)(void *), void *ctx, double seconds,
+                double *elapsed);
 
 #endif
