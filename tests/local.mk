@@ -101,6 +101,7 @@ TESTS += \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
+  tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
@@ -115,6 +116,7 @@ EXTRA_DIST += \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
+  tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/e2e/spirals.net \
   tests/grad/elementwise.net \

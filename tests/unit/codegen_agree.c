@@ -1,10 +1,10 @@
-/* tests/unit/codegen_agree.c FILE... — generated code against the
- * reference interpreter.  Each model is compiled in memory (the JIT) in
- * f32 and in f64; on the same random batch its loss, predictions and
- * parameter gradients must match the interpreter's (relative 1e-5 in f32,
- * 1e-10 in f64, in the 2-norm of each tensor), and so must one optimizer
- * step against the optimizer's formula applied in double precision to the
- * interpreter's gradient. */
+/* tests/unit/codegen_agree.c [--batch N] [--compiled-batch M] FILE... —
+ * generated code against the reference interpreter.  Each model is
+ * compiled in memory (the JIT) in f32 and in f64; on the same random
+ * batch its loss, predictions and parameter gradients must match the
+ * interpreter's (relative 1e-5 in f32, 1e-10 in f64, in the 2-norm of
+ * each tensor), and so must one optimizer step against the optimizer's
+ * formula applied in double precision to the interpreter's gradient. */
 #include <config.h>
 
 #include <math.h>
@@ -20,7 +20,11 @@
 #include "interp.h"
 #include "netrt.h"
 
-enum { BATCH = 5 };
+/* The examples of each call (--batch N) and the batch the code is
+ * compiled for (--compiled-batch M, M >= N; 0: N).  A call smaller than
+ * the compiled batch takes the paths chosen at run time, such as dot
+ * products where a pack does not pay. */
+static int BATCH = 5, COMPILED_BATCH = 0;
 
 static uint64_t rng = 0x243f6a8885a308d3u;
 
@@ -250,7 +254,8 @@ static void check(const char *path, const IrProgram *p, int bytes) {
    * one-element gradient of 1e-3 made of terms of 1 keeps only f32's
    * 1e-7 / 1e-3 of relative accuracy, whatever the order of the sum. */
   double grad_tol = bytes == 8 ? 1e-10 : 1e-4;
-  CodegenOptions cgo = {.dtype_bytes = bytes, .batch = BATCH};
+  CodegenOptions cgo = {.dtype_bytes = bytes,
+                        .batch = COMPILED_BATCH ? COMPILED_BATCH : BATCH};
   EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 2};
   const void *desc;
   Jit *jit = emit_jit(p, &cgo, &eo, &desc);
@@ -352,6 +357,14 @@ static void check(const char *path, const IrProgram *p, int bytes) {
 
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
+      BATCH = atoi(argv[++i]);
+      continue;
+    }
+    if (strcmp(argv[i], "--compiled-batch") == 0 && i + 1 < argc) {
+      COMPILED_BATCH = atoi(argv[++i]);
+      continue;
+    }
     diag_reset();
     SrcFile *src = src_read(argv[i]);
     Model *model = src ? frontend_check(src, NULL, 0) : NULL;
