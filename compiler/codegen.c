@@ -678,17 +678,12 @@ static void put_unslice(Cg *cg, const IrValue *v, LLVMValueRef b,
   nest_close(cg, &n);
 }
 
-static void add_unslice(Cg *cg, const IrValue *v, LLVMValueRef b,
-                        const IrValue *u) {
-  put_unslice(cg, v, b, u, false);
-}
-
 /* Values that add their argument's elements into place. */
 static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   const IrValue *a = v->args[0];
   fill(cg, v, b, 0);
   if (v->op == IR_UNSLICE) {
-    add_unslice(cg, v, b, v);
+    put_unslice(cg, v, b, v, false);
     return;
   }
   Loop l;
@@ -698,41 +693,16 @@ static void emit_scatter_op(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
-/* A leaf of an add tree added into v: an unslice at its positions. */
-static void add_leaf(Cg *cg, const IrValue *v, LLVMValueRef b,
-                     const IrValue *leaf) {
-  if (leaf->op == IR_ADD && cg->fused[leaf->id]) {
-    add_leaf(cg, v, b, leaf->args[0]);
-    add_leaf(cg, v, b, leaf->args[1]);
-    return;
-  }
-  if (leaf->op == IR_UNSLICE && cg->fused[leaf->id]) {
-    add_unslice(cg, v, b, leaf);
-    return;
-  }
-  Loop l;
-  LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&v->ty)));
-  accumulate_at(cg, v, b, i, load(cg, leaf, b, i));
-  loop_close(cg, &l);
-}
-
-enum { MAX_TREE_LEAVES = 64 };
-
-/* The leaves under an add tree's node; false when there are too many. */
-static bool tree_leaves(const Cg *cg, const IrValue *v,
-                        const IrValue **leaf, int *n) {
+/* The leaves under an add tree's node, appended to leaf[*n]. */
+static void tree_leaves(const Cg *cg, const IrValue *v, const IrValue **leaf,
+                        int *n) {
   for (int k = 0; k < 2; k++) {
     const IrValue *a = v->args[k];
-    if (a->op == IR_ADD && cg->fused[a->id]) {
-      if (!tree_leaves(cg, a, leaf, n))
-        return false;
-    } else if (*n == MAX_TREE_LEAVES) {
-      return false;
-    } else {
+    if (a->op == IR_ADD && cg->fused[a->id])
+      tree_leaves(cg, a, leaf, n);
+    else
       leaf[(*n)++] = a;
-    }
   }
-  return true;
 }
 
 /* Whether the leaves are unslices of disjoint row ranges (an LSTM's four
@@ -754,22 +724,28 @@ static bool disjoint_unslices(const Cg *cg, const IrValue *v,
   return true;
 }
 
-/* Slices that tile v are stored, not added into zeros. */
+/* The leaves added into zeros: each an unslice added at its positions or
+ * a whole value; slices that tile v disjointly are stored instead, and
+ * the zeros only where they leave a gap. */
 static void emit_add_tree(Cg *cg, const IrValue *v, LLVMValueRef b) {
-  const IrValue *leaf[MAX_TREE_LEAVES];
+  /* a tree of n leaves has n - 1 adds: at most nids leaves */
+  const IrValue **leaf = arena_array(const IrValue *, cg->p->nids + 1);
   int n = 0;
   bool covered = false;
-  if (tree_leaves(cg, v, leaf, &n) &&
-      disjoint_unslices(cg, v, leaf, n, &covered)) {
-    if (!covered)
-      fill(cg, v, b, 0);
-    for (int i = 0; i < n; i++)
-      put_unslice(cg, v, b, leaf[i], true);
-    return;
+  tree_leaves(cg, v, leaf, &n);
+  bool disjoint = disjoint_unslices(cg, v, leaf, n, &covered);
+  if (!covered)
+    fill(cg, v, b, 0);
+  for (int i = 0; i < n; i++) {
+    if (leaf[i]->op == IR_UNSLICE && cg->fused[leaf[i]->id]) {
+      put_unslice(cg, v, b, leaf[i], disjoint);
+      continue;
+    }
+    Loop l;
+    LLVMValueRef at = loop_open(cg, &l, i64c(cg, count(&v->ty)));
+    accumulate_at(cg, v, b, at, load(cg, leaf[i], b, at));
+    loop_close(cg, &l);
   }
-  fill(cg, v, b, 0);
-  add_leaf(cg, v, b, v->args[0]);
-  add_leaf(cg, v, b, v->args[1]);
 }
 
 static void emit_concat(Cg *cg, const IrValue *v, LLVMValueRef b) {
@@ -1570,7 +1546,7 @@ static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v) {
 }
 
 /* The [rows, cols] matrix at from, transposed into [cols, rows] at to,
- * in strips of TRANSPOSE_STRIP columns: each row's strip is one cache
+ * in strips of one cache line of columns: each row's strip is one cache
  * line read, and the strip's output rows are as many lines written in
  * step, so neither side misses the cache element by element (a plain
  * strided loop cost 4% of an LSTM step). */
@@ -1796,54 +1772,45 @@ static LLVMValueRef step0_base(Cg *cg, const IrValue *v) {
                     : value_base(cg, v);
 }
 
-/* A loop's output k, the sum over steps of batch_sum(outer(g, x)),
- * after the loop: no matrix written at each step and added up. */
-static void emit_summed_outer(Cg *cg, const IrLoop *l, int k) {
-  const IrValue *o = l->out_step[k]->args[0], *out = l->out[k];
-  const IrValue *g = o->args[0], *x = o->args[1];
-  int64_t M = out->ty.dims[0], K = out->ty.dims[1];
-  /* Step by step, each step's x rows stay in L1 while every tile of the
-   * output reads them. */
-  fill(cg, out, NULL, 0);
-  LLVMValueRef some = LLVMBuildICmp(cg->b, LLVMIntSGT, cg->batch,
-                                    i64c(cg, 0), "");
-  LLVMBasicBlockRef after = if_open(cg, some);    /* not an empty shard */
-  Loop lt;
-  LLVMValueRef t = loop_open(cg, &lt, i64c(cg, l->steps));
-  Gemm gm = {
-    .a_base = gep(cg, step0_base(cg, g),
-                  mul(cg, t, i64c(cg, step_stride(cg, g, l)))),
-    .a_row = 1, .a_step = example_stride(cg, g),
-    .b_base = gep(cg, step0_base(cg, x),
-                  mul(cg, t, i64c(cg, step_stride(cg, x, l)))),
-    .b_row = example_stride(cg, x), .out_base = value_base(cg, out),
-    .out_row = K,
-    .rows = i64c(cg, M), .depth = cg->batch, .cols = K, .accumulate = true,
-  };
-  emit_gemm(cg, &gm);
-  loop_close(cg, &lt);
-  if_close(cg, after);
+/* v at step t of loop l: its slot, or its place in its sequence. */
+static LLVMValueRef at_step(Cg *cg, const IrValue *v, const IrLoop *l,
+                            LLVMValueRef t) {
+  int64_t stride = step_stride(cg, v, l);
+  return gep(cg, step0_base(cg, v), mul(cg, t, i64c(cg, stride)));
 }
 
-/* A loop's output k, the sum over steps of batch_sum(g), after the loop
- * (see hoistable_sum). */
-static void emit_summed_batch(Cg *cg, const IrLoop *l, int k) {
-  const IrValue *g = l->out_step[k]->args[0], *out = l->out[k];
+/* A loop's output k, a sum over steps that was hoisted (mark_hoisted),
+ * after the loop, step by step, as one GEMM a step accumulating into the
+ * output: batch_sum(outer(g, x)) (a weight's gradient; each step's x rows
+ * stay in L1 while every tile of the output reads them), or
+ * batch_sum(g) (a bias's gradient) as a one-row GEMM of ones and g. */
+static void emit_hoisted_sum(Cg *cg, const IrLoop *l, int k) {
+  const IrValue *o = l->out_step[k]->args[0], *out = l->out[k];
   fill(cg, out, NULL, 0);
   LLVMValueRef some = LLVMBuildICmp(cg->b, LLVMIntSGT, cg->batch,
                                     i64c(cg, 0), "");
   LLVMBasicBlockRef after = if_open(cg, some);    /* not an empty shard */
-  LLVMValueRef one = acc_new(cg, realc(cg, 1));
+  LLVMValueRef one = o->op == IR_OUTER ? NULL : acc_new(cg, realc(cg, 1));
   Loop lt;
   LLVMValueRef t = loop_open(cg, &lt, i64c(cg, l->steps));
-  Gemm gm = {
-    .a_base = one, .a_row = 0, .a_step = 0,
-    .b_base = gep(cg, step0_base(cg, g),
-                  mul(cg, t, i64c(cg, step_stride(cg, g, l)))),
-    .b_row = example_stride(cg, g), .out_base = value_base(cg, out),
-    .out_row = 0, .rows = i64c(cg, 1), .depth = cg->batch,
-    .cols = count(&g->ty), .accumulate = true,
-  };
+  Gemm gm = {.out_base = value_base(cg, out), .depth = cg->batch,
+             .accumulate = true};
+  if (o->op == IR_OUTER) {
+    const IrValue *g = o->args[0], *x = o->args[1];
+    gm.a_base = at_step(cg, g, l, t);
+    gm.a_row = 1;
+    gm.a_step = example_stride(cg, g);
+    gm.b_base = at_step(cg, x, l, t);
+    gm.b_row = example_stride(cg, x);
+    gm.out_row = gm.cols = out->ty.dims[1];
+    gm.rows = i64c(cg, out->ty.dims[0]);
+  } else {
+    gm.a_base = one;                /* a(i, r) = 1 */
+    gm.b_base = at_step(cg, o, l, t);
+    gm.b_row = example_stride(cg, o);
+    gm.cols = count(&o->ty);
+    gm.rows = i64c(cg, 1);
+  }
   emit_gemm(cg, &gm);
   loop_close(cg, &lt);
   if_close(cg, after);
@@ -1868,12 +1835,8 @@ static void emit_loop(Cg *cg, const IrValue *lv) {
   emit_outputs(cg, l, s, t);
   loop_close(cg, &ls);
   for (int k = 0; k < l->nouts; k++)
-    if (cg->hoisted[l->out_step[k]->id]) {
-      if (l->out_step[k]->args[0]->op == IR_OUTER)
-        emit_summed_outer(cg, l, k);
-      else
-        emit_summed_batch(cg, l, k);
-    }
+    if (cg->hoisted[l->out_step[k]->id])
+      emit_hoisted_sum(cg, l, k);
 }
 
 /* ---- the entry points -------------------------------------------------- */
@@ -2280,9 +2243,9 @@ static void mark_inlined(Cg *cg, const IrBlock *b, const int *uses) {
  * grads argument: no copy of every gradient at the end of a step. */
 static bool in_place_gradient(const Cg *cg, const IrValue *g, int k) {
   return g->nargs > 0 && stored_once(cg, g) && !g->batched &&
-         !cg->inlined[g->id] &&
-         !cg->unused[g->id] && !cg->step_view[g->id] &&
-         !cg->stack_of[g->id] && !cg->grad_param[g->id] &&
+         !cg->inlined[g->id] && !cg->unused[g->id] &&
+         !cg->step_view[g->id] && !cg->stack_of[g->id] &&
+         !cg->grad_param[g->id] &&
          count(&g->ty) == type_numel(&cg->p->params[k].ty);
 }
 
