@@ -1245,20 +1245,31 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   }
 }
 
-/* Rows in tiles of R (then one by one) for C vectors from j0. */
+/* Rows in tiles of R, then what is left (fewer than R) in tiles of the
+ * powers of two below R, largest first, so no row runs with a single
+ * row's accumulators unless one row is left. */
 static void emit_gemm_rows(Cg *cg, const Gemm *g, int64_t j0, int C,
                            int tail) {
-  Loop lt, lr;
-  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, g->rows, i64c(cg, TILE_ROWS), "");
+  const int R = TILE_ROWS;
+  Loop lt;
+  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, g->rows, i64c(cg, R), "");
   LLVMValueRef t = loop_open(cg, &lt, tiles);
-  emit_gemm_tile(cg, g, mul(cg, t, i64c(cg, TILE_ROWS)), TILE_ROWS, j0, C,
-                 tail);
+  emit_gemm_tile(cg, g, mul(cg, t, i64c(cg, R)), R, j0, C, tail);
   loop_close(cg, &lt);
-  LLVMValueRef done = mul(cg, tiles, i64c(cg, TILE_ROWS));
-  LLVMValueRef left = LLVMBuildSub(cg->b, g->rows, done, "");
-  LLVMValueRef r = loop_open(cg, &lr, left);
-  emit_gemm_tile(cg, g, add(cg, done, r), 1, j0, C, tail);
-  loop_close(cg, &lr);
+  LLVMValueRef done = local(cg, cg->i64);
+  LLVMBuildStore(cg->b, mul(cg, tiles, i64c(cg, R)), done);
+  int part = 1;
+  while (2 * part < R)
+    part *= 2;
+  for (; part >= 1; part /= 2) {
+    LLVMValueRef i0 = LLVMBuildLoad2(cg->b, cg->i64, done, "");
+    LLVMValueRef left = LLVMBuildSub(cg->b, g->rows, i0, "");
+    LLVMBasicBlockRef after = if_open(cg,
+        LLVMBuildICmp(cg->b, LLVMIntSGE, left, i64c(cg, part), ""));
+    emit_gemm_tile(cg, g, i0, part, j0, C, tail);
+    LLVMBuildStore(cg->b, add(cg, i0, i64c(cg, part)), done);
+    if_close(cg, after);
+  }
 }
 
 static void emit_gemm_body(Cg *cg, const Gemm *g) {
