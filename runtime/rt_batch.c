@@ -27,7 +27,7 @@ enum {
 };
 
 static void *alloc_reals(int64_t n, int bytes) {
-  return calloc(n > 0 ? (size_t)n : 1, (size_t)bytes);
+  return rt_alloc_zero((n > 0 ? n : 1) * bytes);
 }
 
 /* The steps of the model's varlen inputs (rt_run.c checks that they

@@ -24,14 +24,6 @@
 
 /* ---- buffers ---- */
 
-/* Zeroed memory aligned for vector loads; at least 64 bytes. */
-static void *alloc_zero(int64_t bytes) {
-  size_t n = ((size_t)bytes + 63) / 64 * 64;
-  void *p = aligned_alloc(64, n ? n : 64);
-  if (p)
-    memset(p, 0, n ? n : 64);
-  return p;
-}
 
 static int check_tensor(const NetrtModel *m, const NetrtTensor *t,
                         char *err, size_t errsz) {
@@ -98,9 +90,9 @@ int rt_run_alloc(RtRun *r, const NetrtModel *m, char *err, size_t errsz) {
   r->m = m;
   if (check_model(m, err, errsz))
     return -1;
-  r->params = alloc_zero(m->param_count * m->dtype_bytes);
-  r->state = alloc_zero(m->state_count * m->dtype_bytes);
-  r->work = alloc_zero(m->workspace_bytes);
+  r->params = rt_alloc_zero(m->param_count * m->dtype_bytes);
+  r->state = rt_alloc_zero(m->state_count * m->dtype_bytes);
+  r->work = rt_alloc_zero(m->workspace_bytes);
   if (!r->params || !r->state || !r->work) {
     rt_run_free(r);
     return rt_errorf(err, errsz, "out of memory for the model's buffers");
