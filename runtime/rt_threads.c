@@ -14,6 +14,7 @@
 #include <config.h>
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +51,15 @@ struct RtShards {
   const NetrtModel *m;
   const void *params;
   int threads, total;
+  double spin;                 /* seconds a thread spins before it sleeps */
   void *empty_grads;           /* the gradient of no example */
   double empty_loss;
   Shard shard[MAX_THREADS];
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
-  unsigned long generation;
-  int pending;
-  bool stop;
+  atomic_ulong generation;
+  atomic_int pending;
+  atomic_bool stop;
 };
 
 /* Denormal numbers take a slow path in x86's vector units; a model's
@@ -79,31 +81,71 @@ static void run_shard(RtShards *s, Shard *sh) {
                                       s->total, s->empty_grads, sh->work);
 }
 
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#endif
+}
+
+/* A sleeping thread takes tens to hundreds of microseconds to wake (more
+ * in a virtual machine), a tenth of an LSTM step: the threads spin this
+ * long before they sleep, which covers the gap between two steps (the
+ * adding up and the update). */
+static double spin_seconds(void) {
+  const char *s = getenv("NETRT_SPIN_SECONDS");
+  return s && *s ? atof(s) : 2e-3;
+}
+
+/* Spins until done(s, arg) or the spin time is over; true if done. */
+static bool spin_until(RtShards *s, bool (*done)(RtShards *, void *),
+                       void *arg) {
+  double until = rt_now() + s->spin;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (done(s, arg))
+        return true;
+      cpu_relax();
+    }
+    if (rt_now() > until)
+      return false;
+  }
+}
+
+static bool woken(RtShards *s, void *seen) {
+  return atomic_load(&s->stop) ||
+         atomic_load(&s->generation) != *(unsigned long *)seen;
+}
+
+static bool all_done(RtShards *s, void *unused) {
+  (void)unused;
+  return atomic_load(&s->pending) == 0;
+}
+
 static void *worker(void *arg) {
   Shard *sh = arg;
   RtShards *s = sh->owner;
   unsigned long seen = 0;
   rt_flush_denormals();
-  pthread_mutex_lock(&s->lock);
   for (;;) {
-    while (!s->stop && s->generation == seen)
-      pthread_cond_wait(&s->wake, &s->lock);
-    if (s->stop)
+    if (!spin_until(s, woken, &seen)) {
+      pthread_mutex_lock(&s->lock);
+      while (!woken(s, &seen))
+        pthread_cond_wait(&s->wake, &s->lock);
+      pthread_mutex_unlock(&s->lock);
+    }
+    if (atomic_load(&s->stop))
       break;
-    seen = s->generation;
-    pthread_mutex_unlock(&s->lock);
+    seen = atomic_load(&s->generation);
     run_shard(s, sh);
-    pthread_mutex_lock(&s->lock);
-    if (--s->pending == 0)
+    if (atomic_fetch_sub(&s->pending, 1) == 1) {
+      pthread_mutex_lock(&s->lock);
       pthread_cond_signal(&s->done);
+      pthread_mutex_unlock(&s->lock);
+    }
   }
-  pthread_mutex_unlock(&s->lock);
   return NULL;
 }
 
-static void *alloc_zero(int64_t bytes) {
-  return calloc(1, bytes > 0 ? (size_t)bytes : 1);
-}
 
 static void free_shards(RtShards *s) {
   for (int i = 0; i < s->threads; i++) {
@@ -130,14 +172,15 @@ int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
     return rt_errorf(err, errsz, "out of memory for %d threads", threads);
   s->m = m;
   s->threads = threads;
-  s->empty_grads = alloc_zero(m->param_count * m->dtype_bytes);
+  s->spin = spin_seconds();
+  s->empty_grads = rt_alloc_zero(m->param_count * m->dtype_bytes);
   bool ok = s->empty_grads != NULL;
   for (int i = 0; i < threads; i++) {
     Shard *sh = &s->shard[i];
     sh->owner = s;
     sh->index = i;
-    sh->work = i == 0 ? r->work : alloc_zero(m->workspace_bytes);
-    sh->grads = alloc_zero(m->param_count * m->dtype_bytes);
+    sh->work = i == 0 ? r->work : rt_alloc_zero(m->workspace_bytes);
+    sh->grads = rt_alloc_zero(m->param_count * m->dtype_bytes);
     sh->inputs = calloc((size_t)m->ninputs + 1, sizeof *sh->inputs);
     sh->targets = calloc((size_t)m->ntargets + 1, sizeof *sh->targets);
     ok = ok && sh->work && sh->grads && sh->inputs && sh->targets;
@@ -167,7 +210,7 @@ void rt_shards_stop(RtRun *r) {
   if (!s)
     return;
   pthread_mutex_lock(&s->lock);
-  s->stop = true;
+  atomic_store(&s->stop, true);
   pthread_cond_broadcast(&s->wake);
   pthread_mutex_unlock(&s->lock);
   for (int i = 1; i < s->threads; i++)
@@ -247,16 +290,18 @@ double rt_train_step(RtRun *r, const void *const *inputs,
   s->params = r->params;
   s->total = n;
   cut(s, inputs, targets, n);
+  atomic_store(&s->pending, s->threads - 1);
   pthread_mutex_lock(&s->lock);
-  s->pending = s->threads - 1;
-  s->generation++;
+  atomic_fetch_add(&s->generation, 1);
   pthread_cond_broadcast(&s->wake);
   pthread_mutex_unlock(&s->lock);
   run_shard(s, &s->shard[0]);
-  pthread_mutex_lock(&s->lock);
-  while (s->pending > 0)
-    pthread_cond_wait(&s->done, &s->lock);
-  pthread_mutex_unlock(&s->lock);
+  if (!spin_until(s, all_done, NULL)) {
+    pthread_mutex_lock(&s->lock);
+    while (atomic_load(&s->pending) > 0)
+      pthread_cond_wait(&s->done, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+  }
   double loss = add_up(s);
   m->update(r->params, r->state, s->shard[0].grads, r->step, h);
   return loss;
