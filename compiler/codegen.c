@@ -81,6 +81,8 @@ typedef struct Cg {
   const IrValue **slice_of; /* by slice id: the value it is read in place
                                in (a contiguous part), or NULL */
   int64_t *slice_at;        /* where in that value, in reals */
+  bool *gemm_root;          /* a sum of products and addends computed by
+                               the products' GEMMs (mark_gemm_sums) */
   int *grad_param;          /* by value id: k + 1 when it is parameter k's
                                gradient, computed in place in the grads
                                argument of gradient_shard; 0: not */
@@ -1202,12 +1204,18 @@ static LLVMValueRef vec_fma(Cg *cg, LLVMValueRef a, LLVMValueRef b,
  * is contiguous at b_base + r * b_row.  i counts `rows` (a run-time value
  * or a constant), j counts `cols` (a constant); depth is a constant or
  * the batch. */
+enum { MAX_ADDENDS = 3 };
+
 typedef struct Gemm {
   LLVMValueRef a_base, b_base, out_base;
   int64_t a_row, a_step, b_row, out_row;
   LLVMValueRef rows, depth;
   int64_t cols;
   bool accumulate;         /* out += the product, instead of out = */
+  int nadd;                /* addends: out (+)= the product + each, */
+  LLVMValueRef add_base[MAX_ADDENDS];
+  int64_t add_row[MAX_ADDENDS];  /* row i at add_base + i * add_row (0:
+                                    one row for all, a bias) */
 } Gemm;
 
 /* R rows from i0 by C vectors from column j0, the last `tail` lanes
@@ -1218,11 +1226,19 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   for (int r = 0; r < R; r++) {
     LLVMValueRef i = add(cg, i0, i64c(cg, r));
     LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
-    for (int c = 0; c < C; c++)
-      acc[r][c] = acc_new(cg, g->accumulate
-          ? vec_load(cg, gep(cg, orow, i64c(cg, j0 + c * cg->lanes)),
-                     c == C - 1 ? tail : 0)
-          : LLVMConstNull(cg->vec));
+    for (int c = 0; c < C; c++) {
+      int lanes = c == C - 1 ? tail : 0;
+      LLVMValueRef j = i64c(cg, j0 + c * cg->lanes);
+      LLVMValueRef x = g->accumulate ? vec_load(cg, gep(cg, orow, j), lanes)
+                                     : LLVMConstNull(cg->vec);
+      for (int k = 0; k < g->nadd; k++) {
+        LLVMValueRef arow = gep(cg, g->add_base[k],
+                                mul(cg, i, i64c(cg, g->add_row[k])));
+        x = LLVMBuildFAdd(cg->b, x, vec_load(cg, gep(cg, arow, j), lanes),
+                          "");
+      }
+      acc[r][c] = acc_new(cg, x);
+    }
   }
   Loop lk;
   LLVMValueRef k = loop_open(cg, &lk, g->depth);
@@ -1297,19 +1313,30 @@ static void begin(Cg *cg, const char *name, LLVMTypeRef fty);
  * rows and depth: built once per module and called wherever a product
  * of that form runs (the forward pass of gradient, evaluate and predict
  * share it), so LLVM optimizes each kernel once. */
+static LLVMTypeRef gemm_function_type(Cg *cg, const Gemm *g) {
+  LLVMTypeRef args[5 + MAX_ADDENDS] = {cg->ptr, cg->ptr, cg->ptr, cg->i64,
+                                       cg->i64};
+  for (int k = 0; k < g->nadd; k++)
+    args[5 + k] = cg->ptr;
+  return LLVMFunctionType(cg->voidt, args, 5 + (unsigned)g->nadd, 0);
+}
+
 static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
-  char name[160];
-  snprintf(name, sizeof name, "gemm_a%" PRId64 "_%" PRId64 "_b%" PRId64
-           "_o%" PRId64 "_c%" PRId64 "%s", g->a_row, g->a_step, g->b_row,
-           g->out_row, g->cols, g->accumulate ? "_acc" : "");
+  char name[200];
+  int n = snprintf(name, sizeof name, "gemm_a%" PRId64 "_%" PRId64 "_b%"
+                   PRId64 "_o%" PRId64 "_c%" PRId64 "%s", g->a_row,
+                   g->a_step, g->b_row, g->out_row, g->cols,
+                   g->accumulate ? "_acc" : "");
+  for (int k = 0; k < g->nadd; k++)
+    n += snprintf(name + n, sizeof name - (size_t)n, "_p%" PRId64,
+                  g->add_row[k]);
   LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
   if (fn)
     return fn;
   LLVMValueRef outer_fn = cg->fn;
   LLVMBasicBlockRef outer_entry = cg->entry,
                     outer_at = LLVMGetInsertBlock(cg->b);
-  LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64};
-  begin(cg, name, LLVMFunctionType(cg->voidt, args, 5, 0));
+  begin(cg, name, gemm_function_type(cg, g));
   fn = cg->fn;
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   keep_apart(cg, fn);
@@ -1324,6 +1351,8 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
   body.out_base = LLVMGetParam(fn, 2);
   body.rows = LLVMGetParam(fn, 3);
   body.depth = LLVMGetParam(fn, 4);
+  for (int k = 0; k < g->nadd; k++)
+    body.add_base[k] = LLVMGetParam(fn, 5 + (unsigned)k);
   emit_gemm_body(cg, &body);
   LLVMBuildRetVoid(cg->b);
   cg->in_kernel = false;
@@ -1335,11 +1364,12 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
 
 static void emit_gemm(Cg *cg, const Gemm *g) {
   LLVMValueRef fn = gemm_function(cg, g);
-  LLVMValueRef args[5] = {g->a_base, g->b_base, g->out_base, g->rows,
-                          g->depth};
-  LLVMTypeRef types[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->i64};
-  LLVMBuildCall2(cg->b, LLVMFunctionType(cg->voidt, types, 5, 0), fn, args,
-                 5, "");
+  LLVMValueRef args[5 + MAX_ADDENDS] = {g->a_base, g->b_base, g->out_base,
+                                        g->rows, g->depth};
+  for (int k = 0; k < g->nadd; k++)
+    args[5 + k] = g->add_base[k];
+  LLVMBuildCall2(cg->b, gemm_function_type(cg, g), fn, args,
+                 5 + (unsigned)g->nadd, "");
 }
 
 static LLVMValueRef batch_real(Cg *cg) {
@@ -1443,9 +1473,19 @@ static const IrValue *transposed_source(const Cg *cg, const IrValue *a) {
   return NULL;
 }
 
+/* Where a batched product goes: into its own buffer, or into a sum
+ * that it is a term of (mark_gemm_sums): out (+)= the product + the
+ * addends, each an example's vector or one vector for all (a bias). */
+typedef struct Into {
+  const IrValue *out;
+  bool accumulate;
+  int nadd;
+  const IrValue *add[MAX_ADDENDS];
+} Into;
+
 /* y[b, m] = sum over k of x[b, k] * a[m, k]: the rows of a transposed
  * (packed once) or of w when a = transpose(w). */
-static bool emit_matvec_gemm(Cg *cg, const IrValue *v) {
+static bool emit_matvec_gemm(Cg *cg, const IrValue *v, const Into *to) {
   const IrValue *a = v->args[0], *x = v->args[1];
   int64_t M = a->ty.dims[0], K = a->ty.dims[1];
   const IrValue *w = transposed_source(cg, a);
@@ -1455,41 +1495,86 @@ static bool emit_matvec_gemm(Cg *cg, const IrValue *v) {
     .a_base = value_base(cg, x), .a_row = example_stride(cg, x), .a_step = 1,
     .b_base = w ? value_base(cg, w) : byte_gep(cg, cg->ws,
                                                cg->pack_offset[a->id]),
-    .b_row = M, .out_base = value_base(cg, v),
-    .out_row = example_stride(cg, v),
+    .b_row = M, .out_base = value_base(cg, to->out),
+    .out_row = example_stride(cg, to->out),
     .rows = cg->batch, .depth = i64c(cg, K), .cols = M,
+    .accumulate = to->accumulate, .nadd = to->nadd,
   };
+  for (int k = 0; k < to->nadd; k++) {
+    g.add_base[k] = value_base(cg, to->add[k]);
+    g.add_row[k] = to->add[k]->batched ? example_stride(cg, to->add[k]) : 0;
+  }
   emit_gemm(cg, &g);
   return true;
 }
 
-static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v);
+static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v, const Into *to);
 static LLVMValueRef pack_pays(Cg *cg, const IrValue *a);
 
 /* With a packed matrix, the GEMM when this call's batch is large enough
  * to pay for the pack (see PACK_MIN_ROWS), dot products otherwise. */
-static void emit_batched_matvec(Cg *cg, const IrValue *v) {
+static void emit_matvec_into(Cg *cg, const IrValue *v, const Into *to) {
   const IrValue *a = v->args[0];
   if (transposed_source(cg, a) || !cg->pack_offset[a->id]) {
-    if (!emit_matvec_gemm(cg, v))
-      emit_matvec_dot_tiles(cg, v);
+    if (!emit_matvec_gemm(cg, v, to))
+      emit_matvec_dot_tiles(cg, v, to);
     return;
   }
   LLVMValueRef pays = pack_pays(cg, a);
   LLVMBasicBlockRef after = if_open(cg, pays);
-  emit_matvec_gemm(cg, v);
+  emit_matvec_gemm(cg, v, to);
   if_close(cg, after);
   after = if_open(cg, LLVMBuildNot(cg->b, pays, ""));
-  emit_matvec_dot_tiles(cg, v);
+  emit_matvec_dot_tiles(cg, v, to);
   if_close(cg, after);
+}
+
+static void emit_batched_matvec(Cg *cg, const IrValue *v) {
+  Into own = {.out = v};
+  emit_matvec_into(cg, v, &own);
+}
+
+/* A sum's terms (mark_gemm_sums): its products, then its addends; the
+ * adds between them are fused.  False when it has too many addends. */
+static bool gemm_sum_terms(const Cg *cg, const IrValue *v,
+                           const IrValue **prod, int *nprod, Into *to) {
+  for (int k = 0; k < 2; k++) {
+    const IrValue *a = v->args[k];
+    if (a->op == IR_ADD && cg->fused[a->id]) {
+      if (!gemm_sum_terms(cg, a, prod, nprod, to))
+        return false;
+    } else if (batched_matvec(a) && cg->fused[a->id]) {
+      prod[(*nprod)++] = a;
+    } else if (to->nadd < MAX_ADDENDS) {
+      to->add[to->nadd++] = a;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The first product's GEMM starts from the addends, the others add to
+ * it: no buffer for any product, no pass over them to add them up. */
+static void emit_gemm_sum(Cg *cg, const IrValue *v) {
+  const IrValue *prod[2 * MAX_ADDENDS + 2];
+  int nprod = 0;
+  Into to = {.out = v};
+  if (!gemm_sum_terms(cg, v, prod, &nprod, &to))
+    DIE("codegen: %%%d is not a sum of products", v->id);
+  for (int i = 0; i < nprod; i++) {
+    emit_matvec_into(cg, prod[i], &to);
+    to.accumulate = true;
+    to.nadd = 0;
+  }
 }
 
 enum { DOT_ROWS = 4, DOT_COLS = 4 };
 
 /* y[b, m] for R examples from b0 and C rows of a from m0: R*C vector
  * accumulators along k, then one horizontal sum each. */
-static void emit_dot_tile(Cg *cg, const IrValue *v, LLVMValueRef b0, int R,
-                          LLVMValueRef m0, int C) {
+static void emit_dot_tile(Cg *cg, const IrValue *v, const Into *to,
+                          LLVMValueRef b0, int R, LLVMValueRef m0, int C) {
   const IrValue *a = v->args[0], *x = v->args[1];
   int64_t K = a->ty.dims[1], full = K / cg->lanes;
   int tail = (int)(K % cg->lanes);
@@ -1532,36 +1617,44 @@ static void emit_dot_tile(Cg *cg, const IrValue *v, LLVMValueRef b0, int R,
                               LLVMBuildLoad2(cg->b, cg->vec, acc[r][c], "")};
       LLVMValueRef y = LLVMBuildCall2(cg->b, fty, reduce, args, 2, "");
       LLVMSetFastMathFlags(y, LLVMFastMathAllowReassoc);
-      store(cg, v, add(cg, b0, i64c(cg, r)), add(cg, m0, i64c(cg, c)), y);
+      LLVMValueRef b = add(cg, b0, i64c(cg, r)), m = add(cg, m0, i64c(cg, c));
+      if (to->accumulate)
+        y = f_add(cg, load(cg, to->out, b, m), y);
+      for (int k = 0; k < to->nadd; k++)
+        y = f_add(cg, y, load(cg, to->add[k], to->add[k]->batched ? b : NULL,
+                              m));
+      store(cg, to->out, b, m, y);
     }
 }
 
 /* Every example for C rows of a from m0: tiles of DOT_ROWS examples, then
  * one by one. */
-static void emit_dot_rows(Cg *cg, const IrValue *v, LLVMValueRef m0, int C) {
+static void emit_dot_rows(Cg *cg, const IrValue *v, const Into *to,
+                          LLVMValueRef m0, int C) {
   Loop lt, lr;
   LLVMValueRef tiles = LLVMBuildSDiv(cg->b, cg->batch, i64c(cg, DOT_ROWS),
                                      "");
   LLVMValueRef t = loop_open(cg, &lt, tiles);
-  emit_dot_tile(cg, v, mul(cg, t, i64c(cg, DOT_ROWS)), DOT_ROWS, m0, C);
+  emit_dot_tile(cg, v, to, mul(cg, t, i64c(cg, DOT_ROWS)), DOT_ROWS, m0, C);
   loop_close(cg, &lt);
   LLVMValueRef done = mul(cg, tiles, i64c(cg, DOT_ROWS));
   LLVMValueRef r = loop_open(cg, &lr, LLVMBuildSub(cg->b, cg->batch, done,
                                                    ""));
-  emit_dot_tile(cg, v, add(cg, done, r), 1, m0, C);
+  emit_dot_tile(cg, v, to, add(cg, done, r), 1, m0, C);
   loop_close(cg, &lr);
 }
 
 /* y = a x for every example with a's rows as they lie, no pack: dot
  * products along k, DOT_ROWS examples by DOT_COLS rows at a time. */
-static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v) {
+static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v, const Into *to) {
   int64_t M = v->args[0]->ty.dims[0], groups = M / DOT_COLS;
   Loop lg;
   LLVMValueRef g = loop_open(cg, &lg, i64c(cg, groups));
-  emit_dot_rows(cg, v, mul(cg, g, i64c(cg, DOT_COLS)), DOT_COLS);
+  emit_dot_rows(cg, v, to, mul(cg, g, i64c(cg, DOT_COLS)), DOT_COLS);
   loop_close(cg, &lg);
   if (M % DOT_COLS)
-    emit_dot_rows(cg, v, i64c(cg, groups * DOT_COLS), (int)(M % DOT_COLS));
+    emit_dot_rows(cg, v, to, i64c(cg, groups * DOT_COLS),
+                  (int)(M % DOT_COLS));
 }
 
 /* The [rows, cols] matrix at from, transposed into [cols, rows] at to,
@@ -1661,6 +1754,10 @@ static void for_examples(Cg *cg, const IrValue *v,
 static void emit_value(Cg *cg, const IrValue *v) {
   if (v->op == IR_LOOP) {
     emit_loop(cg, v);
+    return;
+  }
+  if (cg->gemm_root[v->id]) {
+    emit_gemm_sum(cg, v);
     return;
   }
   if (batched_matvec(v)) {
@@ -2282,6 +2379,86 @@ static void mark_add_trees(Cg *cg, const IrBlock *b, const int *uses) {
   }
 }
 
+/* Whether a, a term of the sum v, can be added in by v's GEMMs as it
+ * lies: one vector per example or one for all (a bias), with storage of
+ * its own (an elementwise term is kept from being inlined, see
+ * mark_inlined). */
+static bool gemm_addend(const Cg *cg, const IrValue *a, const IrValue *v) {
+  bool shaped = a->batched ? type_same_shape(&a->ty, &v->ty)
+                           : count(&a->ty) == count(&v->ty);
+  return shaped && a->ty.elem == v->ty.elem && !cg->fused[a->id] &&
+         !cg->add_tree[a->id] &&
+         (a->op == IR_PARAM || a->op == IR_INPUT || a->op == IR_STATE ||
+          (a->nargs > 0 && a->op != IR_LOOP));
+}
+
+/* The terms under the add v: an add read only by its parent (same loop
+ * and shape) is part of the sum; a product read only by it is a GEMM;
+ * anything else an addend.  Counts them; false if a term cannot be one. */
+static bool gemm_sum_shape(const Cg *cg, const IrValue *v,
+                           const IrValue *root, const int *uses, int *nprod,
+                           int *nadd) {
+  for (int k = 0; k < 2; k++) {
+    const IrValue *a = v->args[k];
+    bool inner = a->loop == root->loop && uses[a->id] == 1 &&
+                 !cg->fused[a->id] && !cg->add_tree[a->id];
+    if (inner && a->op == IR_ADD && a->batched &&
+        type_same_shape(&a->ty, &root->ty)) {
+      if (!gemm_sum_shape(cg, a, root, uses, nprod, nadd))
+        return false;
+    } else if (inner && batched_matvec(a) &&
+               type_same_shape(&a->ty, &root->ty)) {
+      (*nprod)++;
+    } else if (gemm_addend(cg, a, root)) {
+      (*nadd)++;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+static void fuse_gemm_sum(Cg *cg, const IrValue *v, const IrValue *root,
+                          const int *uses) {
+  for (int k = 0; k < 2; k++) {
+    const IrValue *a = v->args[k];
+    if (a->loop != root->loop || uses[a->id] != 1 ||
+        !type_same_shape(&a->ty, &root->ty))
+      continue;
+    if (a->op == IR_ADD && a->batched) {
+      cg->fused[a->id] = true;
+      fuse_gemm_sum(cg, a, root, uses);
+    } else if (batched_matvec(a)) {
+      cg->fused[a->id] = true;
+    }
+  }
+}
+
+/* A sum of batched products and other terms (z = W x + b, an LSTM's
+ * x W_x + h W_h + biases, a dense layer's W x + b) is computed by the
+ * products' GEMMs in its own buffer: the first starts its accumulators
+ * from the other terms, the next ones add to it.  The products had a
+ * buffer each and a pass over all of them added them up.  From the last
+ * value back, so that the outermost add takes the sum. */
+static void mark_gemm_sums(Cg *cg, const IrBlock *b, const int *uses) {
+  for (int i = b->n - 1; i >= 0; i--) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP) {
+      mark_gemm_sums(cg, &v->loop->body, uses);
+      continue;
+    }
+    if (v->op != IR_ADD || !v->batched || v->ty.ndim != 1 ||
+        cg->fused[v->id] || cg->add_tree[v->id])
+      continue;
+    int nprod = 0, nadd = 0;
+    if (!gemm_sum_shape(cg, v, v, uses, &nprod, &nadd) || nprod == 0 ||
+        nadd > MAX_ADDENDS)
+      continue;
+    cg->gemm_root[v->id] = true;
+    fuse_gemm_sum(cg, v, v, uses);
+  }
+}
+
 static bool elementwise(IrOp op) {
   switch (op) {
   case IR_NEG: case IR_EXP: case IR_LOG: case IR_SQRT: case IR_ABS:
@@ -2304,7 +2481,8 @@ static void mark_inlined(Cg *cg, const IrBlock *b, const int *uses) {
       mark_inlined(cg, &v->loop->body, uses);
       continue;
     }
-    if (!elementwise(v->op) || cg->fused[v->id] || cg->add_tree[v->id])
+    if (!elementwise(v->op) || cg->fused[v->id] || cg->add_tree[v->id] ||
+        cg->gemm_root[v->id])
       continue;
     for (int k = 0; k < v->nargs; k++) {
       const IrValue *a = v->args[k];
@@ -2314,7 +2492,7 @@ static void mark_inlined(Cg *cg, const IrBlock *b, const int *uses) {
         same = type_same_shape(&a->args[j]->ty, &a->ty) ||
                type_numel(&a->args[j]->ty) == 1;
       if (same && elementwise(a->op) && uses[a->id] == 1 &&
-          !cg->add_tree[a->id] && !cg->fused[a->id])
+          !cg->add_tree[a->id] && !cg->fused[a->id] && !cg->gemm_root[a->id])
         cg->inlined[a->id] = true;
     }
   }
@@ -2349,6 +2527,8 @@ static void plan_fusion(Cg *cg) {
   mark_hoisted(cg, &top, uses);
   cg->add_tree = arena_array(bool, p->nids + 1);
   mark_add_trees(cg, &top, uses);
+  cg->gemm_root = arena_array(bool, p->nids + 1);
+  mark_gemm_sums(cg, &top, uses);
   cg->inlined = arena_array(bool, p->nids + 1);
   mark_inlined(cg, &top, uses);
   cg->unused = arena_array(bool, p->nids + 1);
