@@ -94,6 +94,10 @@ typedef struct Cg {
                                loops its products are in (1: none) */
   int64_t *pack_offset;     /* by value id: bytes into the workspace of
                                its transpose, packed for GEMMs; 0: none */
+  int64_t *swap_offset;     /* by loop output id: bytes into the workspace
+                               of the transpose its hoisted weight
+                               gradient is summed in (narrow_gradient);
+                               0: none */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
   int lanes;
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
@@ -1900,6 +1904,33 @@ static LLVMValueRef at_step(Cg *cg, const IrValue *v, const IrLoop *l,
   return gep(cg, step0_base(cg, v), mul(cg, t, i64c(cg, stride)));
 }
 
+/* A weight gradient [M, K] with short rows (an input projection's: K is
+ * the 28 pixels of an MNIST row) fills a fraction of each vector of its
+ * GEMM's tiles and few accumulators; its transpose [K, M] has long rows
+ * and full tiles.  It is summed transposed, then transposed once (the
+ * LSTM's W_x gradient went from 7.3% of a step to 5.7%). */
+static bool narrow_gradient(const Cg *cg, const IrValue *out) {
+  int64_t M = out->ty.dims[0], K = out->ty.dims[1];
+  return K < TILE_VECS * cg->lanes && M >= TILE_VECS * cg->lanes &&
+         M % cg->lanes == 0;
+}
+
+static bool swapped_sum(const Cg *cg, const IrLoop *l, int k) {
+  return cg->hoisted[l->out_step[k]->id] &&
+         l->out_step[k]->args[0]->op == IR_OUTER &&
+         narrow_gradient(cg, l->out[k]);
+}
+
+static void zero_reals(Cg *cg, LLVMValueRef p, int64_t n) {
+  Loop l;
+  LLVMValueRef i = loop_open(cg, &l, i64c(cg, n));
+  LLVMBuildStore(cg->b, realc(cg, 0), gep(cg, p, i));
+  loop_close(cg, &l);
+}
+
+static void emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
+                                int64_t rows, int64_t cols);
+
 /* A loop's output k, a sum over steps that was hoisted (mark_hoisted),
  * after the loop, step by step, as one GEMM a step accumulating into the
  * output: batch_sum(outer(g, x)) (a weight's gradient; each step's x rows
@@ -1912,19 +1943,30 @@ static void emit_hoisted_sum(Cg *cg, const IrLoop *l, int k) {
                                     i64c(cg, 0), "");
   LLVMBasicBlockRef after = if_open(cg, some);    /* not an empty shard */
   LLVMValueRef one = o->op == IR_OUTER ? NULL : acc_new(cg, realc(cg, 1));
+  bool swap = cg->swap_offset[out->id] != 0;
+  LLVMValueRef swapped = swap ? byte_gep(cg, cg->ws, cg->swap_offset[out->id])
+                              : NULL;
+  if (swap)
+    zero_reals(cg, swapped, count(&out->ty));
   Loop lt;
   LLVMValueRef t = loop_open(cg, &lt, i64c(cg, l->steps));
   Gemm gm = {.out_base = value_base(cg, out), .depth = cg->batch,
              .accumulate = true};
   if (o->op == IR_OUTER) {
     const IrValue *g = o->args[0], *x = o->args[1];
+    if (swap) {          /* out^T[k, m] = sum of x[b, k] g[b, m] */
+      const IrValue *tmp = g;
+      g = x;
+      x = tmp;
+      gm.out_base = swapped;
+    }
     gm.a_base = at_step(cg, g, l, t);
     gm.a_row = 1;
     gm.a_step = example_stride(cg, g);
     gm.b_base = at_step(cg, x, l, t);
     gm.b_row = example_stride(cg, x);
-    gm.out_row = gm.cols = out->ty.dims[1];
-    gm.rows = i64c(cg, out->ty.dims[0]);
+    gm.out_row = gm.cols = out->ty.dims[swap ? 0 : 1];
+    gm.rows = i64c(cg, out->ty.dims[swap ? 1 : 0]);
   } else {
     gm.a_base = one;                /* a(i, r) = 1 */
     gm.b_base = at_step(cg, o, l, t);
@@ -1934,6 +1976,9 @@ static void emit_hoisted_sum(Cg *cg, const IrLoop *l, int k) {
   }
   emit_gemm(cg, &gm);
   loop_close(cg, &lt);
+  if (swap)
+    emit_transpose_into(cg, swapped, value_base(cg, out), out->ty.dims[1],
+                        out->ty.dims[0]);
   if_close(cg, after);
 }
 
@@ -1984,11 +2029,28 @@ static int64_t zero_target_bytes(const Cg *cg, int k) {
   return type_numel(&cg->p->targets[k].ty) * cg->o->batch * cg->bytes;
 }
 
+static int64_t place_swapped_sums(Cg *cg, const IrBlock *b, int64_t at) {
+  for (int i = 0; i < b->n; i++) {
+    const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
+    if (!l)
+      continue;
+    at = place_swapped_sums(cg, &l->body, at);
+    for (int k = 0; k < l->nouts; k++)
+      if (swapped_sum(cg, l, k)) {
+        cg->swap_offset[l->out[k]->id] = at;
+        at += (count(&l->out[k]->ty) * cg->bytes + 63) / 64 * 64;
+      }
+  }
+  return at;
+}
+
 static void plan_workspace(Cg *cg) {
   const IrProgram *p = cg->p;
   cg->offset = arena_array(int64_t, p->nids + 1);
   IrBlock top = {p->v, p->n, p->cap};
   int64_t at = place(cg, &top, 0);
+  cg->swap_offset = arena_array(int64_t, p->nids + 1);
+  at = place_swapped_sums(cg, &top, at);
   bool *packed = arena_array(bool, p->nids + 1);
   cg->pack_offset = arena_array(int64_t, p->nids + 1);
   cg->pack_steps = arena_array(int64_t, p->nids + 1);
