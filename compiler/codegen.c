@@ -1225,14 +1225,14 @@ typedef struct Gemm {
 /* R rows from i0 by C vectors from column j0, the last `tail` lanes
  * wide (0: full). */
 static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
-                           int64_t j0, int C, int tail) {
+                           LLVMValueRef j0, int C, int tail) {
   LLVMValueRef acc[TILE_ROWS][TILE_VECS];
   for (int r = 0; r < R; r++) {
     LLVMValueRef i = add(cg, i0, i64c(cg, r));
     LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
     for (int c = 0; c < C; c++) {
       int lanes = c == C - 1 ? tail : 0;
-      LLVMValueRef j = i64c(cg, j0 + c * cg->lanes);
+      LLVMValueRef j = add(cg, j0, i64c(cg, c * cg->lanes));
       LLVMValueRef x = g->accumulate ? vec_load(cg, gep(cg, orow, j), lanes)
                                      : LLVMConstNull(cg->vec);
       for (int k = 0; k < g->nadd; k++) {
@@ -1249,7 +1249,7 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   LLVMValueRef brow = gep(cg, g->b_base, mul(cg, k, i64c(cg, g->b_row)));
   LLVMValueRef bv[TILE_VECS];
   for (int c = 0; c < C; c++)
-    bv[c] = vec_load(cg, gep(cg, brow, i64c(cg, j0 + c * cg->lanes)),
+    bv[c] = vec_load(cg, gep(cg, brow, add(cg, j0, i64c(cg, c * cg->lanes))),
                      c == C - 1 ? tail : 0);
   LLVMValueRef arow = gep(cg, g->a_base, mul(cg, k, i64c(cg, g->a_step)));
   for (int r = 0; r < R; r++) {
@@ -1268,7 +1268,7 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
     LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
     for (int c = 0; c < C; c++)
       vec_store(cg, LLVMBuildLoad2(cg->b, cg->vec, acc[r][c], ""),
-                gep(cg, orow, i64c(cg, j0 + c * cg->lanes)),
+                gep(cg, orow, add(cg, j0, i64c(cg, c * cg->lanes))),
                 c == C - 1 ? tail : 0);
   }
 }
@@ -1276,7 +1276,7 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
 /* Rows in tiles of R, then what is left (fewer than R) in tiles of the
  * powers of two below R, largest first, so no row runs with a single
  * row's accumulators unless one row is left. */
-static void emit_gemm_rows(Cg *cg, const Gemm *g, int64_t j0, int C,
+static void emit_gemm_rows(Cg *cg, const Gemm *g, LLVMValueRef j0, int C,
                            int tail) {
   const int R = TILE_ROWS;
   Loop lt;
@@ -1300,13 +1300,22 @@ static void emit_gemm_rows(Cg *cg, const Gemm *g, int64_t j0, int C,
   }
 }
 
+/* The full-width column blocks in a loop (one copy of the tiles' code,
+ * not one per block: a kernel of 512 columns was eight), then the rest. */
 static void emit_gemm_body(Cg *cg, const Gemm *g) {
-  int64_t width = TILE_VECS * cg->lanes, j0 = 0;
-  for (; j0 + width <= g->cols; j0 += width)
-    emit_gemm_rows(cg, g, j0, TILE_VECS, 0);
-  int64_t left = g->cols - j0;
+  int64_t width = TILE_VECS * cg->lanes, blocks = g->cols / width;
+  if (blocks == 1) {
+    emit_gemm_rows(cg, g, i64c(cg, 0), TILE_VECS, 0);
+  } else if (blocks > 1) {
+    Loop lj;
+    LLVMValueRef j = loop_open(cg, &lj, i64c(cg, blocks));
+    emit_gemm_rows(cg, g, mul(cg, j, i64c(cg, width)), TILE_VECS, 0);
+    loop_close(cg, &lj);
+  }
+  int64_t j0 = blocks * width, left = g->cols - j0;
   if (left > 0)
-    emit_gemm_rows(cg, g, j0, (int)((left + cg->lanes - 1) / cg->lanes),
+    emit_gemm_rows(cg, g, i64c(cg, j0),
+                   (int)((left + cg->lanes - 1) / cg->lanes),
                    (int)(left % cg->lanes));
 }
 
@@ -3301,11 +3310,15 @@ static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
 }
 
-/* In a module this large (the recurrent models at batch 64 and 500),
- * LLVM's unrolling of the loops outside the GEMM kernels cost 40% of the
- * compile time and bought nothing measurable; the small models' loops
- * (a character RNN at batch 1) run 10% faster unrolled. */
-enum { UNROLL_MAX_INSTRUCTIONS = 14000 };
+/* In a module this large (the bidirectional LSTMs, LSTM-100 at batch
+ * 500: 13,000 instructions before optimization), LLVM's unrolling of the
+ * loops outside the GEMM kernels took compile time over a second and
+ * bought nothing measurable; the small models' loops (a character RNN at
+ * batch 1) run 10% faster unrolled.  A size measured on this machine's
+ * models, not a law.  evaluate's loops are never unrolled: the forward
+ * pass of validation and predict ran as fast without, and a character
+ * RNN compiled in 0.8 s instead of 1.2. */
+enum { UNROLL_MAX_INSTRUCTIONS = 12000 };
 
 static long module_instructions(LLVMModuleRef mod) {
   long n = 0;
@@ -3319,15 +3332,20 @@ static long module_instructions(LLVMModuleRef mod) {
   return n;
 }
 
-/* llvm.loop.unroll.disable on the loops outside the kernels. */
+/* llvm.loop.unroll.disable on the loops outside the kernels: those of
+ * evaluate, and in a large module every one. */
 static void limit_unrolling(Cg *cg) {
-  if (module_instructions(cg->mod) < UNROLL_MAX_INSTRUCTIONS)
-    return;
+  bool large = module_instructions(cg->mod) >= UNROLL_MAX_INSTRUCTIONS;
+  LLVMValueRef evaluate = LLVMGetNamedFunction(cg->mod, "evaluate");
   const char *key = "llvm.loop.unroll.disable";
   LLVMMetadataRef name = LLVMMDStringInContext2(cg->ctx, key, strlen(key));
   LLVMMetadataRef disable = LLVMMDNodeInContext2(cg->ctx, &name, 1);
   unsigned kind = LLVMGetMDKindIDInContext(cg->ctx, "llvm.loop", 9);
   for (int i = 0; i < cg->nlatches; i++) {
+    LLVMValueRef fn = LLVMGetBasicBlockParent(
+        LLVMGetInstructionParent(cg->latches[i]));
+    if (!large && fn != evaluate)
+      continue;
     LLVMMetadataRef self = LLVMTemporaryMDNode(cg->ctx, NULL, 0);
     LLVMMetadataRef ops[2] = {self, disable};
     LLVMMetadataRef loop = LLVMMDNodeInContext2(cg->ctx, ops, 2);
