@@ -30,8 +30,13 @@ MODELS = \
   models/word_rnn_adagrad.net \
   models/word_rnn_edgement.net \
   models/word_rnn_rmsprop.net \
+  models/tuned/mnist_bilstm_tuned.net \
   models/tuned/mnist_birnn_b500_tuned.net \
+  models/tuned/mnist_gru_b500_tuned.net \
+  models/tuned/mnist_lstm64_tuned.net \
+  models/tuned/mnist_lstm_l2_tuned.net \
   models/tuned/mnist_lstm_tuned.net \
+  models/tuned/mnist_rnn_b500_tuned.net \
   models/tuned/mnist_rnn_tuned.net
 
 EXTRA_DIST += \
@@ -64,6 +69,11 @@ EXTRA_DIST += \
   models/word_rnn_adagrad.net \
   models/word_rnn_edgement.net \
   models/word_rnn_rmsprop.net \
+  models/tuned/mnist_bilstm_tuned.net \
   models/tuned/mnist_birnn_b500_tuned.net \
+  models/tuned/mnist_gru_b500_tuned.net \
+  models/tuned/mnist_lstm64_tuned.net \
+  models/tuned/mnist_lstm_l2_tuned.net \
   models/tuned/mnist_lstm_tuned.net \
+  models/tuned/mnist_rnn_b500_tuned.net \
   models/tuned/mnist_rnn_tuned.net
