@@ -331,14 +331,18 @@ static void check(const char *path, const IrProgram *p, int bytes) {
       double want = reference_update(m, c.params[k][i], g[i]);
       double got = get(c.flat, bytes, t->offset + i);
       double moved = fabs(want - c.params[k][i]);
-      /* relative to the move, or in f32 to the rounding of p itself; an
+      /* relative to the move, or in f32 to the rounding of p itself.  An
        * adaptive optimizer moves a gradient of 1e-8 as far as one of 1,
-       * and a float gradient 1e-6 of its tensor's largest has no exact
-       * digit left: its move is checked against a whole step */
+       * and the gradient check above lets a float gradient be off by
+       * 1e-6 of its tensor's largest: 1% or more of an entry below 1e-4
+       * of the largest, whose move the float gradient cannot fix to the
+       * 1% asked here (an LSTM's recurrent weights over 28 steps have
+       * entries of 1e-7 of the largest).  Those are left to the f64 run,
+       * which checks every entry. */
+      if (bytes == 4 && fabs(g[i]) < 1e-4 * largest)
+        continue;
       double floor_ = bytes == 8 ? 1e-3 * m->train.hyper.lr
                                  : 1e-5 * fmax(fabs(want), 1);
-      if (bytes == 4 && fabs(g[i]) < 1e-6 * largest)
-        floor_ = fmax(floor_, m->train.hyper.lr);
       double err = fabs(got - want) / fmax(moved, floor_);
       if (!(err <= w))
         w = err;
