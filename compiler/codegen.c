@@ -1208,7 +1208,7 @@ static LLVMValueRef vec_fma(Cg *cg, LLVMValueRef a, LLVMValueRef b,
  * is contiguous at b_base + r * b_row.  i counts `rows` (a run-time value
  * or a constant), j counts `cols` (a constant); depth is a constant or
  * the batch. */
-enum { MAX_ADDENDS = 3 };
+enum { MAX_ADDENDS = 3, MAX_PRODUCTS = 8 };
 
 typedef struct Gemm {
   LLVMValueRef a_base, b_base, out_base;
@@ -1548,7 +1548,7 @@ static void emit_batched_matvec(Cg *cg, const IrValue *v) {
 }
 
 /* A sum's terms (mark_gemm_sums): its products, then its addends; the
- * adds between them are fused.  False when it has too many addends. */
+ * adds between them are fused.  False when it has too many of either. */
 static bool gemm_sum_terms(const Cg *cg, const IrValue *v,
                            const IrValue **prod, int *nprod, Into *to) {
   for (int k = 0; k < 2; k++) {
@@ -1557,6 +1557,8 @@ static bool gemm_sum_terms(const Cg *cg, const IrValue *v,
       if (!gemm_sum_terms(cg, a, prod, nprod, to))
         return false;
     } else if (batched_matvec(a) && cg->fused[a->id]) {
+      if (*nprod == MAX_PRODUCTS)
+        return false;
       prod[(*nprod)++] = a;
     } else if (to->nadd < MAX_ADDENDS) {
       to->add[to->nadd++] = a;
@@ -1570,7 +1572,7 @@ static bool gemm_sum_terms(const Cg *cg, const IrValue *v,
 /* The first product's GEMM starts from the addends, the others add to
  * it: no buffer for any product, no pass over them to add them up. */
 static void emit_gemm_sum(Cg *cg, const IrValue *v) {
-  const IrValue *prod[2 * MAX_ADDENDS + 2];
+  const IrValue *prod[MAX_PRODUCTS];
   int nprod = 0;
   Into to = {.out = v};
   if (!gemm_sum_terms(cg, v, prod, &nprod, &to))
@@ -2523,7 +2525,7 @@ static void mark_gemm_sums(Cg *cg, const IrBlock *b, const int *uses) {
       continue;
     int nprod = 0, nadd = 0;
     if (!gemm_sum_shape(cg, v, v, uses, &nprod, &nadd) || nprod == 0 ||
-        nadd > MAX_ADDENDS)
+        nprod > MAX_PRODUCTS || nadd > MAX_ADDENDS)
       continue;
     cg->gemm_root[v->id] = true;
     fuse_gemm_sum(cg, v, v, uses);

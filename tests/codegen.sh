@@ -11,6 +11,7 @@ top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
 exec "$CODEGEN_AGREE" tests/grad/elementwise.net tests/grad/losses.net \
   tests/grad/mixed.net tests/grad/per_example.net tests/grad/shapes.net \
+  tests/grad/sums_of_products.net \
   tests/grad/target_grad.net tests/grad/width_one.net models/mlp.net \
   models/mlp_seed.net models/mlp_torch.net models/autoencoder.net \
   models/tiny_mlp_relu.net models/tiny_mlp_sigmoid.net tests/grad/lstm.net \

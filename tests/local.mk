@@ -129,6 +129,7 @@ EXTRA_DIST += \
   tests/grad/mixed.net \
   tests/grad/per_example.net \
   tests/grad/shapes.net \
+  tests/grad/sums_of_products.net \
   tests/grad/target_grad.net \
   tests/grad/width_one.net \
   tests/bless.sh \
