@@ -2244,21 +2244,12 @@ static void mark_read_through(Cg *cg, const IrBlock *b, const int *uses,
  * a value stored once) reads step t in place: its example stride is the
  * sequence's.  Copying x[t] for every step and example cost as much as
  * some of the gate arithmetic. */
-static void mark_step_views(Cg *cg, const IrBlock *b) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      mark_step_views(cg, &v->loop->body);
-      continue;
-    }
-    if (v->op != IR_STEP_IN)
-      continue;
-    const IrValue *seq = v->args[0];
-    cg->step_view[v->id] = seq->batched == v->batched &&
-        (seq->op == IR_INPUT || seq->op == IR_TARGET ||
-         (stored_once(cg, seq) && !cg->inlined[seq->id] &&
-          !cg->add_tree[seq->id] && !cg->unused[seq->id]));
-  }
+static void mark_step_view(Cg *cg, const IrValue *v) {
+  const IrValue *seq = v->args[0];
+  cg->step_view[v->id] = seq->batched == v->batched &&
+      (seq->op == IR_INPUT || seq->op == IR_TARGET ||
+       (stored_once(cg, seq) && !cg->inlined[seq->id] &&
+        !cg->add_tree[seq->id] && !cg->unused[seq->id]));
 }
 
 /* Where the slice v starts in its argument, in reals, when it is one
@@ -2287,21 +2278,26 @@ static bool addressable(const Cg *cg, const IrValue *v) {
 /* A contiguous slice of a value with storage reads it in place: a
  * gate's part of a cell's pre-activations was copied out at every step
  * (three copies cost 4% of a GRU step). */
-static void mark_slice_views(Cg *cg, const IrBlock *b) {
+static void mark_slice_view(Cg *cg, const IrValue *v) {
+  const IrValue *src = v->args[0];
+  int64_t at = contiguous_slice_at(v);
+  if (cg->fused[v->id] || cg->unused[v->id] || at < 0 ||
+      src->batched != v->batched || !addressable(cg, src))
+    return;
+  cg->slice_of[v->id] = src;
+  cg->slice_at[v->id] = at;
+}
+
+/* Values read in place in another's storage: step_ins and slices. */
+static void mark_views(Cg *cg, const IrBlock *b) {
   for (int i = 0; i < b->n; i++) {
     const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      mark_slice_views(cg, &v->loop->body);
-      continue;
-    }
-    if (v->op != IR_SLICE || cg->fused[v->id] || cg->unused[v->id])
-      continue;
-    const IrValue *src = v->args[0];
-    int64_t at = contiguous_slice_at(v);
-    if (at < 0 || src->batched != v->batched || !addressable(cg, src))
-      continue;
-    cg->slice_of[v->id] = src;
-    cg->slice_at[v->id] = at;
+    if (v->op == IR_LOOP)
+      mark_views(cg, &v->loop->body);
+    else if (v->op == IR_STEP_IN)
+      mark_step_view(cg, v);
+    else if (v->op == IR_SLICE)
+      mark_slice_view(cg, v);
   }
 }
 
@@ -2467,21 +2463,24 @@ static bool gemm_addend(const Cg *cg, const IrValue *a, const IrValue *v) {
 
 /* The terms under the add v: an add read only by its parent (same loop
  * and shape) is part of the sum; a product read only by it is a GEMM;
- * anything else an addend.  Counts them; false if a term cannot be one. */
-static bool gemm_sum_shape(const Cg *cg, const IrValue *v,
-                           const IrValue *root, const int *uses, int *nprod,
+ * anything else an addend.  Counts them; false if a term cannot be one.
+ * With fuse, also marks the inner adds and the products fused (a second
+ * walk, once the sum is known to qualify). */
+static bool gemm_sum_shape(Cg *cg, const IrValue *v, const IrValue *root,
+                           const int *uses, bool fuse, int *nprod,
                            int *nadd) {
   for (int k = 0; k < 2; k++) {
     const IrValue *a = v->args[k];
     bool inner = a->loop == root->loop && uses[a->id] == 1 &&
-                 !cg->fused[a->id] && !cg->add_tree[a->id];
-    if (inner && a->op == IR_ADD && a->batched &&
-        type_same_shape(&a->ty, &root->ty)) {
-      if (!gemm_sum_shape(cg, a, root, uses, nprod, nadd))
+                 !cg->fused[a->id] && !cg->add_tree[a->id] &&
+                 type_same_shape(&a->ty, &root->ty);
+    if (inner && a->op == IR_ADD && a->batched) {
+      if (!gemm_sum_shape(cg, a, root, uses, fuse, nprod, nadd))
         return false;
-    } else if (inner && batched_matvec(a) &&
-               type_same_shape(&a->ty, &root->ty)) {
+      cg->fused[a->id] |= fuse;
+    } else if (inner && batched_matvec(a)) {
       (*nprod)++;
+      cg->fused[a->id] |= fuse;
     } else if (gemm_addend(cg, a, root)) {
       (*nadd)++;
     } else {
@@ -2489,22 +2488,6 @@ static bool gemm_sum_shape(const Cg *cg, const IrValue *v,
     }
   }
   return true;
-}
-
-static void fuse_gemm_sum(Cg *cg, const IrValue *v, const IrValue *root,
-                          const int *uses) {
-  for (int k = 0; k < 2; k++) {
-    const IrValue *a = v->args[k];
-    if (a->loop != root->loop || uses[a->id] != 1 ||
-        !type_same_shape(&a->ty, &root->ty))
-      continue;
-    if (a->op == IR_ADD && a->batched) {
-      cg->fused[a->id] = true;
-      fuse_gemm_sum(cg, a, root, uses);
-    } else if (batched_matvec(a)) {
-      cg->fused[a->id] = true;
-    }
-  }
 }
 
 /* A sum of batched products and other terms (z = W x + b, an LSTM's
@@ -2524,11 +2507,11 @@ static void mark_gemm_sums(Cg *cg, const IrBlock *b, const int *uses) {
         cg->fused[v->id] || cg->add_tree[v->id])
       continue;
     int nprod = 0, nadd = 0;
-    if (!gemm_sum_shape(cg, v, v, uses, &nprod, &nadd) || nprod == 0 ||
-        nprod > MAX_PRODUCTS || nadd > MAX_ADDENDS)
+    if (!gemm_sum_shape(cg, v, v, uses, false, &nprod, &nadd) ||
+        nprod == 0 || nprod > MAX_PRODUCTS || nadd > MAX_ADDENDS)
       continue;
     cg->gemm_root[v->id] = true;
-    fuse_gemm_sum(cg, v, v, uses);
+    gemm_sum_shape(cg, v, v, uses, true, &nprod, &nadd);
   }
 }
 
@@ -2609,10 +2592,9 @@ static void plan_fusion(Cg *cg) {
     if (p->v[i]->op == IR_LOOP_OUT && uses[p->v[i]->id] == 0)
       cg->unused[p->v[i]->id] = true;
   cg->step_view = arena_array(bool, p->nids + 1);
-  mark_step_views(cg, &top);
   cg->slice_of = arena_array(const IrValue *, p->nids + 1);
   cg->slice_at = arena_array(int64_t, p->nids + 1);
-  mark_slice_views(cg, &top);
+  mark_views(cg, &top);
   cg->stack_of = arena_array(const IrValue *, p->nids + 1);
   mark_stack_views(cg, &top);
   cg->per_step = arena_array(bool, p->nids + 1);

@@ -22,9 +22,6 @@
 
 #define RT_RECALL_TEST_COUNT 100   /* index_recall's test sequences */
 
-/* ---- buffers ---- */
-
-
 static int check_tensor(const NetrtModel *m, const NetrtTensor *t,
                         char *err, size_t errsz) {
   int64_t n = 1;

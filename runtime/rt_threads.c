@@ -146,7 +146,6 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-
 static void free_shards(RtShards *s) {
   for (int i = 0; i < s->threads; i++) {
     if (i > 0)
