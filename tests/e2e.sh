@@ -49,16 +49,20 @@ fi
 # Two and three threads cut each batch into shards: the same training to
 # float rounding (losses within 1e-4 relative after 20 epochs).  A step
 # this small would run on one thread: NETRT_SHARD_MIN_FLOPS=0 forces them.
-for threads in 2 3; do
-  NETRT_SHARD_MIN_FLOPS=0 ./spirals train --threads $threads --json \
-    >threads.json 2>/dev/null
+# Threads spin before they sleep; NETRT_SPIN_SECONDS=0 has them sleep and
+# be woken at every step.
+for run in 2:0.002 3:0.002 3:0; do
+  threads=${run%%:*} spin=${run#*:}
+  NETRT_SHARD_MIN_FLOPS=0 NETRT_SPIN_SECONDS=$spin ./spirals train \
+    --threads $threads --json >threads.json 2>/dev/null
   one=$(json run1.json 'd["history"][-1]["train_loss"]')
   many=$(json threads.json 'd["history"][-1]["train_loss"]')
+  what="--threads $threads (spinning $spin s) trains as one thread does"
   if [ "$(echo "$one $many" | awk '{d = $1 - $2; if (d < 0) d = -d;
            print (d <= 1e-4 * $1 && $2 > 0)}')" = 1 ]; then
-    pass "--threads $threads trains as one thread does (loss $many, $one)"
+    pass "$what (loss $many, $one)"
   else
-    fail "--threads $threads trains as one thread does (loss '$many', '$one')"
+    fail "$what (loss '$many', '$one')"
   fi
 done
 if ./spirals bench --predict --batch 3 --steps 5 --json 2>/dev/null |
