@@ -317,6 +317,18 @@ static void test_set(Trainer *t) {
   fprintf(f, " (%" PRIu64 " examples)\n", t->test.examples);
 }
 
+/* Nothing to train: say so, and still write --save, so that
+ * `train --epochs 0 --save FILE` gives the initial parameters (to compare
+ * with another tool from the same start). */
+static int save_untrained(Trainer *t) {
+  fprintf(stderr, "%s: note: nothing to train: the run is at epoch "
+          "%" PRId64 " of %" PRId64 "\n", t->o->prog, t->run.epoch,
+          t->epochs);
+  if (t->o->save && rt_run_save(&t->run, t->o->save, t->err, sizeof t->err))
+    return -1;
+  return 0;
+}
+
 static int train_loop(Trainer *t) {
   RtProgress p = {0};
   p.enabled = isatty(STDERR_FILENO);
@@ -324,10 +336,8 @@ static int train_loop(Trainer *t) {
   p.epochs = t->epochs;
   if (t->epochs > t->run.epoch)
     p.total = (uint64_t)(t->epochs - t->run.epoch) * t->train.count;
-  else
-    fprintf(stderr, "%s: note: nothing to train: the run is at epoch "
-            "%" PRId64 " of %" PRId64 "\n", t->o->prog, t->run.epoch,
-            t->epochs);
+  else if (save_untrained(t))
+    return -1;
   while (t->run.epoch < t->epochs) {
     if (run_epoch(t, &p)) {
       rt_progress_clear(&p);

@@ -79,6 +79,18 @@ if [ "$(json resumed.json 'd["history"][-1]["train_loss"]')" = \
 else
   fail "10 epochs, a checkpoint and 10 more equal 20 epochs"
 fi
+# Zero epochs still write --save: the initial parameters, which eval
+# without --load uses too.
+rm -f init.ckpt
+./spirals train --epochs 0 --save init.ckpt >/dev/null 2>&1
+if [ -f init.ckpt ] &&
+   [ "$(./spirals eval --load init.ckpt 2>/dev/null | grep '^loss')" = \
+     "$(./spirals eval 2>/dev/null | grep '^loss')" ] &&
+   ./spirals eval 2>/dev/null | grep -q '^loss'; then
+  pass "train --epochs 0 --save writes the initial parameters"
+else
+  fail "train --epochs 0 --save writes the initial parameters"
+fi
 if ./spirals eval --load half.ckpt 2>&1 | grep -q 'precision'; then
   pass "eval of a checkpoint prints the classification report"
 else
