@@ -103,6 +103,7 @@ TESTS += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/torch-parity.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
   tests/models.sh \
@@ -118,6 +119,8 @@ EXTRA_DIST += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/torch-parity.sh \
+  tests/torch_parity.py \
   tests/e2e/spirals.net \
   tests/grad/elementwise.net \
   tests/grad/gru.net \
