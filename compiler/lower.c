@@ -5,9 +5,10 @@
  * Absent parameters were already folded away by the checker.  The loss
  * becomes one scalar for the batch: per-example losses are reduced with
  * BATCH_MEAN or BATCH_SUM as the model says.
- *
- * This release compiles models without recurrences; a construct it cannot
- * compile yet is reported as an error at its place in the source.
+ * Step equations become loops (IrLoop).  One step of a joined or
+ * reversed sequence is read from its parts (step_of), and values nothing
+ * reads are dropped at the end.  A construct that cannot be compiled yet
+ * is reported as an error at its place in the source.
  */
 #include <config.h>
 
@@ -186,18 +187,87 @@ static IrValue *lower_step(Lower *L, const Node *e) {
   return slice_rest(L, e, step, 1);
 }
 
+/* One step of a sequence: step `at` counting from 0, or, when from_end,
+ * from each sequence's own end (-1 is its last step). */
+typedef struct StepRef {
+  int64_t at;
+  bool from_end;
+} StepRef;
+
+static IrValue *step_of(Lower *L, IrValue *seq, StepRef r);
+
+/* A sequence whose step is the steps of its arguments: features joined,
+ * or steps reversed. */
+static bool step_passes_through(const IrValue *seq) {
+  return (seq->op == IR_CONCAT && seq->axis >= 1) || seq->op == IR_REVERSE;
+}
+
+/* concat(a, b)[t] is concat(a[t], b[t]). */
+static IrValue *step_of_concat(Lower *L, IrValue *seq, StepRef r) {
+  IrValue **parts = arena_array(IrValue *, seq->nargs);
+  for (int i = 0; i < seq->nargs; i++)
+    parts[i] = step_of(L, seq->args[i], r);
+  IrValue *v = ir_add(L->p, IR_CONCAT, type_drop_first(&seq->ty),
+                      seq->nargs, parts);
+  v->ty.elem = seq->ty.elem;
+  v->axis = seq->axis - 1;
+  return v;
+}
+
+/* Whether reverse(x)[r] is one step of x.  Reversed within each
+ * sequence's own steps, step t from the start is step -(t+1) from the
+ * end, and back, but only the first and the last step exist in every
+ * sequence: past its length the reverse holds zeros where a pick would
+ * clamp. */
+static bool reverse_maps_step(const IrValue *seq, StepRef r) {
+  if (!seq->masked)
+    return !r.from_end;
+  return r.from_end ? r.at == -1 : r.at == 0;
+}
+
+/* reverse(x)[t] is x[T-1-t]. */
+static IrValue *step_of_reverse(Lower *L, IrValue *seq, StepRef r) {
+  StepRef mirror = {-r.at - 1, r.from_end};
+  if (seq->masked)
+    mirror.from_end = !r.from_end;
+  else
+    mirror.at = seq->ty.dims[0] - 1 - r.at;
+  return step_of(L, seq->args[0], mirror);
+}
+
+/* The step r of seq.  Through concat and reverse, only the step itself is
+ * read: a bidirectional layer read at its last step needs neither its
+ * whole joined sequence nor the reversed one, in either pass. */
+static IrValue *step_of(Lower *L, IrValue *seq, StepRef r) {
+  if (seq->op == IR_CONCAT && seq->axis >= 1)
+    return step_of_concat(L, seq, r);
+  if (seq->op == IR_REVERSE && reverse_maps_step(seq, r))
+    return step_of_reverse(L, seq, r);
+  IrValue *v;
+  if (r.from_end) {
+    v = ir_binary(L->p, IR_PICK, type_drop_first(&seq->ty), seq, lengths(L));
+  } else {
+    v = ir_unary(L->p, IR_SLICE, type_drop_first(&seq->ty), seq);
+    v->nslice = 1;
+    v->drop[0] = true;
+  }
+  v->ty.elem = seq->ty.elem;
+  v->lo[0] = r.at;
+  v->hi[0] = r.from_end ? 0 : r.at;
+  return v;
+}
+
 static IrValue *lower_index(Lower *L, const Node *e) {
   if (e->list.n > 0 && e->list.v[0]->kind == ND_STEP)
     return lower_step(L, e);
   IrValue *base = lower_expr(L, e->lhs);
-  if (base->ty.varlen && e->list.v[0]->kind == ND_NUM &&
-      e->list.v[0]->num < 0) {    /* h[-1]: from each sequence's own end */
-    IrValue *pick = ir_binary(L->p, IR_PICK, type_drop_first(&base->ty),
-                              base, lengths(L));
-    pick->ty.elem = base->ty.elem;
-    pick->lo[0] = (int64_t)e->list.v[0]->num;
-    return slice_rest(L, e, pick, 1);
-  }
+  const Node *first = e->list.v[0];
+  if (first->kind != ND_NUM)
+    return slice_rest(L, e, base, 0);
+  /* h[-1]: from each sequence's own end */
+  StepRef r = {(int64_t)first->num, base->ty.varlen && first->num < 0};
+  if (r.from_end || step_passes_through(base))
+    return slice_rest(L, e, step_of(L, base, r), 1);
   return slice_rest(L, e, base, 0);
 }
 
@@ -497,6 +567,43 @@ static IrValue *choose_output(Lower *L) {
   return NULL;
 }
 
+static void mark_live(const IrValue *v, bool *live);
+
+static void mark_live_loop(const IrLoop *l, bool *live) {
+  for (int i = 0; i < l->body.n; i++)
+    mark_live(l->body.v[i], live);
+  for (int k = 0; k < l->nstates; k++)
+    mark_live(l->state_init[k], live);
+}
+
+static void mark_live(const IrValue *v, bool *live) {
+  if (live[v->id])
+    return;
+  live[v->id] = true;
+  for (int i = 0; i < v->nargs; i++)
+    mark_live(v->args[i], live);
+  if (v->op == IR_LOOP || v->op == IR_LOOP_OUT)
+    mark_live_loop(v->loop, live);
+}
+
+/* Values that neither the loss nor the output reads are dropped (a
+ * sequence that was only read at one step, through step_of).  Loops and
+ * the model's leaves stay. */
+static void drop_dead(IrProgram *p) {
+  bool *live = arena_array(bool, p->nids + 1);
+  mark_live(p->loss, live);
+  if (p->output)
+    mark_live(p->output, live);
+  int n = 0;
+  for (int i = 0; i < p->n; i++) {
+    IrValue *v = p->v[i];
+    if (live[v->id] || v->op == IR_PARAM || v->op == IR_INPUT ||
+        v->op == IR_TARGET || v->op == IR_LOOP || v->op == IR_LOOP_OUT)
+      p->v[n++] = v;
+  }
+  p->n = n;
+}
+
 IrProgram *lower_model(const Model *m) {
   Lower L = {0};
   L.m = m;
@@ -521,6 +628,7 @@ IrProgram *lower_model(const Model *m) {
   p->loss = add_l2(&L, loss);
   p->loss->name = "loss";
   p->output = choose_output(&L);
+  drop_dead(p);
   p->nforward = p->n;
   return L.failed ? NULL : p;
 }

@@ -9,4 +9,5 @@ top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
 exec "$CODEGEN_AGREE" --batch 3 --compiled-batch 16 models/mlp.net \
   models/autoencoder.net tests/grad/lstm.net tests/grad/gru.net \
-  tests/grad/rnn_stack.net models/char_rnn.net tests/grad/varlen.net
+  tests/grad/rnn_stack.net models/char_rnn.net tests/grad/varlen.net \
+  tests/grad/bidirectional_steps.net

@@ -97,6 +97,29 @@ else
   fail "eval of a checkpoint prints the classification report"
 fi
 
+# Steps read through a bidirectional layer's concat and reverse train as
+# reads of the joined sequence (the layers times 1, which netc does not
+# look through), in f64: of varying length and of fixed length.
+for model in bidirectional_steps bidirectional_text_steps; do
+  sed 's/^\([hg] = bi[a-z]*([a-z]*, [0-9])\)$/\1 * 1/' \
+    "$top/tests/e2e/$model.net" >joined.net
+  "$NETC" run --dtype=f64 "$top/tests/e2e/$model.net" train --epochs 3 \
+    --json >steps.json 2>/dev/null
+  "$NETC" run --dtype=f64 joined.net train --epochs 3 --json \
+    >joined.json 2>/dev/null
+  a=$(json steps.json 'd["history"][-1]["train_loss"]')
+  b=$(json joined.json 'd["history"][-1]["train_loss"]')
+  what="$model: steps read through concat and reverse train as the"
+  what="$what joined sequence does (loss $a, $b)"
+  if grep -q '^[hg] = bi.* \* 1$' joined.net &&
+     [ "$(echo "$a $b" | awk '{d = $1 - $2; if (d < 0) d = -d;
+             print (d <= 1e-9 * $1 && $1 > 0)}')" = 1 ]; then
+    pass "$what"
+  else
+    fail "$what"
+  fi
+done
+
 # every model that compiles (E's convolutions do not yet), and the e2e one
 for file in "$top"/models/*.net "$top/tests/e2e/spirals.net"; do
   model=$(basename "$file" .net)

@@ -122,6 +122,10 @@ EXTRA_DIST += \
   tests/torch-parity.sh \
   tests/torch_parity.py \
   tests/e2e/spirals.net \
+  tests/e2e/bidirectional_steps.net \
+  tests/e2e/bidirectional_text_steps.net \
+  tests/grad/bidirectional_fixed_steps.net \
+  tests/grad/bidirectional_steps.net \
   tests/grad/elementwise.net \
   tests/grad/gru.net \
   tests/grad/learned_state.net \
