@@ -2884,11 +2884,12 @@ static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
   return f_mul(cg, f_div(cg, hy->v[HY_LR], bc1), f_div(cg, m, denom));
 }
 
-/* One step of the model's optimizer over the whole flat parameter
- * buffer, with PyTorch's update rules (torch.optim). */
+/* One step of the model's optimizer over the reals [begin, end) of the
+ * flat parameter buffer, with PyTorch's update rules (torch.optim). */
 static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
                         LLVMValueRef grads, LLVMValueRef step,
-                        const Hyper *hy) {
+                        const Hyper *hy, LLVMValueRef begin,
+                        LLVMValueRef end) {
   const char *name = cg->p->model->optimizer->spec->name;
   bool adamw = strcmp(name, "adamw") == 0;
   LLVMValueRef t = LLVMBuildSIToFP(cg->b, step, cg->f64, "");
@@ -2904,7 +2905,8 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
       LLVMBuildFSub(cg->b, f64c(cg, 1), call2(cg, "llvm.pow",
                                               hy->d[HY_BETA2], t), "")));
   Loop l;
-  LLVMValueRef i = loop_open(cg, &l, i64c(cg, cg->param_count));
+  LLVMValueRef i = add(cg, begin, loop_open(cg, &l, LLVMBuildSub(cg->b, end,
+                                                                 begin, "")));
   LLVMValueRef pp = gep(cg, params, i), p = ld(cg, pp);
   LLVMValueRef g = ld(cg, gep(cg, grads, i));
   Slot s;
@@ -2960,7 +2962,36 @@ static LLVMValueRef build_update(Cg *cg) {
   load_hyper(cg, LLVMGetParam(cg->fn, 4), &hy);
   emit_clip(cg, grads, &hy);
   emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), grads,
-              LLVMGetParam(cg->fn, 3), &hy);
+              LLVMGetParam(cg->fn, 3), &hy, i64c(cg, 0),
+              i64c(cg, cg->param_count));
+  LLVMBuildRetVoid(cg->b);
+  return cg->fn;
+}
+
+/* void clip(grads, hyper): update's clipping alone. */
+static LLVMValueRef build_clip(Cg *cg) {
+  LLVMTypeRef args[2] = {cg->ptr, cg->ptr};
+  begin(cg, "clip", LLVMFunctionType(cg->voidt, args, 2, 0));
+  Hyper hy;
+  load_hyper(cg, LLVMGetParam(cg->fn, 1), &hy);
+  emit_clip(cg, LLVMGetParam(cg->fn, 0), &hy);
+  LLVMBuildRetVoid(cg->b);
+  return cg->fn;
+}
+
+/* void update_range(params, state, grads, step, hyper, begin, end):
+ * update's optimizer step on a part of the parameters, unclipped, so that
+ * threads can share it. */
+static LLVMValueRef build_update_range(Cg *cg) {
+  LLVMTypeRef args[7] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->ptr,
+                         cg->i64, cg->i64};
+  begin(cg, "update_range", LLVMFunctionType(cg->voidt, args, 7, 0));
+  cg->params = LLVMGetParam(cg->fn, 0);
+  Hyper hy;
+  load_hyper(cg, LLVMGetParam(cg->fn, 4), &hy);
+  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1),
+              LLVMGetParam(cg->fn, 2), LLVMGetParam(cg->fn, 3), &hy,
+              LLVMGetParam(cg->fn, 5), LLVMGetParam(cg->fn, 6));
   LLVMBuildRetVoid(cg->b);
   return cg->fn;
 }
@@ -3030,8 +3061,9 @@ static void desc_types(Cg *cg, Desc *d) {
   LLVMTypeRef mf[] = {cg->i32, cg->ptr, cg->ptr, cg->i32, cg->i32, cg->i64,
                       cg->i64, cg->i64, cg->i64, cg->i32, cg->i32, cg->i32,
                       cg->ptr, cg->ptr, cg->ptr, d->tensor, d->train,
-                      cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr};
-  d->model = struct_of(cg, "NetrtModel", mf, 23);
+                      cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr,
+                      cg->ptr, cg->ptr};
+  d->model = struct_of(cg, "NetrtModel", mf, 25);
 }
 
 static LLVMValueRef cstring(Cg *cg, const char *s) {
@@ -3246,7 +3278,7 @@ static LLVMValueRef internal(LLVMValueRef fn) {
   return fn;
 }
 
-static void build_descriptor(Cg *cg, LLVMValueRef fns[6]) {
+static void build_descriptor(Cg *cg, LLVMValueRef fns[8]) {
   Desc d;
   desc_types(cg, &d);
   const IrProgram *p = cg->p;
@@ -3263,11 +3295,11 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[6]) {
     tensor_array(cg, &d, p->inputs, p->ninputs, NULL, "inputs"),
     tensor_array(cg, &d, p->targets, p->ntargets, NULL, "targets"),
     tensor_const(cg, &d, &out, 0), train_const(cg, &d),
-    fns[0], fns[1], fns[2], fns[3], fns[4], fns[5],
+    fns[0], fns[1], fns[2], fns[3], fns[4], fns[5], fns[6], fns[7],
   };
   const char *name = arena_printf("netc_model_%s", p->model->name);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
-  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 23));
+  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 25));
   LLVMSetGlobalConstant(g, 1);
   if (cg->o->main_model) {
     LLVMValueRef m = LLVMAddGlobal(cg->mod, cg->ptr, "netrt_main_model");
@@ -3369,7 +3401,7 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   cg->tv = arena_array(LLVMValueRef, p->nloops + 1);
   plan_fusion(cg);
   plan_workspace(cg);
-  LLVMValueRef fns[6];
+  LLVMValueRef fns[8];
   LLVMValueRef shard = internal(build_gradient_shard(cg));
   keep_apart(cg, shard);
   fns[5] = internal(build_update(cg));
@@ -3379,6 +3411,8 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   keep_apart(cg, fns[2]);
   fns[3] = internal(build_predict(cg, fns[2]));
   fns[4] = shards_add_up(p) ? shard : LLVMConstNull(cg->ptr);
+  fns[6] = internal(build_clip(cg));
+  fns[7] = internal(build_update_range(cg));
   build_descriptor(cg, fns);
   limit_unrolling(cg);
   return finish_module(cg, arena_printf("netc_model_%s", p->model->name));

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 3
+#define NETRT_ABI_VERSION 4
 
 enum { NETRT_MAX_DIMS = 6 };
 
@@ -134,6 +134,12 @@ typedef struct NetrtModel {
    * (clipping rescales grads in place). */
   void (*update)(void *params, void *state, void *grads, int64_t step,
                  const NetrtHyper *hyper);
+  /* update in two parts, so that threads can share it: clip (all the
+   * gradients at once), then update_range on the parameters' reals
+   * [begin, end), in pieces that together cover them.  NULL: use update. */
+  void (*clip)(void *grads, const NetrtHyper *hyper);
+  void (*update_range)(void *params, void *state, void *grads, int64_t step,
+                       const NetrtHyper *hyper, int64_t begin, int64_t end);
 } NetrtModel;
 
 /* An executable's main() in libnetrt runs the model that netc names here:

@@ -9,7 +9,10 @@
  * is taken off once for each shard but the first.
  *
  * The workers live as long as the run: a step wakes them with a new
- * generation number and waits until every shard is done.
+ * generation number and waits until every shard is done.  Then, when the
+ * model can update in parts (clip, update_range), it wakes them again:
+ * each thread adds up and updates its own part of the parameters, in one
+ * pass when nothing is clipped, else in two with the clipping between.
  */
 #include <config.h>
 
@@ -45,7 +48,16 @@ typedef struct Shard {
   const void **targets;
   int count;
   double loss;
+  int64_t lo, hi;              /* its part of the parameters' reals */
 } Shard;
+
+/* What the threads do when woken. */
+typedef enum Job {
+  JOB_GRADIENT,                /* their shard's loss and gradients */
+  JOB_ADD_UP,                  /* add up their part of the gradients */
+  JOB_UPDATE,                  /* update their part of the parameters */
+  JOB_ADD_UP_UPDATE,           /* both, in one pass */
+} Job;
 
 struct RtShards {
   const NetrtModel *m;
@@ -54,6 +66,10 @@ struct RtShards {
   double spin;                 /* seconds a thread spins before it sleeps */
   void *empty_grads;           /* the gradient of no example */
   double empty_loss;
+  Job job;
+  void *params_rw, *state;     /* JOB_UPDATE */
+  int64_t step;
+  const NetrtHyper *hyper;
   Shard shard[MAX_THREADS];
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
@@ -79,6 +95,21 @@ static void run_shard(RtShards *s, Shard *sh) {
   if (sh->index == 0 && s->threads > 1)
     s->empty_loss = m->gradient_shard(s->params, sh->inputs, sh->targets, 0,
                                       s->total, s->empty_grads, sh->work);
+}
+
+static void add_up_part(RtShards *s, int64_t lo, int64_t hi);
+
+static void run_job(RtShards *s, Shard *sh) {
+  const NetrtModel *m = s->m;
+  if (s->job == JOB_GRADIENT) {
+    run_shard(s, sh);
+    return;
+  }
+  if (s->job != JOB_UPDATE)
+    add_up_part(s, sh->lo, sh->hi);
+  if (s->job != JOB_ADD_UP && sh->hi > sh->lo)
+    m->update_range(s->params_rw, s->state, s->shard[0].grads, s->step,
+                    s->hyper, sh->lo, sh->hi);
 }
 
 static void cpu_relax(void) {
@@ -136,7 +167,7 @@ static void *worker(void *arg) {
     if (atomic_load(&s->stop))
       break;
     seen = atomic_load(&s->generation);
-    run_shard(s, sh);
+    run_job(s, sh);
     if (atomic_fetch_sub(&s->pending, 1) == 1) {
       pthread_mutex_lock(&s->lock);
       pthread_cond_signal(&s->done);
@@ -188,6 +219,14 @@ int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
     free_shards(s);
     return rt_errorf(err, errsz, "out of memory for %d threads' buffers",
                      threads);
+  }
+  /* the parameters' parts: whole cache lines, the last one the rest */
+  int64_t line = 64 / m->dtype_bytes;
+  int64_t part = (m->param_count / threads + line - 1) / line * line;
+  for (int i = 0; i < threads; i++) {
+    int64_t lo = part * i, hi = lo + part;
+    s->shard[i].lo = lo < m->param_count ? lo : m->param_count;
+    s->shard[i].hi = hi < m->param_count ? hi : m->param_count;
   }
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->wake, NULL);
@@ -263,18 +302,66 @@ static void add_scaled(void *y, const void *x, double a, int64_t n,
   }
 }
 
-/* grads of shard 0 += the others' - (threads - 1) * the empty shard's */
-static double add_up(RtShards *s) {
+/* grads of shard 0 += the others' - (threads - 1) * the empty shard's,
+ * on the reals [lo, hi) */
+static void add_up_part(RtShards *s, int64_t lo, int64_t hi) {
   const NetrtModel *m = s->m;
-  double spare = s->threads - 1, loss = s->shard[0].loss;
-  for (int i = 1; i < s->threads; i++) {
-    loss += s->shard[i].loss;
-    add_scaled(s->shard[0].grads, s->shard[i].grads, 1, m->param_count,
+  size_t at = (size_t)lo * (size_t)m->dtype_bytes;
+  char *sum = (char *)s->shard[0].grads + at;
+  for (int i = 1; i < s->threads; i++)
+    add_scaled(sum, (char *)s->shard[i].grads + at, 1, hi - lo,
                m->dtype_bytes);
-  }
-  add_scaled(s->shard[0].grads, s->empty_grads, -spare, m->param_count,
+  add_scaled(sum, (char *)s->empty_grads + at, -(s->threads - 1), hi - lo,
              m->dtype_bytes);
-  return loss - spare * s->empty_loss;
+}
+
+static double add_up_loss(const RtShards *s) {
+  double loss = s->shard[0].loss;
+  for (int i = 1; i < s->threads; i++)
+    loss += s->shard[i].loss;
+  return loss - (s->threads - 1) * s->empty_loss;
+}
+
+/* Wakes the workers for s->job, does the first thread's part, and waits
+ * for theirs. */
+static void run_everywhere(RtShards *s) {
+  atomic_store(&s->pending, s->threads - 1);
+  pthread_mutex_lock(&s->lock);
+  atomic_fetch_add(&s->generation, 1);
+  pthread_cond_broadcast(&s->wake);
+  pthread_mutex_unlock(&s->lock);
+  run_job(s, &s->shard[0]);
+  if (!spin_until(s, all_done, NULL)) {
+    pthread_mutex_lock(&s->lock);
+    while (atomic_load(&s->pending) > 0)
+      pthread_cond_wait(&s->done, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+  }
+}
+
+/* The optimizer's step with the shards' gradients: on every thread, each
+ * on its part, when the model can; else on this one. */
+static void update(RtShards *s, RtRun *r, const NetrtHyper *h) {
+  const NetrtModel *m = s->m;
+  void *grads = s->shard[0].grads;
+  if (!m->clip || !m->update_range) {
+    add_up_part(s, 0, m->param_count);
+    m->update(r->params, r->state, grads, r->step, h);
+    return;
+  }
+  s->params_rw = r->params;
+  s->state = r->state;
+  s->step = r->step;
+  s->hyper = h;
+  if (h->clip_norm > 0 || h->clip_value > 0) {
+    s->job = JOB_ADD_UP;
+    run_everywhere(s);
+    m->clip(grads, h);
+    s->job = JOB_UPDATE;
+  } else {
+    s->job = JOB_ADD_UP_UPDATE;
+  }
+  run_everywhere(s);
 }
 
 double rt_train_step(RtRun *r, const void *const *inputs,
@@ -289,19 +376,8 @@ double rt_train_step(RtRun *r, const void *const *inputs,
   s->params = r->params;
   s->total = n;
   cut(s, inputs, targets, n);
-  atomic_store(&s->pending, s->threads - 1);
-  pthread_mutex_lock(&s->lock);
-  atomic_fetch_add(&s->generation, 1);
-  pthread_cond_broadcast(&s->wake);
-  pthread_mutex_unlock(&s->lock);
-  run_shard(s, &s->shard[0]);
-  if (!spin_until(s, all_done, NULL)) {
-    pthread_mutex_lock(&s->lock);
-    while (atomic_load(&s->pending) > 0)
-      pthread_cond_wait(&s->done, &s->lock);
-    pthread_mutex_unlock(&s->lock);
-  }
-  double loss = add_up(s);
-  m->update(r->params, r->state, s->shard[0].grads, r->step, h);
-  return loss;
+  s->job = JOB_GRADIENT;
+  run_everywhere(s);
+  update(s, r, h);
+  return add_up_loss(s);
 }

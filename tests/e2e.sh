@@ -65,6 +65,26 @@ for run in 2:0.002 3:0.002 3:0; do
     fail "$what (loss '$many', '$one')"
   fi
 done
+# The threads share the update, each on its part of the parameters, with
+# the clipping between the adding up and the update: still one thread's
+# training.
+for clip in "--clip-norm 0.01" "--clip-value 0.01"; do
+  # shellcheck disable=SC2086
+  ./spirals train $clip --json >clip1.json 2>/dev/null
+  # shellcheck disable=SC2086
+  NETRT_SHARD_MIN_FLOPS=0 ./spirals train --threads 3 $clip --json \
+    >clip3.json 2>/dev/null
+  one=$(json clip1.json 'd["history"][-1]["train_loss"]')
+  many=$(json clip3.json 'd["history"][-1]["train_loss"]')
+  unclipped=$(json run1.json 'd["history"][-1]["train_loss"]')
+  what="--threads 3 $clip trains as one thread does (loss $many, $one)"
+  if [ "$(echo "$one $many $unclipped" | awk '{d = $1 - $2; if (d < 0) d = -d;
+           print (d <= 1e-4 * $1 && $2 > 0 && $1 != $3)}')" = 1 ]; then
+    pass "$what"
+  else
+    fail "$what"
+  fi
+done
 if ./spirals bench --predict --batch 3 --steps 5 --json 2>/dev/null |
      grep -q '"mode":"predict".*"batch":3'; then
   pass "bench --predict times inference"

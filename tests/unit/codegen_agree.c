@@ -247,6 +247,37 @@ static void check_shards(const char *path, const char *dt, Case *c,
     free(part[s]);
 }
 
+/* update in parts, as the threads share it (clip, then update_range on
+ * three uneven pieces), moves parameters and state exactly as update
+ * does, with a clipping that acts. */
+static void check_update_parts(const char *path, const char *dt,
+                               const NetrtModel *m, const void *flat,
+                               const void *state, const void *grads,
+                               NetrtHyper hyper) {
+  if (!m->update || !m->clip || !m->update_range)
+    return;
+  size_t bytes = (size_t)m->dtype_bytes;
+  size_t pb = (size_t)m->param_count * bytes, sb = (size_t)m->state_count *
+                                                   bytes + 8;
+  void *buf[6];
+  for (int k = 0; k < 6; k++) {
+    size_t n = k % 3 == 1 ? sb : pb;
+    buf[k] = malloc(n);
+    memcpy(buf[k], k % 3 == 0 ? flat : k % 3 == 1 ? state : grads, n);
+  }
+  hyper.clip_norm = 1e-3;
+  m->update(buf[0], buf[1], buf[2], 1, &hyper);
+  int64_t n = m->param_count, cut[4] = {0, n / 3, n - n / 5, n};
+  m->clip(buf[5], &hyper);
+  for (int k = 0; k < 3; k++)
+    m->update_range(buf[3], buf[4], buf[5], 1, &hyper, cut[k], cut[k + 1]);
+  ok(memcmp(buf[0], buf[3], pb) == 0 && memcmp(buf[1], buf[4], sb - 8) == 0,
+     "%s %s: clip and update_range in three pieces update as update does",
+     path, dt);
+  for (int k = 0; k < 6; k++)
+    free(buf[k]);
+}
+
 static void check(const char *path, const IrProgram *p, int bytes) {
   const char *dt = bytes == 8 ? "f64" : "f32";
   double tol = bytes == 8 ? 1e-10 : 1e-5;
@@ -310,6 +341,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
   void *flat2 = malloc(pbytes), *state2 = malloc(sbytes);
   memcpy(flat2, c.flat, pbytes);
   memcpy(state2, state, sbytes);
+  check_update_parts(path, dt, m, c.flat, state, grads, hyper);
   m->train_step(c.flat, state, (const void *const *)c.cin,
                 (const void *const *)c.ctg, BATCH, 1, &hyper, ws);
   if (m->update) {
