@@ -9,9 +9,10 @@
  */
 #include <config.h>
 
-#include "ir.h"
+#include <string.h>
 
 #include "arena.h"
+#include "ir.h"
 
 /* While the body of a backward loop is built: where the adjoints that
  * leave the forward loop's body go (see grad_loop). */
@@ -24,11 +25,20 @@ typedef struct LoopGrad {
   IrValue **state_adj;            /* by state: the adjoint of h[t-1] */
 } LoopGrad;
 
+/* A BATCH_SUM made in a block, to be made once (see batch_sum_of). */
+typedef struct BatchSum {
+  const IrValue *of;
+  const IrLoop *block;
+  IrValue *sum;
+} BatchSum;
+
 typedef struct Grad {
   IrProgram *p;
   IrValue **adj;          /* by value id */
   bool *needs;            /* the value depends on a parameter */
   LoopGrad *lg;           /* building a backward loop */
+  BatchSum *sums;
+  int nsums, capsums;
 } Grad;
 
 static IrValue *unary(Grad *G, IrOp op, Type ty, IrValue *a) {
@@ -61,6 +71,25 @@ static void accumulate_outside(Grad *G, IrValue *v, IrValue *g) {
   lg->outer_adj[lg->nouter++] = g;
 }
 
+/* The sum of g over the batch, made once in a block: a cell's two biases
+ * (bx and bh) both get the sum of its pre-activations' adjoint, which is
+ * then one value, and one gradient computed once for both. */
+static IrValue *batch_sum_of(Grad *G, IrValue *g) {
+  for (int i = 0; i < G->nsums; i++)
+    if (G->sums[i].of == g && G->sums[i].block == G->p->cur)
+      return G->sums[i].sum;
+  if (G->nsums == G->capsums) {
+    G->capsums = G->capsums ? 2 * G->capsums : 16;
+    BatchSum *more = arena_array(BatchSum, G->capsums);
+    if (G->nsums)
+      memcpy(more, G->sums, sizeof *more * (size_t)G->nsums);
+    G->sums = more;
+  }
+  IrValue *sum = unary(G, IR_BATCH_SUM, g->ty, g);
+  G->sums[G->nsums++] = (BatchSum){g, G->p->cur, sum};
+  return sum;
+}
+
 /* Adds g to the adjoint of v, first bringing it to v's shape and to v's
  * place (per example or shared). */
 static void accumulate(Grad *G, IrValue *v, IrValue *g) {
@@ -68,7 +97,7 @@ static void accumulate(Grad *G, IrValue *v, IrValue *g) {
     return;
   Type ty = float_of(v->ty);
   if (g->batched && !v->batched)
-    g = unary(G, IR_BATCH_SUM, g->ty, g);
+    g = batch_sum_of(G, g);
   if (!type_same_shape(&g->ty, &ty))
     g = unary(G, IR_SUM_TO, ty, g);
   if (G->lg && v->loop != G->lg->fl) {
@@ -346,8 +375,19 @@ static void grad_loop(Grad *G, IrValue *lv) {
     ir_loop_out(lg.bl, lg.seq_adj[i], OUT_STACK);
     targets[nt++] = lg.seq[i];
   }
+  /* outer i's sum over the steps is output out_at[i]; values with the
+   * same adjoint (a cell's two biases) share one */
+  int *out_at = arena_array(int, lg.nouter + 1);
+  bool *twin = arena_array(bool, lg.nouter + 1);
   for (int i = 0; i < lg.nouter; i++) {
-    ir_loop_out(lg.bl, lg.outer_adj[i], OUT_SUM);
+    for (int j = 0; j < i && !twin[i]; j++)
+      if (lg.outer_adj[j] == lg.outer_adj[i] && !twin[j]) {
+        twin[i] = true;
+        out_at[i] = out_at[j];
+      }
+    if (twin[i])
+      continue;
+    out_at[i] = ir_loop_out(lg.bl, lg.outer_adj[i], OUT_SUM);
     targets[nt++] = lg.outer[i];
   }
   for (int k = 0; k < fl->nstates; k++) {
@@ -365,6 +405,9 @@ static void grad_loop(Grad *G, IrValue *lv) {
     lg.bl->out[o] = out;
     accumulate(G, targets[o], out);
   }
+  for (int i = 0; i < lg.nouter; i++)
+    if (twin[i])
+      accumulate(G, lg.outer[i], lg.bl->out[out_at[i]]);
 }
 
 /* Which values depend on a parameter, loops and their states included. */
@@ -397,7 +440,7 @@ static void mark_needs(Grad *G, const IrValue *v) {
 }
 
 void ir_grad(IrProgram *p) {
-  Grad G = {p, NULL, NULL, NULL};
+  Grad G = {.p = p};
   int n = p->n, ids = p->nids;
   G.adj = arena_array(IrValue *, ids + 1);
   G.needs = arena_array(bool, ids + 1);
@@ -420,7 +463,9 @@ void ir_grad(IrProgram *p) {
     IrValue *g = G.adj[v->id];
     if (!g)
       g = ir_add(p, IR_ZEROS, float_of(v->ty), 0, NULL);
-    g->name = arena_printf("d %s", v->name);
+    g->name = g->name && strncmp(g->name, "d ", 2) == 0   /* shared */
+                  ? arena_printf("%s, %s", g->name, v->name)
+                  : arena_printf("d %s", v->name);
     p->grads[v->index] = g;
   }
 }
