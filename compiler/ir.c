@@ -195,9 +195,9 @@ static void dump_loop(FILE *out, const IrProgram *p, const IrValue *lv,
                       int indent) {
   static const char *kinds[] = {"stack", "sum", "last"};
   const IrLoop *l = lv->loop;
-  fprintf(out, "%*s%%%d = loop L%d: %s%lld steps%s", indent, "", lv->id,
+  fprintf(out, "%*s%%%d = loop L%d: %s%lld step%s%s", indent, "", lv->id,
           l->id, l->length ? "up to " : "", (long long)l->steps,
-          l->backward ? ", backward" : "");
+          l->steps == 1 ? "" : "s", l->backward ? ", backward" : "");
   if (l->length)
     fprintf(out, " of %%%d", l->length->id);
   if (l->primal)

@@ -119,8 +119,10 @@ fi
 
 # Steps read through a bidirectional layer's concat and reverse train as
 # reads of the joined sequence (the layers times 1, which netc does not
-# look through), in f64: of varying length and of fixed length.
-for model in bidirectional_steps bidirectional_text_steps; do
+# look through), in f64: of varying length and of fixed length, and a
+# backward direction that runs one step because only its first is read.
+for model in bidirectional_steps bidirectional_text_steps \
+             bidirectional_last_step; do
   sed 's/^\([hg] = bi[a-z]*([a-z]*, [0-9])\)$/\1 * 1/' \
     "$top/tests/e2e/$model.net" >joined.net
   "$NETC" run --dtype=f64 "$top/tests/e2e/$model.net" train --epochs 3 \

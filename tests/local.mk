@@ -124,6 +124,7 @@ EXTRA_DIST += \
   tests/e2e/spirals.net \
   tests/e2e/bidirectional_steps.net \
   tests/e2e/bidirectional_text_steps.net \
+  tests/e2e/bidirectional_last_step.net \
   tests/grad/bidirectional_fixed_steps.net \
   tests/grad/bidirectional_steps.net \
   tests/grad/elementwise.net \
