@@ -97,11 +97,13 @@ static void check(const CgGemmShape *s, int bytes) {
 }
 
 int main(void) {
-  /* m: whole 4-row tiles and leftovers; n: 64-float blocks, whole and
-   * masked vectors; k: one, short and long */
+  /* m: whole 4-row tiles and leftovers, and 8-row tiles where n is one
+   * vector; n: 64-float blocks, whole and masked vectors; k: one, short
+   * and long */
   static const int64_t shapes[][3] = {
     {1, 1, 1},   {3, 5, 2},    {4, 16, 1},  {5, 17, 3},   {8, 64, 7},
     {9, 65, 8},  {64, 512, 28}, {13, 130, 33}, {2, 200, 129}, {6, 48, 64},
+    {13, 10, 64}, {16, 7, 5},  {23, 16, 3}, {128, 10, 64},
   };
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
     for (int t = 0; t < 4; t++) {
