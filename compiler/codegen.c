@@ -2131,25 +2131,6 @@ static void set_batch(Cg *cg, LLVMValueRef batch32) {
   cg->total = cg->batch;
 }
 
-/* Marks v and what it reads, through loops: a loop's body reads values
- * computed before the loop. */
-static void mark_wanted(const IrValue *v, bool *want) {
-  if (want[v->id])
-    return;
-  want[v->id] = true;
-  for (int a = 0; a < v->nargs; a++)
-    mark_wanted(v->args[a], want);
-  if (v->op != IR_LOOP)
-    return;
-  const IrLoop *l = v->loop;
-  for (int k = 0; k < l->nstates; k++)
-    mark_wanted(l->state_init[k], want);
-  for (int i = 0; i < l->body.n; i++)
-    for (int a = 0; a < l->body.v[i]->nargs; a++)
-      if (l->body.v[i]->args[a]->loop != l)
-        mark_wanted(l->body.v[i]->args[a], want);
-}
-
 /* Which values a function computes: everything up to `last`, or only
  * what the output needs without the targets (predict). */
 static bool *wanted(Cg *cg, int last, bool predict) {
@@ -2163,13 +2144,13 @@ static bool *wanted(Cg *cg, int last, bool predict) {
     return want;
   }
   if (p->output)
-    mark_wanted(p->output, want);
+    ir_mark_reads(p->output, want);
   if (predict)
     return want;
   /* the gradient: what the loss and the gradients read, nothing dead */
-  mark_wanted(p->loss, want);
+  ir_mark_reads(p->loss, want);
   for (int k = 0; p->grads && k < p->nparams; k++)
-    mark_wanted(p->grads[k], want);
+    ir_mark_reads(p->grads[k], want);
   return want;
 }
 

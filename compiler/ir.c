@@ -247,3 +247,22 @@ void ir_dump(FILE *out, const IrProgram *p) {
   for (int i = 0; p->grads && i < p->nparams; i++)
     fprintf(out, "grad %s %%%d\n", p->params[i].name, p->grads[i]->id);
 }
+
+/* Marks v and what it reads, through loops: a loop's body reads values
+ * computed before the loop. */
+void ir_mark_reads(const IrValue *v, bool *marked) {
+  if (marked[v->id])
+    return;
+  marked[v->id] = true;
+  for (int a = 0; a < v->nargs; a++)
+    ir_mark_reads(v->args[a], marked);
+  if (v->op != IR_LOOP)
+    return;
+  const IrLoop *l = v->loop;
+  for (int k = 0; k < l->nstates; k++)
+    ir_mark_reads(l->state_init[k], marked);
+  for (int i = 0; i < l->body.n; i++)
+    for (int a = 0; a < l->body.v[i]->nargs; a++)
+      if (l->body.v[i]->args[a]->loop != l)
+        ir_mark_reads(l->body.v[i]->args[a], marked);
+}

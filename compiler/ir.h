@@ -126,6 +126,8 @@ IrLoop *ir_loop_new(IrProgram *p, int64_t steps);
 int ir_loop_state(IrLoop *l, IrValue *in, IrValue *init, IrValue *next);
 int ir_loop_out(IrLoop *l, IrValue *step, IrOutKind kind);
 void ir_dump(FILE *out, const IrProgram *p);
+/* Marks (by id) v and every value it reads, through loops' bodies. */
+void ir_mark_reads(const IrValue *v, bool *marked);
 
 /* lower.c: NULL after reporting what cannot be compiled yet. */
 IrProgram *lower_model(const Model *m);

@@ -568,33 +568,14 @@ static IrValue *choose_output(Lower *L) {
   return NULL;
 }
 
-static void mark_live(const IrValue *v, bool *live);
-
-static void mark_live_loop(const IrLoop *l, bool *live) {
-  for (int i = 0; i < l->body.n; i++)
-    mark_live(l->body.v[i], live);
-  for (int k = 0; k < l->nstates; k++)
-    mark_live(l->state_init[k], live);
-}
-
-static void mark_live(const IrValue *v, bool *live) {
-  if (live[v->id])
-    return;
-  live[v->id] = true;
-  for (int i = 0; i < v->nargs; i++)
-    mark_live(v->args[i], live);
-  if (v->op == IR_LOOP || v->op == IR_LOOP_OUT)
-    mark_live_loop(v->loop, live);
-}
-
 /* Values that neither the loss nor the output reads are dropped (a
  * sequence that was only read at one step, through step_of).  Loops and
  * the model's leaves stay. */
 static void drop_dead(IrProgram *p) {
   bool *live = arena_array(bool, p->nids + 1);
-  mark_live(p->loss, live);
+  ir_mark_reads(p->loss, live);
   if (p->output)
-    mark_live(p->output, live);
+    ir_mark_reads(p->output, live);
   int n = 0;
   for (int i = 0; i < p->n; i++) {
     IrValue *v = p->v[i];

@@ -14,6 +14,10 @@ n=0
 fails=0
 pass() { n=$((n + 1)); echo "ok $n - $1"; }
 fail() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+close_to() {    # close_to A B TOL: |A - B| <= TOL * A, both positive
+  [ "$(echo "$1 $2 $3" | awk '{d = $1 - $2; if (d < 0) d = -d;
+         print (d <= $3 * $1 && $1 > 0 && $2 > 0)}')" = 1 ]
+}
 json() {    # json FILE EXPR: a figure from a --json output
   /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
 print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null ||
@@ -58,8 +62,7 @@ for run in 2:0.002 3:0.002 3:0; do
   one=$(json run1.json 'd["history"][-1]["train_loss"]')
   many=$(json threads.json 'd["history"][-1]["train_loss"]')
   what="--threads $threads (spinning $spin s) trains as one thread does"
-  if [ "$(echo "$one $many" | awk '{d = $1 - $2; if (d < 0) d = -d;
-           print (d <= 1e-4 * $1 && $2 > 0)}')" = 1 ]; then
+  if close_to "$one" "$many" 1e-4; then
     pass "$what (loss $many, $one)"
   else
     fail "$what (loss '$many', '$one')"
@@ -78,8 +81,7 @@ for clip in "--clip-norm 0.01" "--clip-value 0.01"; do
   many=$(json clip3.json 'd["history"][-1]["train_loss"]')
   unclipped=$(json run1.json 'd["history"][-1]["train_loss"]')
   what="--threads 3 $clip trains as one thread does (loss $many, $one)"
-  if [ "$(echo "$one $many $unclipped" | awk '{d = $1 - $2; if (d < 0) d = -d;
-           print (d <= 1e-4 * $1 && $2 > 0 && $1 != $3)}')" = 1 ]; then
+  if close_to "$one" "$many" 1e-4 && [ "$one" != "$unclipped" ]; then
     pass "$what"
   else
     fail "$what"
@@ -134,8 +136,7 @@ for model in bidirectional_steps bidirectional_text_steps \
   what="$model: steps read through concat and reverse train as the"
   what="$what joined sequence does (loss $a, $b)"
   if grep -q '^[hg] = bi.* \* 1$' joined.net &&
-     [ "$(echo "$a $b" | awk '{d = $1 - $2; if (d < 0) d = -d;
-             print (d <= 1e-9 * $1 && $1 > 0)}')" = 1 ]; then
+     close_to "$a" "$b" 1e-9; then
     pass "$what"
   else
     fail "$what"
