@@ -2871,11 +2871,13 @@ static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
 }
 
 /* One step of the model's optimizer over the reals [begin, end) of the
- * flat parameter buffer, with PyTorch's update rules (torch.optim). */
+ * flat parameter buffer, with PyTorch's update rules (torch.optim), on
+ * the sum of ngrads gradient buffers (the threads' shards), added left
+ * to right. */
 static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
-                        LLVMValueRef grads, LLVMValueRef step,
-                        const Hyper *hy, LLVMValueRef begin,
-                        LLVMValueRef end) {
+                        const LLVMValueRef *grads, int ngrads,
+                        LLVMValueRef step, const Hyper *hy,
+                        LLVMValueRef begin, LLVMValueRef end) {
   const char *name = cg->p->model->optimizer->spec->name;
   bool adamw = strcmp(name, "adamw") == 0;
   LLVMValueRef t = LLVMBuildSIToFP(cg->b, step, cg->f64, "");
@@ -2894,7 +2896,9 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
   LLVMValueRef i = add(cg, begin, loop_open(cg, &l, LLVMBuildSub(cg->b, end,
                                                                  begin, "")));
   LLVMValueRef pp = gep(cg, params, i), p = ld(cg, pp);
-  LLVMValueRef g = ld(cg, gep(cg, grads, i));
+  LLVMValueRef g = ld(cg, gep(cg, grads[0], i));
+  for (int k = 1; k < ngrads; k++)
+    g = f_add(cg, g, ld(cg, gep(cg, grads[k], i)));
   Slot s;
   for (int k = 0; k < 3; k++)
     s.ptr[k] = gep(cg, state, add(cg, i, i64c(cg, k * cg->param_count)));
@@ -2947,7 +2951,7 @@ static LLVMValueRef build_update(Cg *cg) {
   Hyper hy;
   load_hyper(cg, LLVMGetParam(cg->fn, 4), &hy);
   emit_clip(cg, grads, &hy);
-  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), grads,
+  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), &grads, 1,
               LLVMGetParam(cg->fn, 3), &hy, i64c(cg, 0),
               i64c(cg, cg->param_count));
   LLVMBuildRetVoid(cg->b);
@@ -2965,19 +2969,51 @@ static LLVMValueRef build_clip(Cg *cg) {
   return cg->fn;
 }
 
-/* void update_range(params, state, grads, step, hyper, begin, end):
- * update's optimizer step on a part of the parameters, unclipped, so that
- * threads can share it. */
+/* grads[0][begin, end) += grads[1..n-1][begin, end), left to right */
+static void emit_add_up(Cg *cg, LLVMValueRef grads, LLVMValueRef n,
+                        LLVMValueRef begin, LLVMValueRef end) {
+  Loop lk, li;
+  LLVMValueRef sum = LLVMBuildLoad2(cg->b, cg->ptr, grads, "");
+  LLVMValueRef k = add(cg, loop_open(cg, &lk, LLVMBuildSub(cg->b, n,
+                                                         i64c(cg, 1), "")),
+                       i64c(cg, 1));
+  LLVMValueRef from = LLVMBuildLoad2(cg->b, cg->ptr,
+      LLVMBuildGEP2(cg->b, cg->ptr, grads, &k, 1, ""), "");
+  LLVMValueRef i = add(cg, begin, loop_open(cg, &li, LLVMBuildSub(cg->b, end,
+                                                                  begin, "")));
+  st(cg, gep(cg, sum, i), f_add(cg, ld(cg, gep(cg, sum, i)),
+                                ld(cg, gep(cg, from, i))));
+  loop_close(cg, &li);
+  loop_close(cg, &lk);
+}
+
+/* void update_range(params, state, grads, ngrads, step, hyper, begin,
+ * end): update's optimizer step, unclipped, on the parameters' reals
+ * [begin, end) and the sum of ngrads gradient buffers, so that threads
+ * can share it.  Two buffers (two threads) are added as they are read;
+ * more are first added up into the first. */
 static LLVMValueRef build_update_range(Cg *cg) {
-  LLVMTypeRef args[7] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->ptr,
-                         cg->i64, cg->i64};
-  begin(cg, "update_range", LLVMFunctionType(cg->voidt, args, 7, 0));
-  cg->params = LLVMGetParam(cg->fn, 0);
+  LLVMTypeRef args[8] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->i64,
+                         cg->ptr, cg->i64, cg->i64};
+  begin(cg, "update_range", LLVMFunctionType(cg->voidt, args, 8, 0));
+  LLVMValueRef p[8];
+  for (int k = 0; k < 8; k++)
+    p[k] = LLVMGetParam(cg->fn, (unsigned)k);
+  cg->params = p[0];
   Hyper hy;
-  load_hyper(cg, LLVMGetParam(cg->fn, 4), &hy);
-  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1),
-              LLVMGetParam(cg->fn, 2), LLVMGetParam(cg->fn, 3), &hy,
-              LLVMGetParam(cg->fn, 5), LLVMGetParam(cg->fn, 6));
+  load_hyper(cg, p[5], &hy);
+  LLVMValueRef n = LLVMBuildSExt(cg->b, p[3], cg->i64, "");
+  LLVMValueRef g[2], one = i64c(cg, 1);
+  g[0] = LLVMBuildLoad2(cg->b, cg->ptr, p[2], "");
+  LLVMBasicBlockRef two = if_open(cg, LLVMBuildICmp(cg->b, LLVMIntEQ, n,
+                                                    i64c(cg, 2), ""));
+  g[1] = LLVMBuildLoad2(cg->b, cg->ptr,
+                        LLVMBuildGEP2(cg->b, cg->ptr, p[2], &one, 1, ""), "");
+  emit_update(cg, p[0], p[1], g, 2, p[4], &hy, p[6], p[7]);
+  LLVMBuildRetVoid(cg->b);
+  LLVMPositionBuilderAtEnd(cg->b, two);
+  emit_add_up(cg, p[2], n, p[6], p[7]);
+  emit_update(cg, p[0], p[1], g, 1, p[4], &hy, p[6], p[7]);
   LLVMBuildRetVoid(cg->b);
   return cg->fn;
 }
@@ -3022,6 +3058,33 @@ static bool shards_add_up(const IrProgram *p) {
   return mark_batch_dependence(&top, dep);
 }
 
+/* Whether the loss has a term without examples in it (an L2 penalty, a
+ * constant): then an empty shard's loss and gradient are not zero, and
+ * the threads must take them off.  A loss made of batch sums and means by
+ * adding, subtracting, negating and scaling by constants has none; any
+ * other form is taken to have some. */
+static bool loss_has_param_terms(const IrValue *v) {
+  switch (v->op) {
+  case IR_BATCH_SUM:
+  case IR_BATCH_MEAN:
+    return false;
+  case IR_ADD:
+  case IR_SUB:
+    return loss_has_param_terms(v->args[0]) ||
+           loss_has_param_terms(v->args[1]);
+  case IR_NEG:
+    return loss_has_param_terms(v->args[0]);
+  case IR_MUL:
+    if (v->args[0]->op == IR_CONST)
+      return loss_has_param_terms(v->args[1]);
+    if (v->args[1]->op == IR_CONST)
+      return loss_has_param_terms(v->args[0]);
+    return true;
+  default:
+    return true;
+  }
+}
+
 /* ---- the descriptor (netrt.h's NetrtModel, field by field) ------------ */
 
 typedef struct Desc {
@@ -3048,8 +3111,8 @@ static void desc_types(Cg *cg, Desc *d) {
                       cg->i64, cg->i64, cg->i64, cg->i32, cg->i32, cg->i32,
                       cg->ptr, cg->ptr, cg->ptr, d->tensor, d->train,
                       cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr,
-                      cg->ptr, cg->ptr};
-  d->model = struct_of(cg, "NetrtModel", mf, 25);
+                      cg->ptr, cg->ptr, cg->i32};
+  d->model = struct_of(cg, "NetrtModel", mf, 26);
 }
 
 static LLVMValueRef cstring(Cg *cg, const char *s) {
@@ -3282,10 +3345,11 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[8]) {
     tensor_array(cg, &d, p->targets, p->ntargets, NULL, "targets"),
     tensor_const(cg, &d, &out, 0), train_const(cg, &d),
     fns[0], fns[1], fns[2], fns[3], fns[4], fns[5], fns[6], fns[7],
+    i32c(cg, loss_has_param_terms(p->loss)),
   };
   const char *name = arena_printf("netc_model_%s", p->model->name);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
-  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 25));
+  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 26));
   LLVMSetGlobalConstant(g, 1);
   if (cg->o->main_model) {
     LLVMValueRef m = LLVMAddGlobal(cg->mod, cg->ptr, "netrt_main_model");

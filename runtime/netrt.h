@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 4
+#define NETRT_ABI_VERSION 5
 
 enum { NETRT_MAX_DIMS = 6 };
 
@@ -136,10 +136,17 @@ typedef struct NetrtModel {
                  const NetrtHyper *hyper);
   /* update in two parts, so that threads can share it: clip (all the
    * gradients at once), then update_range on the parameters' reals
-   * [begin, end), in pieces that together cover them.  NULL: use update. */
+   * [begin, end), in pieces that together cover them, with the sum of
+   * ngrads gradient buffers (added left to right; with more than two,
+   * grads[0] is overwritten with the sum).  NULL: use update. */
   void (*clip)(void *grads, const NetrtHyper *hyper);
-  void (*update_range)(void *params, void *state, void *grads, int64_t step,
-                       const NetrtHyper *hyper, int64_t begin, int64_t end);
+  void (*update_range)(void *params, void *state, void *const *grads,
+                       int ngrads, int64_t step, const NetrtHyper *hyper,
+                       int64_t begin, int64_t end);
+  /* 1 when the loss has terms without examples (an L2 penalty): an empty
+   * shard's loss and gradient are then not zero.  0: they are zero, and
+   * shards' gradients add up as they are. */
+  int param_terms;
 } NetrtModel;
 
 /* An executable's main() in libnetrt runs the model that netc names here:

@@ -5,14 +5,17 @@
  * workspace and gradient buffer), and the caller adds them up and applies
  * the optimizer with the model's update.  The shards' sums are the
  * batch's, less the terms of the parameters alone (an L2 penalty), which
- * every shard counts: an empty shard's gradient holds exactly those and
- * is taken off once for each shard but the first.
+ * every shard counts: when the model has such terms (param_terms), an
+ * empty shard's gradient holds exactly those and is taken off once for
+ * each shard but the first.
  *
  * The workers live as long as the run: a step wakes them with a new
  * generation number and waits until every shard is done.  Then, when the
  * model can update in parts (clip, update_range), it wakes them again:
  * each thread adds up and updates its own part of the parameters, in one
- * pass when nothing is clipped, else in two with the clipping between.
+ * pass when nothing is clipped (update_range reads every shard's
+ * gradient and writes no sum when there is no empty shard to take off),
+ * else in two with the clipping between.
  */
 #include <config.h>
 
@@ -30,12 +33,18 @@
 
 enum { MAX_THREADS = 64 };
 
-/* Waking a thread and adding its gradients costs tens of microseconds:
- * a step of fewer FLOPs (the MLP of C takes 0.2 ms) runs faster on one.
- * NETRT_SHARD_MIN_FLOPS overrides the bound (the tests set it to 0). */
-static double shard_min_flops(void) {
+/* Each thread reads and writes every gradient, and reads the parameters
+ * the others updated, at every step: a cost of the parameters' size,
+ * against a gain of the step's FLOPs.  On 2 cores the batch-5 MLP (21
+ * FLOPs per parameter) ran 1.8 times slower on two threads, the
+ * autoencoder (182) 1.34 times faster, the MLP at batch 128 (516) 1.77
+ * times.  NETRT_SHARD_MIN_FLOPS sets a bound on the FLOPs per step
+ * instead (the tests set it to 0). */
+static bool threads_pay_off(const NetrtModel *m) {
   const char *s = getenv("NETRT_SHARD_MIN_FLOPS");
-  return s && *s ? atof(s) : 1e8;
+  if (s && *s)
+    return (double)m->flops_per_step >= atof(s);
+  return (double)m->flops_per_step >= 100.0 * (double)m->param_count;
 }
 
 typedef struct Shard {
@@ -71,6 +80,7 @@ struct RtShards {
   int64_t step;
   const NetrtHyper *hyper;
   Shard shard[MAX_THREADS];
+  void *grads[MAX_THREADS];    /* each shard's gradient buffer */
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
   atomic_ulong generation;
@@ -92,7 +102,7 @@ static void run_shard(RtShards *s, Shard *sh) {
                                            sh->targets, sh->count, s->total,
                                            sh->grads, sh->work)
                        : 0;
-  if (sh->index == 0 && s->threads > 1)
+  if (sh->index == 0 && s->threads > 1 && m->param_terms)
     s->empty_loss = m->gradient_shard(s->params, sh->inputs, sh->targets, 0,
                                       s->total, s->empty_grads, sh->work);
 }
@@ -105,11 +115,20 @@ static void run_job(RtShards *s, Shard *sh) {
     run_shard(s, sh);
     return;
   }
+  if (sh->hi <= sh->lo)
+    return;
+  /* without terms to take off, the update adds the shards up as it reads
+   * them: no pass that writes the sum */
+  if (s->job == JOB_ADD_UP_UPDATE && !m->param_terms) {
+    m->update_range(s->params_rw, s->state, s->grads, s->threads, s->step,
+                    s->hyper, sh->lo, sh->hi);
+    return;
+  }
   if (s->job != JOB_UPDATE)
     add_up_part(s, sh->lo, sh->hi);
-  if (s->job != JOB_ADD_UP && sh->hi > sh->lo)
-    m->update_range(s->params_rw, s->state, s->shard[0].grads, s->step,
-                    s->hyper, sh->lo, sh->hi);
+  if (s->job != JOB_ADD_UP)
+    m->update_range(s->params_rw, s->state, s->grads, 1, s->step, s->hyper,
+                    sh->lo, sh->hi);
 }
 
 static void cpu_relax(void) {
@@ -192,7 +211,7 @@ static void free_shards(RtShards *s) {
 int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
   const NetrtModel *m = r->m;
   if (threads <= 1 || !m->gradient_shard || !m->update ||
-      (double)m->flops_per_step < shard_min_flops())
+      !threads_pay_off(m))
     return 0;              /* one thread: the model's own train_step */
   if (threads > MAX_THREADS)
     return rt_errorf(err, errsz, "--threads %d: at most %d", threads,
@@ -210,7 +229,8 @@ int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
     sh->owner = s;
     sh->index = i;
     sh->work = i == 0 ? r->work : rt_alloc_zero(m->workspace_bytes);
-    sh->grads = rt_alloc_zero(m->param_count * m->dtype_bytes);
+    sh->grads = s->grads[i] = rt_alloc_zero(m->param_count *
+                                            m->dtype_bytes);
     sh->inputs = calloc((size_t)m->ninputs + 1, sizeof *sh->inputs);
     sh->targets = calloc((size_t)m->ntargets + 1, sizeof *sh->targets);
     ok = ok && sh->work && sh->grads && sh->inputs && sh->targets;
@@ -287,16 +307,16 @@ static void cut(RtShards *s, const void *const *inputs,
 }
 
 /* y += a * x over n reals of `bytes` bytes each. */
-static void add_scaled(void *y, const void *x, double a, int64_t n,
-                       int bytes) {
+static void add_scaled(void *restrict y, const void *restrict x, double a,
+                       int64_t n, int bytes) {
   if (bytes == 8) {
-    double *yd = y;
-    const double *xd = x;
+    double *restrict yd = y;
+    const double *restrict xd = x;
     for (int64_t j = 0; j < n; j++)
       yd[j] += a * xd[j];
   } else {
-    float *yf = y, af = (float)a;
-    const float *xf = x;
+    float *restrict yf = y, af = (float)a;
+    const float *restrict xf = x;
     for (int64_t j = 0; j < n; j++)
       yf[j] += af * xf[j];
   }
@@ -311,7 +331,8 @@ static void add_up_part(RtShards *s, int64_t lo, int64_t hi) {
   for (int i = 1; i < s->threads; i++)
     add_scaled(sum, (char *)s->shard[i].grads + at, 1, hi - lo,
                m->dtype_bytes);
-  add_scaled(sum, (char *)s->empty_grads + at, -(s->threads - 1), hi - lo,
+  if (m->param_terms)
+    add_scaled(sum, (char *)s->empty_grads + at, -(s->threads - 1), hi - lo,
              m->dtype_bytes);
 }
 
@@ -319,7 +340,7 @@ static double add_up_loss(const RtShards *s) {
   double loss = s->shard[0].loss;
   for (int i = 1; i < s->threads; i++)
     loss += s->shard[i].loss;
-  return loss - (s->threads - 1) * s->empty_loss;
+  return s->m->param_terms ? loss - (s->threads - 1) * s->empty_loss : loss;
 }
 
 /* Wakes the workers for s->job, does the first thread's part, and waits

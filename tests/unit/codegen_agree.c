@@ -220,14 +220,13 @@ static void check_shards(const char *path, const char *dt, Case *c,
   void *ws = calloc(1, (size_t)m->workspace_bytes + 64);
   void *part[3] = {calloc(1, gbytes), calloc(1, gbytes), calloc(1, gbytes)};
   int first[3] = {0, 2, 0}, count[3] = {2, BATCH - 2, 0};
-  double sum = 0;
+  double sum = 0, l = 0;
   for (int s = 0; s < 3; s++) {
     const void **in = shard_of(c->cin, m->inputs, m->ninputs, true,
                                first[s], bytes);
     const void **tg = shard_of(c->ctg, m->targets, m->ntargets, false,
                                first[s], bytes);
-    double l = m->gradient_shard(c->flat, in, tg, count[s], BATCH, part[s],
-                                 ws);
+    l = m->gradient_shard(c->flat, in, tg, count[s], BATCH, part[s], ws);
     sum += s < 2 ? l : -l;
     free(in);
     free(tg);
@@ -242,6 +241,14 @@ static void check_shards(const char *path, const char *dt, Case *c,
   }
   ok(e <= (bytes == 8 ? 1e-12 : 1e-5), "%s %s: two shards less an empty "
      "one give the batch's loss and gradients (error %.2e)", path, dt, e);
+  /* the threads take the empty shard (l, part[2]) off only when the loss
+   * has terms of the parameters alone: else it must be exactly nothing */
+  bool empty = l == 0;
+  for (int64_t i = 0; i < m->param_count; i++)
+    empty &= get(part[2], bytes, i) == 0;
+  if (!m->param_terms)
+    ok(empty, "%s %s: without terms of the parameters alone an empty "
+       "shard has no loss and no gradient", path, dt);
   free(ws);
   for (int s = 0; s < 3; s++)
     free(part[s]);
@@ -270,12 +277,61 @@ static void check_update_parts(const char *path, const char *dt,
   int64_t n = m->param_count, cut[4] = {0, n / 3, n - n / 5, n};
   m->clip(buf[5], &hyper);
   for (int k = 0; k < 3; k++)
-    m->update_range(buf[3], buf[4], buf[5], 1, &hyper, cut[k], cut[k + 1]);
+    m->update_range(buf[3], buf[4], &buf[5], 1, 1, &hyper, cut[k],
+                    cut[k + 1]);
   ok(memcmp(buf[0], buf[3], pb) == 0 && memcmp(buf[1], buf[4], sb - 8) == 0,
      "%s %s: clip and update_range in three pieces update as update does",
      path, dt);
   for (int k = 0; k < 6; k++)
     free(buf[k]);
+}
+
+/* update_range on the shards' gradients of two and three threads, in
+ * three uneven pieces, moves parameters and state exactly as update does
+ * with their sum (added left to right). */
+static void check_update_sums(const char *path, const char *dt,
+                              const NetrtModel *m, const void *flat,
+                              const void *state, const void *grads,
+                              NetrtHyper hyper) {
+  if (!m->update || !m->update_range)
+    return;
+  int bytes = m->dtype_bytes;
+  int64_t n = m->param_count, cut[4] = {0, n / 3, n - n / 5, n};
+  size_t pb = (size_t)n * (size_t)bytes, sb = (size_t)m->state_count *
+                                             (size_t)bytes + 8;
+  for (int shards = 2; shards <= 3; shards++) {
+    void *p[2] = {malloc(pb + 8), malloc(pb + 8)};
+    void *st[2] = {malloc(sb), malloc(sb)};
+    void *part[3], *sum = malloc(pb + 8);
+    for (int k = 0; k < 2; k++) {
+      memcpy(p[k], flat, pb);
+      memcpy(st[k], state, sb);
+    }
+    for (int s = 0; s < shards; s++) {
+      part[s] = malloc(pb + 8);
+      for (int64_t i = 0; i < n; i++)   /* uneven parts: 1, 1/2, -1/4 */
+        put(part[s], bytes, i, get(grads, bytes, i) *
+                               (s == 0 ? 1 : s == 1 ? 0.5 : -0.25));
+    }
+    memcpy(sum, part[0], pb);
+    for (int s = 1; s < shards; s++)
+      for (int64_t i = 0; i < n; i++)
+        put(sum, bytes, i, get(sum, bytes, i) + get(part[s], bytes, i));
+    m->update(p[0], st[0], sum, 1, &hyper);
+    for (int k = 0; k < 3; k++)
+      m->update_range(p[1], st[1], part, shards, 1, &hyper, cut[k],
+                      cut[k + 1]);
+    ok(memcmp(p[0], p[1], pb) == 0 && memcmp(st[0], st[1], sb - 8) == 0,
+       "%s %s: update_range on %d shards' gradients updates as update does "
+       "on their sum", path, dt, shards);
+    for (int s = 0; s < shards; s++)
+      free(part[s]);
+    for (int k = 0; k < 2; k++) {
+      free(p[k]);
+      free(st[k]);
+    }
+    free(sum);
+  }
 }
 
 static void check(const char *path, const IrProgram *p, int bytes) {
@@ -342,6 +398,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
   memcpy(flat2, c.flat, pbytes);
   memcpy(state2, state, sbytes);
   check_update_parts(path, dt, m, c.flat, state, grads, hyper);
+  check_update_sums(path, dt, m, c.flat, state, grads, hyper);
   m->train_step(c.flat, state, (const void *const *)c.cin,
                 (const void *const *)c.ctg, BATCH, 1, &hyper, ws);
   if (m->update) {
