@@ -51,6 +51,17 @@ enum {
   HY_COUNT
 };
 
+/* The hyperparameters as a function reads them (as vectors in a GEMM
+ * kernel that updates parameters), and what a step derives from them. */
+typedef struct Hyper {
+  LLVMValueRef v[HY_COUNT];    /* as reals */
+  LLVMValueRef d[HY_COUNT];    /* as doubles */
+  LLVMValueRef on[HY_COUNT];   /* as flags: not zero */
+  LLVMValueRef first;          /* the optimizer's first step */
+  /* adagrad: lr / (1 + (t - 1) * lr_decay); adam: bias corrections */
+  LLVMValueRef clr, bc1, sqrt_bc2;
+} Hyper;
+
 typedef struct Cg {
   LLVMContextRef ctx;
   LLVMModuleRef mod;
@@ -111,6 +122,17 @@ typedef struct Cg {
   LLVMValueRef *latches;    /* the back edges of the loops outside GEMM
                                kernels (see limit_unrolling) */
   int nlatches, latch_cap;
+  /* train_step's gradient with the optimizer in its weight gradients'
+   * GEMMs (plan_gemm_updates) */
+  int *gemm_update;         /* by value id: k + 1 when it is parameter k's
+                               gradient, which its GEMM's tiles apply as
+                               they finish; 0: not */
+  bool updating;            /* building that gradient */
+  LLVMValueRef state, step, hyper;   /* its arguments */
+  Hyper kernel_hy;          /* in such a GEMM kernel: the hyperparameters
+                               as vectors */
+  int vec_tail;             /* the optimizer on vectors of this tail (0:
+                               full), not on reals, when >= 0 */
 } Cg;
 
 /* ---- small builders ---------------------------------------------------- */
@@ -168,9 +190,13 @@ static LLVMValueRef sum_add(Cg *cg, LLVMValueRef a, LLVMValueRef b);
 static LLVMValueRef call_math(Cg *cg, const char *base, LLVMValueRef *x,
                               unsigned n) {
   LLVMTypeRef t = LLVMTypeOf(x[0]), args[3] = {t, t, t};
-  bool is64 = t == cg->f64;
+  bool vector = LLVMGetTypeKind(t) == LLVMVectorTypeKind;
+  bool is64 = (vector ? LLVMGetElementType(t) : t) == cg->f64;
   char name[64];
-  if (strncmp(base, "llvm.", 5) == 0)
+  if (vector)        /* llvm.sqrt.v16f32: intrinsics only */
+    snprintf(name, sizeof name, "%s.v%u%s", base, LLVMGetVectorSize(t),
+             is64 ? "f64" : "f32");
+  else if (strncmp(base, "llvm.", 5) == 0)
     snprintf(name, sizeof name, "%s.%s", base, is64 ? "f64" : "f32");
   else
     snprintf(name, sizeof name, "%s%s", base, is64 ? "" : "f");
@@ -2727,13 +2753,6 @@ static LLVMValueRef build_predict(Cg *cg, LLVMValueRef evaluate) {
 
 /* ---- the optimizer ------------------------------------------------------ */
 
-typedef struct Hyper {
-  LLVMValueRef v[HY_COUNT];    /* as reals */
-  LLVMValueRef d[HY_COUNT];    /* as doubles */
-  LLVMValueRef on[HY_COUNT];   /* as flags: not zero */
-  LLVMValueRef first;          /* the optimizer's first step */
-} Hyper;
-
 static void load_hyper(Cg *cg, LLVMValueRef h, Hyper *hy) {
   for (int k = 0; k < HY_COUNT; k++) {
     LLVMValueRef i = i64c(cg, k);
@@ -2805,23 +2824,34 @@ typedef struct Slot {
   LLVMValueRef ptr[3];         /* the optimizer's state of this value */
 } Slot;
 
+/* The optimizer's loads, stores and constants: reals in the update
+ * loops, vectors in a GEMM tile's epilogue (vec_tail >= 0). */
 static LLVMValueRef ld(Cg *cg, LLVMValueRef p) {
+  if (cg->vec_tail >= 0)
+    return vec_load(cg, p, cg->vec_tail);
   return LLVMBuildLoad2(cg->b, cg->real, p, "");
 }
 
 static void st(Cg *cg, LLVMValueRef p, LLVMValueRef x) {
-  LLVMBuildStore(cg->b, x, p);
+  if (cg->vec_tail >= 0)
+    vec_store(cg, x, p, cg->vec_tail);
+  else
+    LLVMBuildStore(cg->b, x, p);
+}
+
+static LLVMValueRef one(Cg *cg) {
+  return cg->vec_tail >= 0 ? vec_splat(cg, realc(cg, 1)) : realc(cg, 1);
 }
 
 static LLVMValueRef lerp(Cg *cg, LLVMValueRef a, LLVMValueRef old,
                          LLVMValueRef x) {        /* a*old + (1-a)*x */
-  return f_add(cg, f_mul(cg, a, old), f_mul(cg, f_sub(cg, realc(cg, 1), a), x));
+  return f_add(cg, f_mul(cg, a, old), f_mul(cg, f_sub(cg, one(cg), a), x));
 }
 
 static LLVMValueRef update_sgd(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                const Slot *s) {
   LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM], ld(cg, s->ptr[0])),
-      f_mul(cg, f_sub(cg, realc(cg, 1), hy->v[HY_DAMPENING]), g));
+      f_mul(cg, f_sub(cg, one(cg), hy->v[HY_DAMPENING]), g));
   buf = sel(cg, hy->first, g, buf);
   LLVMValueRef has = flag(cg, hy, HY_MOMENTUM);
   st(cg, s->ptr[0], sel(cg, has, buf, ld(cg, s->ptr[0])));
@@ -2831,7 +2861,8 @@ static LLVMValueRef update_sgd(Cg *cg, const Hyper *hy, LLVMValueRef g,
 }
 
 static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
-                                   const Slot *s, LLVMValueRef clr) {
+                                   const Slot *s) {
+  LLVMValueRef clr = hy->clr;
   LLVMValueRef sum = f_add(cg, ld(cg, s->ptr[0]), f_mul(cg, g, g));
   st(cg, s->ptr[0], sum);
   LLVMValueRef eps = hy->v[HY_EPS], sq = call1(cg, "llvm.sqrt", sum);
@@ -2859,8 +2890,8 @@ static LLVMValueRef update_rmsprop(Cg *cg, const Hyper *hy, LLVMValueRef g,
 }
 
 static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
-                                const Slot *s, LLVMValueRef bc1,
-                                LLVMValueRef sqrt_bc2) {
+                                const Slot *s) {
+  LLVMValueRef bc1 = hy->bc1, sqrt_bc2 = hy->sqrt_bc2;
   LLVMValueRef m = lerp(cg, hy->v[HY_BETA1], ld(cg, s->ptr[0]), g);
   LLVMValueRef v = lerp(cg, hy->v[HY_BETA2], ld(cg, s->ptr[1]),
                         f_mul(cg, g, g));
@@ -2873,6 +2904,21 @@ static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
   LLVMValueRef denom = f_add(cg, f_div(cg, call1(cg, "llvm.sqrt", vv),
                                      sqrt_bc2), hy->v[HY_EPS]);
   return f_mul(cg, f_div(cg, hy->v[HY_LR], bc1), f_div(cg, m, denom));
+}
+
+/* What the optimizer derives from the step number. */
+static void step_hyper(Cg *cg, Hyper *hy, LLVMValueRef step) {
+  LLVMValueRef t = LLVMBuildSIToFP(cg->b, step, cg->f64, "");
+  hy->first = LLVMBuildICmp(cg->b, LLVMIntEQ, step, i64c(cg, 1), "");
+  hy->clr = to_real(cg, LLVMBuildFDiv(cg->b, hy->d[HY_LR],
+      LLVMBuildFAdd(cg->b, f64c(cg, 1), LLVMBuildFMul(cg->b,
+          LLVMBuildFSub(cg->b, t, f64c(cg, 1), ""), hy->d[HY_LR_DECAY], ""),
+          ""), ""));
+  hy->bc1 = to_real(cg, LLVMBuildFSub(cg->b, f64c(cg, 1),
+      call2(cg, "llvm.pow", hy->d[HY_BETA1], t), ""));
+  hy->sqrt_bc2 = to_real(cg, call1(cg, "llvm.sqrt",
+      LLVMBuildFSub(cg->b, f64c(cg, 1), call2(cg, "llvm.pow",
+                                              hy->d[HY_BETA2], t), "")));
 }
 
 /* What an update loop runs over: the reals [begin, end) of the flat
@@ -2925,7 +2971,7 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
   const char *name = cg->p->model->optimizer->spec->name;
   UpdateLoop u = {params, state, step, begin, end, grads, ngrads};
   Hyper fixed = *hy;
-  fixed.first = LLVMBuildICmp(cg->b, LLVMIntEQ, step, i64c(cg, 1), "");
+  step_hyper(cg, &fixed, step);
   static const int sgd[] = {HY_MOMENTUM, HY_NESTEROV, -1},
                    adagrad[] = {HY_EPS_INSIDE},
                    rmsprop[] = {HY_CENTERED, HY_MOMENTUM},
@@ -2940,49 +2986,39 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
     unswitch_update(cg, &u, fixed, adam, 1);
 }
 
-static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
+/* The parameter at pp less the optimizer's step for its gradient g and
+ * its state s: reals, or vectors in a GEMM tile's epilogue. */
+static void emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                                LLVMValueRef pp, const Slot *s) {
   const char *name = cg->p->model->optimizer->spec->name;
-  bool adamw = strcmp(name, "adamw") == 0;
-  LLVMValueRef params = u->params, state = u->state, step = u->step;
-  LLVMValueRef begin = u->begin, end = u->end;
-  const LLVMValueRef *grads = u->grads;
-  int ngrads = u->ngrads;
-  LLVMValueRef t = LLVMBuildSIToFP(cg->b, step, cg->f64, "");
-  /* adagrad: lr / (1 + (t - 1) * lr_decay); adam: bias corrections */
-  LLVMValueRef clr = to_real(cg, LLVMBuildFDiv(cg->b, hy->d[HY_LR],
-      LLVMBuildFAdd(cg->b, f64c(cg, 1), LLVMBuildFMul(cg->b,
-          LLVMBuildFSub(cg->b, t, f64c(cg, 1), ""), hy->d[HY_LR_DECAY], ""),
-          ""), ""));
-  LLVMValueRef bc1 = to_real(cg, LLVMBuildFSub(cg->b, f64c(cg, 1),
-      call2(cg, "llvm.pow", hy->d[HY_BETA1], t), ""));
-  LLVMValueRef sqrt_bc2 = to_real(cg, call1(cg, "llvm.sqrt",
-      LLVMBuildFSub(cg->b, f64c(cg, 1), call2(cg, "llvm.pow",
-                                              hy->d[HY_BETA2], t), "")));
-  Loop l;
-  LLVMValueRef i = add(cg, begin, loop_open(cg, &l, LLVMBuildSub(cg->b, end,
-                                                                 begin, "")));
-  LLVMValueRef pp = gep(cg, params, i), p = ld(cg, pp);
-  LLVMValueRef g = ld(cg, gep(cg, grads[0], i));
-  for (int k = 1; k < ngrads; k++)
-    g = f_add(cg, g, ld(cg, gep(cg, grads[k], i)));
-  Slot s;
-  for (int k = 0; k < 3; k++)
-    s.ptr[k] = gep(cg, state, add(cg, i, i64c(cg, k * cg->param_count)));
-  LLVMValueRef wd = hy->v[HY_WEIGHT_DECAY];
-  if (adamw)
-    p = f_mul(cg, p, f_sub(cg, realc(cg, 1), f_mul(cg, hy->v[HY_LR], wd)));
+  LLVMValueRef p = ld(cg, pp), wd = hy->v[HY_WEIGHT_DECAY];
+  if (strcmp(name, "adamw") == 0)
+    p = f_mul(cg, p, f_sub(cg, one(cg), f_mul(cg, hy->v[HY_LR], wd)));
   else
     g = f_add(cg, g, f_mul(cg, wd, p));
   LLVMValueRef delta;
   if (strcmp(name, "sgd") == 0)
-    delta = update_sgd(cg, hy, g, &s);
+    delta = update_sgd(cg, hy, g, s);
   else if (strcmp(name, "adagrad") == 0)
-    delta = update_adagrad(cg, hy, g, &s, clr);
+    delta = update_adagrad(cg, hy, g, s);
   else if (strcmp(name, "rmsprop") == 0)
-    delta = update_rmsprop(cg, hy, g, &s);
+    delta = update_rmsprop(cg, hy, g, s);
   else
-    delta = update_adam(cg, hy, g, &s, bc1, sqrt_bc2);
+    delta = update_adam(cg, hy, g, s);
   st(cg, pp, f_sub(cg, p, delta));
+}
+
+static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
+  Loop l;
+  LLVMValueRef i = add(cg, u->begin, loop_open(cg, &l,
+      LLVMBuildSub(cg->b, u->end, u->begin, "")));
+  LLVMValueRef g = ld(cg, gep(cg, u->grads[0], i));
+  for (int k = 1; k < u->ngrads; k++)
+    g = f_add(cg, g, ld(cg, gep(cg, u->grads[k], i)));
+  Slot s;
+  for (int k = 0; k < 3; k++)
+    s.ptr[k] = gep(cg, u->state, add(cg, i, i64c(cg, k * cg->param_count)));
+  emit_update_element(cg, hy, g, gep(cg, u->params, i), &s);
   loop_close(cg, &l);
 }
 
@@ -3438,6 +3474,7 @@ static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->i32 = LLVMInt32TypeInContext(cg->ctx);
   cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
   cg->voidt = LLVMVoidTypeInContext(cg->ctx);
+  cg->vec_tail = -1;
   cg->lanes = 64 / cg->bytes;
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
 }
