@@ -62,6 +62,10 @@ typedef struct Hyper {
   LLVMValueRef clr, bc1, sqrt_bc2;
 } Hyper;
 
+typedef struct Slot {
+  LLVMValueRef ptr[3];         /* the optimizer's state of this value */
+} Slot;
+
 typedef struct Cg {
   LLVMContextRef ctx;
   LLVMModuleRef mod;
@@ -127,6 +131,7 @@ typedef struct Cg {
   int *gemm_update;         /* by value id: k + 1 when it is parameter k's
                                gradient, which its GEMM's tiles apply as
                                they finish; 0: not */
+  bool any_gemm_update;     /* some gradient does: train_step has it */
   bool updating;            /* building that gradient */
   LLVMValueRef state, step, hyper;   /* its arguments */
   Hyper kernel_hy;          /* in such a GEMM kernel: the hyperparameters
@@ -1250,7 +1255,28 @@ typedef struct Gemm {
   LLVMValueRef add_base[MAX_ADDENDS];
   int64_t add_row[MAX_ADDENDS];  /* row i at add_base + i * add_row (0:
                                     one row for all, a bias) */
+  bool update;             /* out is a parameter's gradient: each tile
+                              applies the optimizer to the parameter
+                              (at params, laid out as out) and its state
+                              instead of storing it */
+  LLVMValueRef params, state, step, hyper;
 } Gemm;
+
+static void emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                                LLVMValueRef pp, const Slot *s);
+
+/* A finished tile's vector x of the gradient at row i, column j: the
+ * optimizer's step on the parameter and state there. */
+static void emit_tile_update(Cg *cg, const Gemm *g, LLVMValueRef i,
+                             LLVMValueRef j, LLVMValueRef x, int tail) {
+  LLVMValueRef at = add(cg, mul(cg, i, i64c(cg, g->out_row)), j);
+  Slot s;
+  for (int k = 0; k < 3; k++)
+    s.ptr[k] = gep(cg, g->state, add(cg, at, i64c(cg, k * cg->param_count)));
+  cg->vec_tail = tail;
+  emit_update_element(cg, &cg->kernel_hy, x, gep(cg, g->params, at), &s);
+  cg->vec_tail = -1;
+}
 
 /* R rows from i0 by C vectors from column j0, the last `tail` lanes
  * wide (0: full). */
@@ -1296,10 +1322,14 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   for (int r = 0; r < R; r++) {
     LLVMValueRef i = add(cg, i0, i64c(cg, r));
     LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
-    for (int c = 0; c < C; c++)
-      vec_store(cg, LLVMBuildLoad2(cg->b, cg->vec, acc[r][c], ""),
-                gep(cg, orow, add(cg, j0, i64c(cg, c * cg->lanes))),
-                c == C - 1 ? tail : 0);
+    for (int c = 0; c < C; c++) {
+      LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->vec, acc[r][c], "");
+      LLVMValueRef j = add(cg, j0, i64c(cg, c * cg->lanes));
+      if (g->update)
+        emit_tile_update(cg, g, i, j, x, c == C - 1 ? tail : 0);
+      else
+        vec_store(cg, x, gep(cg, orow, j), c == C - 1 ? tail : 0);
+    }
   }
 }
 
@@ -1350,6 +1380,46 @@ static void emit_gemm_body(Cg *cg, const Gemm *g) {
                    (int)(left % cg->lanes));
 }
 
+/* Rows [i0, i0 + R) across every column block. */
+static void emit_gemm_row_tile(Cg *cg, const Gemm *g, LLVMValueRef i0,
+                               int R) {
+  int64_t width = TILE_VECS * cg->lanes, blocks = g->cols / width;
+  if (blocks > 0) {
+    Loop lj;
+    LLVMValueRef j = loop_open(cg, &lj, i64c(cg, blocks));
+    emit_gemm_tile(cg, g, i0, R, mul(cg, j, i64c(cg, width)), TILE_VECS, 0);
+    loop_close(cg, &lj);
+  }
+  int64_t j0 = blocks * width, left = g->cols - j0;
+  if (left > 0)
+    emit_gemm_tile(cg, g, i0, R, i64c(cg, j0),
+                   (int)((left + cg->lanes - 1) / cg->lanes),
+                   (int)(left % cg->lanes));
+}
+
+/* An updating GEMM walks its output row by row: its tiles then read and
+ * write the parameters and their state in a few contiguous streams, not
+ * in 256-byte pieces a matrix apart (which left the MLP's fused update
+ * no faster than a separate one). */
+static void emit_gemm_body_by_rows(Cg *cg, const Gemm *g) {
+  Loop lt;
+  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, g->rows, i64c(cg, TILE_ROWS), "");
+  LLVMValueRef t = loop_open(cg, &lt, tiles);
+  emit_gemm_row_tile(cg, g, mul(cg, t, i64c(cg, TILE_ROWS)), TILE_ROWS);
+  loop_close(cg, &lt);
+  LLVMValueRef done = local(cg, cg->i64);
+  LLVMBuildStore(cg->b, mul(cg, tiles, i64c(cg, TILE_ROWS)), done);
+  for (int part = TILE_ROWS / 2; part >= 1; part /= 2) {
+    LLVMValueRef i0 = LLVMBuildLoad2(cg->b, cg->i64, done, "");
+    LLVMValueRef left = LLVMBuildSub(cg->b, g->rows, i0, "");
+    LLVMBasicBlockRef after = if_open(cg,
+        LLVMBuildICmp(cg->b, LLVMIntSGE, left, i64c(cg, part), ""));
+    emit_gemm_row_tile(cg, g, i0, part);
+    LLVMBuildStore(cg->b, add(cg, i0, i64c(cg, part)), done);
+    if_close(cg, after);
+  }
+}
+
 static void keep_apart(Cg *cg, LLVMValueRef fn);
 static void begin(Cg *cg, const char *name, LLVMTypeRef fty);
 
@@ -1358,11 +1428,36 @@ static void begin(Cg *cg, const char *name, LLVMTypeRef fty);
  * of that form runs (the forward pass of gradient, evaluate and predict
  * share it), so LLVM optimizes each kernel once. */
 static LLVMTypeRef gemm_function_type(Cg *cg, const Gemm *g) {
-  LLVMTypeRef args[5 + MAX_ADDENDS] = {cg->ptr, cg->ptr, cg->ptr, cg->i64,
+  LLVMTypeRef args[9 + MAX_ADDENDS] = {cg->ptr, cg->ptr, cg->ptr, cg->i64,
                                        cg->i64};
+  unsigned n = 5;
   for (int k = 0; k < g->nadd; k++)
-    args[5 + k] = cg->ptr;
-  return LLVMFunctionType(cg->voidt, args, 5 + (unsigned)g->nadd, 0);
+    args[n++] = cg->ptr;
+  if (g->update) {                /* params, state, step, hyper */
+    args[n++] = cg->ptr;
+    args[n++] = cg->ptr;
+    args[n++] = cg->i64;
+    args[n++] = cg->ptr;
+  }
+  return LLVMFunctionType(cg->voidt, args, n, 0);
+}
+
+static void load_hyper(Cg *cg, LLVMValueRef h, Hyper *hy);
+static void step_hyper(Cg *cg, Hyper *hy, LLVMValueRef step);
+static void fix_to_defaults(Cg *cg, Hyper *hy);
+
+/* An updating kernel's hyperparameters, read once at its entry, as
+ * vectors. */
+static void kernel_hyper(Cg *cg, const Gemm *g) {
+  Hyper *hy = &cg->kernel_hy;
+  load_hyper(cg, g->hyper, hy);
+  fix_to_defaults(cg, hy);
+  step_hyper(cg, hy, g->step);
+  for (int k = 0; k < HY_COUNT; k++)
+    hy->v[k] = vec_splat(cg, hy->v[k]);
+  hy->clr = vec_splat(cg, hy->clr);
+  hy->bc1 = vec_splat(cg, hy->bc1);
+  hy->sqrt_bc2 = vec_splat(cg, hy->sqrt_bc2);
 }
 
 static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
@@ -1374,6 +1469,8 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
   for (int k = 0; k < g->nadd; k++)
     n += snprintf(name + n, sizeof name - (size_t)n, "_p%" PRId64,
                   g->add_row[k]);
+  if (g->update)
+    snprintf(name + n, sizeof name - (size_t)n, "_update");
   LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
   if (fn)
     return fn;
@@ -1395,9 +1492,22 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
   body.out_base = LLVMGetParam(fn, 2);
   body.rows = LLVMGetParam(fn, 3);
   body.depth = LLVMGetParam(fn, 4);
+  unsigned n_args = 5;
   for (int k = 0; k < g->nadd; k++)
-    body.add_base[k] = LLVMGetParam(fn, 5 + (unsigned)k);
-  emit_gemm_body(cg, &body);
+    body.add_base[k] = LLVMGetParam(fn, n_args++);
+  if (g->update) {
+    for (unsigned k = n_args + 1; k <= n_args + 2; k++)  /* params, state */
+      LLVMAddAttributeAtIndex(fn, k,
+                              LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
+    body.params = LLVMGetParam(fn, n_args++);
+    body.state = LLVMGetParam(fn, n_args++);
+    body.step = LLVMGetParam(fn, n_args++);
+    body.hyper = LLVMGetParam(fn, n_args++);
+    kernel_hyper(cg, &body);
+    emit_gemm_body_by_rows(cg, &body);
+  } else {
+    emit_gemm_body(cg, &body);
+  }
   LLVMBuildRetVoid(cg->b);
   cg->in_kernel = false;
   cg->fn = outer_fn;
@@ -1408,12 +1518,18 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
 
 static void emit_gemm(Cg *cg, const Gemm *g) {
   LLVMValueRef fn = gemm_function(cg, g);
-  LLVMValueRef args[5 + MAX_ADDENDS] = {g->a_base, g->b_base, g->out_base,
+  LLVMValueRef args[9 + MAX_ADDENDS] = {g->a_base, g->b_base, g->out_base,
                                         g->rows, g->depth};
+  unsigned n = 5;
   for (int k = 0; k < g->nadd; k++)
-    args[5 + k] = g->add_base[k];
-  LLVMBuildCall2(cg->b, gemm_function_type(cg, g), fn, args,
-                 5 + (unsigned)g->nadd, "");
+    args[n++] = g->add_base[k];
+  if (g->update) {
+    args[n++] = g->params;
+    args[n++] = g->state;
+    args[n++] = g->step;
+    args[n++] = g->hyper;
+  }
+  LLVMBuildCall2(cg->b, gemm_function_type(cg, g), fn, args, n, "");
 }
 
 static LLVMValueRef batch_real(Cg *cg) {
@@ -1433,6 +1549,14 @@ static void emit_outer_sum(Cg *cg, const IrValue *v, const IrValue *o) {
       .out_base = value_base(cg, v), .out_row = K,
       .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
     };
+    int k = cg->updating ? cg->gemm_update[v->id] - 1 : -1;
+    if (k >= 0) {
+      gm.update = true;
+      gm.params = gep(cg, cg->params, i64c(cg, cg->param_offset[k]));
+      gm.state = gep(cg, cg->state, i64c(cg, cg->param_offset[k]));
+      gm.step = cg->step;
+      gm.hyper = cg->hyper;
+    }
     emit_gemm(cg, &gm);
     return;
   }
@@ -2618,6 +2742,86 @@ static void plan_fusion(Cg *cg) {
       cg->grad_param[p->grads[k]->id] = k + 1;
 }
 
+/* The values computed from parameter k where they are read: those
+ * without an example in them (its transpose) and those computed inside
+ * their reader (fused, inlined). */
+static void mark_param_views(const Cg *cg, const IrBlock *b, bool *view) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    if (v->op == IR_LOOP)
+      mark_param_views(cg, &v->loop->body, view);
+    bool from = false;
+    for (int a = 0; a < v->nargs; a++)
+      from |= view[v->args[a]->id];
+    if (from && (!v->batched || cg->fused[v->id] || cg->inlined[v->id]))
+      view[v->id] = true;
+  }
+}
+
+static bool block_reads(const IrBlock *b, const bool *view) {
+  for (int i = 0; i < b->n; i++) {
+    const IrValue *v = b->v[i];
+    for (int a = 0; a < v->nargs; a++)
+      if (view[v->args[a]->id])
+        return true;
+    if (v->op != IR_LOOP)
+      continue;
+    for (int k = 0; k < v->loop->nstates; k++)
+      if (view[v->loop->state_init[k]->id])
+        return true;
+    if (block_reads(&v->loop->body, view))
+      return true;
+  }
+  return false;
+}
+
+/* Parameter k's gradient g can update it in its GEMM's tiles: it is
+ * one batch sum of outer products of examples' vectors, computed in
+ * place, and nothing after it reads the parameter. */
+static bool gemm_can_update(const Cg *cg, int k) {
+  const IrProgram *p = cg->p;
+  const IrValue *g = p->grads[k];
+  if (cg->grad_param[g->id] != k + 1 || g->op != IR_BATCH_SUM ||
+      g->args[0]->op != IR_OUTER || !cg->fused[g->args[0]->id] ||
+      !g->args[0]->args[0]->batched || !g->args[0]->args[1]->batched)
+    return false;
+  int at = 0;
+  while (at < p->n && p->v[at] != g)
+    at++;
+  if (at == p->n)
+    return false;
+  const IrValue *param = NULL;
+  for (int i = 0; i < p->n && !param; i++)
+    if (p->v[i]->op == IR_PARAM && p->v[i]->index == k)
+      param = p->v[i];
+  if (!param)
+    return false;
+  bool *view = arena_array(bool, p->nids + 1);
+  view[param->id] = true;
+  IrBlock top = {p->v, p->n, p->cap};
+  mark_param_views(cg, &top, view);
+  IrBlock after = {p->v + at + 1, p->n - at - 1, 0};
+  return !block_reads(&after, view);
+}
+
+/* train_step without clipping applies the optimizer in the GEMMs that
+ * sum weight gradients (the MLP's 784-wide layer: no gradient written
+ * and read again, the step 25% faster), when that covers most of the
+ * parameters: else the backward pass is not compiled twice. */
+static void plan_gemm_updates(Cg *cg) {
+  const IrProgram *p = cg->p;
+  cg->gemm_update = arena_array(int, p->nids + 1);
+  int64_t covered = 0;
+  for (int k = 0; p->grads && k < p->nparams; k++)
+    if (gemm_can_update(cg, k)) {
+      cg->gemm_update[p->grads[k]->id] = k + 1;
+      covered += type_numel(&p->params[k].ty);
+    }
+  if (2 * covered < cg->param_count)
+    memset(cg->gemm_update, 0, sizeof *cg->gemm_update * (size_t)(p->nids + 1));
+  cg->any_gemm_update = 2 * covered >= cg->param_count && covered > 0;
+}
+
 static LLVMValueRef loss_double(Cg *cg) {
   LLVMValueRef l = load(cg, cg->p->loss, NULL, i64c(cg, 0));
   return cg->bytes == 8 ? l : LLVMBuildFPExt(cg->b, l, cg->f64, "");
@@ -2820,10 +3024,6 @@ static void emit_clip(Cg *cg, LLVMValueRef grads, const Hyper *hy) {
   if_close(cg, after);
 }
 
-typedef struct Slot {
-  LLVMValueRef ptr[3];         /* the optimizer's state of this value */
-} Slot;
-
 /* The optimizer's loads, stores and constants: reals in the update
  * loops, vectors in a GEMM tile's epilogue (vec_tail >= 0). */
 static LLVMValueRef ld(Cg *cg, LLVMValueRef p) {
@@ -2909,7 +3109,8 @@ static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
 /* What the optimizer derives from the step number. */
 static void step_hyper(Cg *cg, Hyper *hy, LLVMValueRef step) {
   LLVMValueRef t = LLVMBuildSIToFP(cg->b, step, cg->f64, "");
-  hy->first = LLVMBuildICmp(cg->b, LLVMIntEQ, step, i64c(cg, 1), "");
+  if (!hy->first)          /* else fixed (fix_flag) */
+    hy->first = LLVMBuildICmp(cg->b, LLVMIntEQ, step, i64c(cg, 1), "");
   hy->clr = to_real(cg, LLVMBuildFDiv(cg->b, hy->d[HY_LR],
       LLVMBuildFAdd(cg->b, f64c(cg, 1), LLVMBuildFMul(cg->b,
           LLVMBuildFSub(cg->b, t, f64c(cg, 1), ""), hy->d[HY_LR_DECAY], ""),
@@ -2931,33 +3132,82 @@ typedef struct UpdateLoop {
 
 static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy);
 
-/* The flags an optimizer's rule tests (-1: the first step), each
- * element's choice made once per call: the update loop is emitted for
- * each combination, with the flags as constants, since a loop that tests
- * them at every element ran 20% slower (the batch-5 MLP's SGD). */
-static void unswitch_update(Cg *cg, const UpdateLoop *u, Hyper hy,
-                            const int *flags, int nflags) {
-  if (nflags == 0) {
-    emit_update_loop(cg, u, &hy);
+static bool is_false(LLVMValueRef flag) {
+  return LLVMIsAConstantInt(flag) && LLVMConstIntGetZExtValue(flag) == 0;
+}
+
+/* Flag k (-1: the first step) made a constant: off, its value is 0. */
+static void fix_flag(Cg *cg, Hyper *hy, int k, bool on) {
+  LLVMValueRef c = LLVMConstInt(LLVMInt1TypeInContext(cg->ctx), on, 0);
+  if (k < 0) {
+    hy->first = c;
     return;
   }
-  LLVMValueRef *on = flags[0] < 0 ? &hy.first : &hy.on[flags[0]];
-  LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
-                                                        "on");
-  LLVMBasicBlockRef no = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
-                                                       "off");
-  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
-                                                          "after");
-  LLVMBuildCondBr(cg->b, *on, yes, no);
-  LLVMTypeRef i1 = LLVMInt1TypeInContext(cg->ctx);
-  LLVMBasicBlockRef arm[2] = {yes, no};
-  for (int k = 0; k < 2; k++) {
-    LLVMPositionBuilderAtEnd(cg->b, arm[k]);
-    *on = LLVMConstInt(i1, k == 0, 0);
-    unswitch_update(cg, u, hy, flags + 1, nflags - 1);
-    LLVMBuildBr(cg->b, after);
+  hy->on[k] = c;
+  if (!on) {
+    hy->v[k] = realc(cg, 0);
+    hy->d[k] = f64c(cg, 0);
   }
-  LLVMPositionBuilderAtEnd(cg->b, after);
+}
+
+/* The flags an optimizer's rule tests (-1: the first step); a weight
+ * decay of 0 is a flag too, as PyTorch skips the term then. */
+static int optimizer_flags(const Cg *cg, int flags[5]) {
+  const char *name = cg->p->model->optimizer->spec->name;
+  int n = 0;
+  flags[n++] = HY_WEIGHT_DECAY;
+  if (strcmp(name, "sgd") == 0) {
+    flags[n++] = HY_MOMENTUM;
+    flags[n++] = HY_NESTEROV;
+    flags[n++] = -1;
+  } else if (strcmp(name, "adagrad") == 0) {
+    flags[n++] = HY_EPS_INSIDE;
+  } else if (strcmp(name, "rmsprop") == 0) {
+    flags[n++] = HY_CENTERED;
+    flags[n++] = HY_MOMENTUM;
+  } else {
+    flags[n++] = HY_AMSGRAD;
+  }
+  return n;
+}
+
+static void default_hyper(const Model *m, double h[HY_COUNT]);
+
+/* The flags gradient_update is compiled for: the optimizer's, and SGD's
+ * dampening (0 drops a multiplication). */
+static int fused_flags(const Cg *cg, int flags[6]) {
+  int n = optimizer_flags(cg, flags);
+  if (strcmp(cg->p->model->optimizer->spec->name, "sgd") == 0)
+    flags[n++] = HY_DAMPENING;
+  return n;
+}
+
+/* gradient_update's hyperparameters: its flags at the training block's
+ * values, past the first step (train_step takes the other path when they
+ * differ), so that its GEMMs' epilogues test nothing at run time. */
+static void fix_to_defaults(Cg *cg, Hyper *hy) {
+  double h[HY_COUNT];
+  default_hyper(cg->p->model, h);
+  int flags[6], n = fused_flags(cg, flags);
+  for (int i = 0; i < n; i++)
+    fix_flag(cg, hy, flags[i], flags[i] >= 0 && h[flags[i]] != 0);
+}
+
+/* Whether a step's flags are the training block's, past the first
+ * step. */
+static LLVMValueRef fits_defaults(Cg *cg, const Hyper *hy, LLVMValueRef step) {
+  double h[HY_COUNT];
+  default_hyper(cg->p->model, h);
+  LLVMValueRef ok = LLVMConstInt(LLVMInt1TypeInContext(cg->ctx), 1, 0);
+  int flags[6], n = fused_flags(cg, flags);
+  for (int i = 0; i < n; i++) {
+    LLVMValueRef same = flags[i] < 0
+        ? LLVMBuildICmp(cg->b, LLVMIntNE, step, i64c(cg, 1), "")
+        : fcmp(cg, h[flags[i]] != 0 ? LLVMRealONE : LLVMRealOEQ,
+               hy->d[flags[i]], f64c(cg, 0));
+    ok = LLVMBuildAnd(cg->b, ok, same, "");
+  }
+  return ok;
 }
 
 /* One step of the model's optimizer over the reals [begin, end) of the
@@ -2968,22 +3218,32 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
                         const LLVMValueRef *grads, int ngrads,
                         LLVMValueRef step, const Hyper *hy,
                         LLVMValueRef begin, LLVMValueRef end) {
-  const char *name = cg->p->model->optimizer->spec->name;
   UpdateLoop u = {params, state, step, begin, end, grads, ngrads};
-  Hyper fixed = *hy;
-  step_hyper(cg, &fixed, step);
-  static const int sgd[] = {HY_MOMENTUM, HY_NESTEROV, -1},
-                   adagrad[] = {HY_EPS_INSIDE},
-                   rmsprop[] = {HY_CENTERED, HY_MOMENTUM},
-                   adam[] = {HY_AMSGRAD};
-  if (strcmp(name, "sgd") == 0)
-    unswitch_update(cg, &u, fixed, sgd, 3);
-  else if (strcmp(name, "adagrad") == 0)
-    unswitch_update(cg, &u, fixed, adagrad, 1);
-  else if (strcmp(name, "rmsprop") == 0)
-    unswitch_update(cg, &u, fixed, rmsprop, 2);
-  else
-    unswitch_update(cg, &u, fixed, adam, 1);
+  Hyper stepped = *hy;
+  step_hyper(cg, &stepped, step);
+  if (LLVMIsAConstantInt(stepped.first)) {      /* fixed by the caller */
+    emit_update_loop(cg, &u, &stepped);
+    return;
+  }
+  /* the training block's flags past the first step, as constants: a loop
+   * that tests them at every element ran 20% slower (the batch-5 MLP's
+   * SGD); any other step in a loop that tests them */
+  LLVMBasicBlockRef fixed = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                          "defaults");
+  LLVMBasicBlockRef other = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                          "other");
+  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                          "after");
+  LLVMBuildCondBr(cg->b, fits_defaults(cg, hy, step), fixed, other);
+  LLVMPositionBuilderAtEnd(cg->b, fixed);
+  Hyper defaults = stepped;
+  fix_to_defaults(cg, &defaults);
+  emit_update_loop(cg, &u, &defaults);
+  LLVMBuildBr(cg->b, after);
+  LLVMPositionBuilderAtEnd(cg->b, other);
+  emit_update_loop(cg, &u, &stepped);
+  LLVMBuildBr(cg->b, after);
+  LLVMPositionBuilderAtEnd(cg->b, after);
 }
 
 /* The parameter at pp less the optimizer's step for its gradient g and
@@ -2992,10 +3252,14 @@ static void emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                 LLVMValueRef pp, const Slot *s) {
   const char *name = cg->p->model->optimizer->spec->name;
   LLVMValueRef p = ld(cg, pp), wd = hy->v[HY_WEIGHT_DECAY];
-  if (strcmp(name, "adamw") == 0)
-    p = f_mul(cg, p, f_sub(cg, one(cg), f_mul(cg, hy->v[HY_LR], wd)));
+  LLVMValueRef decays = hy->on[HY_WEIGHT_DECAY];    /* PyTorch: if wd != 0 */
+  if (is_false(decays))
+    ;
+  else if (strcmp(name, "adamw") == 0)
+    p = sel(cg, decays, f_mul(cg, p, f_sub(cg, one(cg),
+                                          f_mul(cg, hy->v[HY_LR], wd))), p);
   else
-    g = f_add(cg, g, f_mul(cg, wd, p));
+    g = sel(cg, decays, f_add(cg, g, f_mul(cg, wd, p)), g);
   LLVMValueRef delta;
   if (strcmp(name, "sgd") == 0)
     delta = update_sgd(cg, hy, g, s);
@@ -3024,8 +3288,62 @@ static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
 
 /* double train_step(params, state, inputs, targets, batch, step, hyper,
  *                   workspace) */
+/* double gradient_update(params, state, inputs, targets, batch, step,
+ * hyper, grads, workspace): gradient_shard over a whole batch whose
+ * weight gradients' GEMMs apply the optimizer (plan_gemm_updates) to
+ * their parameters; the other gradients go to grads. */
+static LLVMValueRef build_gradient_update(Cg *cg) {
+  LLVMTypeRef args[9] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
+                         cg->i64, cg->ptr, cg->ptr, cg->ptr};
+  begin(cg, "gradient_update", LLVMFunctionType(cg->f64, args, 9, 0));
+  LLVMValueRef p[9];
+  for (int k = 0; k < 9; k++)
+    p[k] = LLVMGetParam(cg->fn, (unsigned)k);
+  cg->params = p[0];
+  cg->state = p[1];
+  set_batch(cg, p[4]);
+  cg->total = cg->batch;
+  cg->step = p[5];
+  cg->hyper = p[6];
+  cg->ws = p[8];
+  load_io(cg, p[2], p[3]);
+  cg->grads = p[7];
+  cg->updating = true;
+  emit_values(cg, wanted(cg, cg->p->n, false));
+  cg->updating = false;
+  write_grads(cg, cg->grads);
+  cg->grads = NULL;
+  LLVMBuildRet(cg->b, loss_double(cg));
+  return cg->fn;
+}
+
+/* The optimizer on the parameters whose gradients gradient_update left
+ * in grads: each run of them in the flat buffer, one loop. */
+static void update_the_rest(Cg *cg, LLVMValueRef params, LLVMValueRef state,
+                            LLVMValueRef grads, LLVMValueRef step,
+                            const Hyper *hy) {
+  const IrProgram *p = cg->p;
+  bool *in_gemm = arena_array(bool, p->nparams + 1);
+  for (int k = 0; k < p->nparams; k++)
+    in_gemm[k] = cg->gemm_update[p->grads[k]->id] == k + 1;
+  for (int k = 0; k < p->nparams;) {
+    if (in_gemm[k]) {
+      k++;
+      continue;
+    }
+    int last = k;
+    while (last + 1 < p->nparams && !in_gemm[last + 1])
+      last++;
+    int64_t end = cg->param_offset[last] + type_numel(&p->params[last].ty);
+    emit_update(cg, params, state, &grads, 1, step, hy,
+                i64c(cg, cg->param_offset[k]), i64c(cg, end));
+    k = last + 1;
+  }
+}
+
 static LLVMValueRef build_train_step(Cg *cg, LLVMValueRef shard,
-                                     LLVMValueRef update) {
+                                     LLVMValueRef update,
+                                     LLVMValueRef gradient_update) {
   LLVMTypeRef args[8] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
                          cg->i64, cg->ptr, cg->ptr};
   begin(cg, "train_step", LLVMFunctionType(cg->f64, args, 8, 0));
@@ -3033,13 +3351,45 @@ static LLVMValueRef build_train_step(Cg *cg, LLVMValueRef shard,
   for (int k = 0; k < 8; k++)
     p[k] = LLVMGetParam(cg->fn, (unsigned)k);
   LLVMValueRef grads = byte_gep(cg, p[7], cg->grad_offset);
+  LLVMValueRef result = local(cg, cg->f64);
+  LLVMBasicBlockRef after = NULL;
+  if (gradient_update) {
+    Hyper hy;
+    load_hyper(cg, p[6], &hy);
+    LLVMValueRef fits = LLVMBuildAnd(cg->b, fits_defaults(cg, &hy, p[5]),
+        LLVMBuildAnd(cg->b,           /* clipping needs every gradient */
+            fcmp(cg, LLVMRealOLE, hy.d[HY_CLIP_NORM], f64c(cg, 0)),
+            fcmp(cg, LLVMRealOLE, hy.d[HY_CLIP_VALUE], f64c(cg, 0)), ""),
+        "");
+    fix_to_defaults(cg, &hy);
+    LLVMBasicBlockRef fused = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                            "in_gemm");
+    LLVMBasicBlockRef apart = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+                                                            "apart");
+    after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
+    LLVMBuildCondBr(cg->b, fits, fused, apart);
+    LLVMPositionBuilderAtEnd(cg->b, fused);
+    LLVMTypeRef gtypes[9] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
+                             cg->i64, cg->ptr, cg->ptr, cg->ptr};
+    LLVMValueRef g[9] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], grads,
+                         p[7]};
+    LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, LLVMFunctionType(cg->f64,
+        gtypes, 9, 0), gradient_update, g, 9, ""), result);
+    update_the_rest(cg, p[0], p[1], grads, p[5], &hy);
+    LLVMBuildBr(cg->b, after);
+    LLVMPositionBuilderAtEnd(cg->b, apart);
+  }
   LLVMValueRef a[7] = {p[0], p[2], p[3], p[4], p[4], grads, p[7]};
-  LLVMValueRef loss = call_shard(cg, shard, a);
+  LLVMBuildStore(cg->b, call_shard(cg, shard, a), result);
   LLVMTypeRef utypes[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->ptr};
   LLVMValueRef u[5] = {p[0], p[1], grads, p[5], p[6]};
   LLVMBuildCall2(cg->b, LLVMFunctionType(cg->voidt, utypes, 5, 0), update, u,
                  5, "");
-  LLVMBuildRet(cg->b, loss);
+  if (after) {
+    LLVMBuildBr(cg->b, after);
+    LLVMPositionBuilderAtEnd(cg->b, after);
+  }
+  LLVMBuildRet(cg->b, LLVMBuildLoad2(cg->b, cg->f64, result, ""));
   return cg->fn;
 }
 
@@ -3298,10 +3648,12 @@ static LLVMValueRef tensor_array(Cg *cg, const Desc *d, const IrTensor *t,
   return g;
 }
 
-static LLVMValueRef hyper_const(Cg *cg, const Model *m) {
+/* The training block's hyperparameters: NetrtTrain's defaults. */
+static void default_hyper(const Model *m, double h[HY_COUNT]) {
   const CallValue *o = m->optimizer;
   const Value *betas = call_value(o, "betas");
-  double h[HY_COUNT] = {0};
+  for (int k = 0; k < HY_COUNT; k++)
+    h[k] = 0;
   h[HY_LR] = opt_num(o, "lr");
   h[HY_MOMENTUM] = opt_num(o, "momentum");
   h[HY_DAMPENING] = opt_num(o, "dampening");
@@ -3320,6 +3672,11 @@ static LLVMValueRef hyper_const(Cg *cg, const Model *m) {
     h[HY_CLIP_NORM] = opt_num(m->clip, "max");
   if (m->clip && strcmp(m->clip->spec->name, "value") == 0)
     h[HY_CLIP_VALUE] = opt_num(m->clip, "max");
+}
+
+static LLVMValueRef hyper_const(Cg *cg, const Model *m) {
+  double h[HY_COUNT];
+  default_hyper(m, h);
   LLVMValueRef v[HY_COUNT];
   for (int k = 0; k < HY_COUNT; k++)
     v[k] = f64c(cg, h[k]);
@@ -3554,12 +3911,18 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   cg->tv = arena_array(LLVMValueRef, p->nloops + 1);
   plan_fusion(cg);
   plan_workspace(cg);
+  plan_gemm_updates(cg);
   LLVMValueRef fns[8];
   LLVMValueRef shard = internal(build_gradient_shard(cg));
   keep_apart(cg, shard);
   fns[5] = internal(build_update(cg));
   fns[0] = internal(build_gradient(cg, shard));
-  fns[1] = internal(build_train_step(cg, shard, fns[5]));
+  LLVMValueRef gradient_update = NULL;
+  if (cg->any_gemm_update) {
+    gradient_update = internal(build_gradient_update(cg));
+    keep_apart(cg, gradient_update);
+  }
+  fns[1] = internal(build_train_step(cg, shard, fns[5], gradient_update));
   fns[2] = internal(build_evaluate(cg));
   keep_apart(cg, fns[2]);
   fns[3] = internal(build_predict(cg, fns[2]));

@@ -334,6 +334,42 @@ static void check_update_sums(const char *path, const char *dt,
   }
 }
 
+/* A second step, with the training block's hyperparameters (where
+ * train_step applies the optimizer in weight gradients' GEMMs) and with
+ * a clipping that does not act (where it does not): train_step moves
+ * parameters and state exactly as gradient and update do. */
+static void check_second_step(const char *path, const char *dt, Case *c,
+                              const void *state, NetrtHyper hyper,
+                              void *ws) {
+  const NetrtModel *m = c->m;
+  if (!m->update)
+    return;
+  size_t pb = (size_t)m->param_count * (size_t)m->dtype_bytes + 8;
+  size_t sb = (size_t)m->state_count * (size_t)m->dtype_bytes + 8;
+  void *grads = calloc(1, pb);
+  for (int clips = 0; clips < 2; clips++) {
+    void *p[2] = {malloc(pb), malloc(pb)}, *st[2] = {malloc(sb), malloc(sb)};
+    for (int k = 0; k < 2; k++) {
+      memcpy(p[k], c->flat, pb);
+      memcpy(st[k], state, sb);
+    }
+    hyper.clip_norm = clips ? 1e30 : 0;
+    m->train_step(p[0], st[0], (const void *const *)c->cin,
+                  (const void *const *)c->ctg, BATCH, 2, &hyper, ws);
+    m->gradient(p[1], (const void *const *)c->cin,
+                (const void *const *)c->ctg, BATCH, grads, ws);
+    m->update(p[1], st[1], grads, 2, &hyper);
+    ok(memcmp(p[0], p[1], pb - 8) == 0 && memcmp(st[0], st[1], sb - 8) == 0,
+       "%s %s: a second train_step%s moves parameters and state as "
+       "gradient and update do", path, dt, clips ? " with clipping" : "");
+    for (int k = 0; k < 2; k++) {
+      free(p[k]);
+      free(st[k]);
+    }
+  }
+  free(grads);
+}
+
 static void check(const char *path, const IrProgram *p, int bytes) {
   const char *dt = bytes == 8 ? "f64" : "f32";
   double tol = bytes == 8 ? 1e-10 : 1e-5;
@@ -409,6 +445,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
   }
   free(flat2);
   free(state2);
+  check_second_step(path, dt, &c, state, hyper, ws);
   double w = 0;
   for (int k = 0; k < m->nparams; k++) {
     const NetrtTensor *t = &m->params[k];
