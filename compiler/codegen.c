@@ -3253,12 +3253,10 @@ static void emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
   const char *name = cg->p->model->optimizer->spec->name;
   LLVMValueRef p = ld(cg, pp), wd = hy->v[HY_WEIGHT_DECAY];
   LLVMValueRef decays = hy->on[HY_WEIGHT_DECAY];    /* PyTorch: if wd != 0 */
-  if (is_false(decays))
-    ;
-  else if (strcmp(name, "adamw") == 0)
+  if (!is_false(decays) && strcmp(name, "adamw") == 0)
     p = sel(cg, decays, f_mul(cg, p, f_sub(cg, one(cg),
                                           f_mul(cg, hy->v[HY_LR], wd))), p);
-  else
+  else if (!is_false(decays))
     g = sel(cg, decays, f_add(cg, g, f_mul(cg, wd, p)), g);
   LLVMValueRef delta;
   if (strcmp(name, "sgd") == 0)
