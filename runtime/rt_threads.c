@@ -10,16 +10,19 @@
  * each shard but the first.
  *
  * The workers live as long as the run: a step wakes them with a new
- * generation number and waits until every shard is done.  Then, when the
- * model can update in parts (clip, update_range), it wakes them again:
- * each thread adds up and updates its own part of the parameters, in one
- * pass when nothing is clipped (update_range reads every shard's
- * gradient and writes no sum when there is no empty shard to take off),
- * else in two with the clipping between.
+ * generation number and waits until every shard is done.  When the model
+ * can update in parts (clip, update_range), each thread then adds up and
+ * updates its own part of the parameters.  Without clipping that is one
+ * job: each thread computes its shard, waits for the others' at a
+ * barrier, and adds up and updates its part in one pass (update_range
+ * reads every shard's gradient and writes no sum when there is no empty
+ * shard to take off).  With clipping the caller wakes them twice, the
+ * clipping between the adding up and the update.
  */
 #include <config.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -66,6 +69,9 @@ typedef enum Job {
   JOB_ADD_UP,                  /* add up their part of the gradients */
   JOB_UPDATE,                  /* update their part of the parameters */
   JOB_ADD_UP_UPDATE,           /* both, in one pass */
+  JOB_STEP,                    /* the gradient, then, once every shard's
+                                  is done, add up and update their part:
+                                  one wake a step */
 } Job;
 
 struct RtShards {
@@ -85,6 +91,7 @@ struct RtShards {
   pthread_cond_t wake, done;
   atomic_ulong generation;
   atomic_int pending;
+  atomic_int arrived;          /* JOB_STEP: shards done this step */
   atomic_bool stop;
 };
 
@@ -108,18 +115,33 @@ static void run_shard(RtShards *s, Shard *sh) {
 }
 
 static void add_up_part(RtShards *s, int64_t lo, int64_t hi);
+static void cpu_relax(void);
+
+/* Waits until every thread's shard is done.  The counter is set back by
+ * the caller before the next step, once every thread is past it. */
+static void wait_for_shards(RtShards *s) {
+  atomic_fetch_add(&s->arrived, 1);
+  for (long spins = 0; atomic_load(&s->arrived) < s->threads; spins++) {
+    cpu_relax();
+    if (spins % 4096 == 4095)  /* the other thread may be descheduled */
+      sched_yield();
+  }
+}
 
 static void run_job(RtShards *s, Shard *sh) {
   const NetrtModel *m = s->m;
-  if (s->job == JOB_GRADIENT) {
+  if (s->job == JOB_GRADIENT || s->job == JOB_STEP) {
     run_shard(s, sh);
-    return;
+    if (s->job == JOB_GRADIENT)
+      return;
+    wait_for_shards(s);
   }
   if (sh->hi <= sh->lo)
     return;
   /* without terms to take off, the update adds the shards up as it reads
    * them: no pass that writes the sum */
-  if (s->job == JOB_ADD_UP_UPDATE && !m->param_terms) {
+  bool both = s->job == JOB_ADD_UP_UPDATE || s->job == JOB_STEP;
+  if (both && !m->param_terms) {
     m->update_range(s->params_rw, s->state, s->grads, s->threads, s->step,
                     s->hyper, sh->lo, sh->hi);
     return;
@@ -397,6 +419,16 @@ double rt_train_step(RtRun *r, const void *const *inputs,
   s->params = r->params;
   s->total = n;
   cut(s, inputs, targets, n);
+  if (m->clip && m->update_range && h->clip_norm <= 0 && h->clip_value <= 0) {
+    s->params_rw = r->params;
+    s->state = r->state;
+    s->step = r->step;
+    s->hyper = h;
+    atomic_store(&s->arrived, 0);
+    s->job = JOB_STEP;
+    run_everywhere(s);
+    return add_up_loss(s);
+  }
   s->job = JOB_GRADIENT;
   run_everywhere(s);
   update(s, r, h);

@@ -87,6 +87,25 @@ for clip in "--clip-norm 0.01" "--clip-value 0.01"; do
     fail "$what"
   fi
 done
+# With an L2 penalty every shard counts it: the threads take an empty
+# shard's loss and gradient off (param_terms) before they update.
+sed 's/seed 5 }/seed 5  l2 0.01 }/' "$top/tests/e2e/spirals.net" >spirals_l2.net
+if "$NETC" -o spirals_l2 spirals_l2.net 2>/dev/null; then
+  ./spirals_l2 train --json >l2_1.json 2>/dev/null
+  NETRT_SHARD_MIN_FLOPS=0 ./spirals_l2 train --threads 3 --json \
+    >l2_3.json 2>/dev/null
+  one=$(json l2_1.json 'd["history"][-1]["train_loss"]')
+  many=$(json l2_3.json 'd["history"][-1]["train_loss"]')
+  unpenalized=$(json run1.json 'd["history"][-1]["train_loss"]')
+  what="--threads 3 with an L2 penalty trains as one thread does (loss $many, $one)"
+  if close_to "$one" "$many" 1e-4 && [ "$one" != "$unpenalized" ]; then
+    pass "$what"
+  else
+    fail "$what"
+  fi
+else
+  fail "netc compiles spirals with an L2 penalty"
+fi
 if ./spirals bench --predict --batch 3 --steps 5 --json 2>/dev/null |
      grep -q '"mode":"predict".*"batch":3'; then
   pass "bench --predict times inference"
