@@ -24,6 +24,19 @@ print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null ||
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
 print(eval(sys.argv[2]))' "$1" "$2"
 }
+# same_training A B TOL WHAT [OTHER]: runs A and B (train --json) end at
+# the same training loss to TOL, and one that differs from run OTHER's
+same_training() {
+  one=$(json "$1" 'd["history"][-1]["train_loss"]')
+  many=$(json "$2" 'd["history"][-1]["train_loss"]')
+  other=none
+  [ -n "$5" ] && other=$(json "$5" 'd["history"][-1]["train_loss"]')
+  if close_to "$one" "$many" "$3" && [ "$one" != "$other" ]; then
+    pass "$4 (loss $many, $one)"
+  else
+    fail "$4 (loss '$many', '$one')"
+  fi
+}
 
 if "$NETC" -o "$tmp/spirals" "$top/tests/e2e/spirals.net" 2>"$tmp/err"; then
   pass "netc compiles tests/e2e/spirals.net into an executable"
@@ -62,15 +75,8 @@ for run in 2:0.002:1 3:0.002:1 3:0:1 2:0.002:3; do
   NETRT_SHARD_MIN_FLOPS=0 NETRT_SPIN_SECONDS=$spin \
     NETRT_SHARDS_PER_THREAD=$per ./spirals train \
     --threads $threads --json >threads.json 2>/dev/null
-  one=$(json run1.json 'd["history"][-1]["train_loss"]')
-  many=$(json threads.json 'd["history"][-1]["train_loss"]')
   what="--threads $threads (spinning $spin s, $per shards a thread)"
-  what="$what trains as one thread does"
-  if close_to "$one" "$many" 1e-4; then
-    pass "$what (loss $many, $one)"
-  else
-    fail "$what (loss '$many', '$one')"
-  fi
+  same_training run1.json threads.json 1e-4 "$what trains as one thread does"
 done
 # The threads share the update, each on its part of the parameters, with
 # the clipping between the adding up and the update: still one thread's
@@ -81,15 +87,8 @@ for clip in "--clip-norm 0.01" "--clip-value 0.01"; do
   # shellcheck disable=SC2086
   NETRT_SHARD_MIN_FLOPS=0 ./spirals train --threads 3 $clip --json \
     >clip3.json 2>/dev/null
-  one=$(json clip1.json 'd["history"][-1]["train_loss"]')
-  many=$(json clip3.json 'd["history"][-1]["train_loss"]')
-  unclipped=$(json run1.json 'd["history"][-1]["train_loss"]')
-  what="--threads 3 $clip trains as one thread does (loss $many, $one)"
-  if close_to "$one" "$many" 1e-4 && [ "$one" != "$unclipped" ]; then
-    pass "$what"
-  else
-    fail "$what"
-  fi
+  same_training clip1.json clip3.json 1e-4 \
+    "--threads 3 $clip trains as one thread does" run1.json
 done
 # With an L2 penalty every shard counts it: the threads take an empty
 # shard's loss and gradient off (param_terms) before they update.  In
@@ -100,16 +99,8 @@ if "$NETC" --dtype=f64 -o spirals_l2 spirals_l2.net 2>/dev/null; then
   ./spirals_l2 train --json >l2_1.json 2>/dev/null
   NETRT_SHARD_MIN_FLOPS=0 NETRT_SHARDS_PER_THREAD=2 ./spirals_l2 train \
     --threads 3 --json >l2_3.json 2>/dev/null
-  one=$(json l2_1.json 'd["history"][-1]["train_loss"]')
-  many=$(json l2_3.json 'd["history"][-1]["train_loss"]')
-  unpenalized=$(json run1.json 'd["history"][-1]["train_loss"]')
-  what="--threads 3 (2 shards a thread) with an L2 penalty trains as one"
-  what="$what thread does (loss $many, $one)"
-  if close_to "$one" "$many" 1e-12 && [ "$one" != "$unpenalized" ]; then
-    pass "$what"
-  else
-    fail "$what"
-  fi
+  same_training l2_1.json l2_3.json 1e-12 "--threads 3 (2 shards a \
+thread) with an L2 penalty trains as one thread does" run1.json
 else
   fail "netc compiles spirals with an L2 penalty"
 fi
