@@ -1333,17 +1333,19 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   }
 }
 
-/* Rows in tiles of R (8 for one vector of columns, else 4), then what is
- * left (fewer than R) in tiles of the powers of two below R, largest
- * first, so no row runs with a single row's accumulators unless one row
- * is left. */
-static void emit_gemm_rows(Cg *cg, const Gemm *g, LLVMValueRef j0, int C,
-                           int tail) {
-  const int R = C == 1 ? NARROW_TILE_ROWS : TILE_ROWS;
+/* One tile of R rows from i0, of the columns arg says. */
+typedef void EmitRowTile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
+                         const void *arg);
+
+/* Rows in tiles of R, then what is left (fewer than R) in tiles of the
+ * powers of two below R, largest first, so no row runs with a single
+ * row's accumulators unless one row is left. */
+static void emit_row_tiles(Cg *cg, const Gemm *g, int R, EmitRowTile *tile,
+                           const void *arg) {
   Loop lt;
   LLVMValueRef tiles = LLVMBuildSDiv(cg->b, g->rows, i64c(cg, R), "");
   LLVMValueRef t = loop_open(cg, &lt, tiles);
-  emit_gemm_tile(cg, g, mul(cg, t, i64c(cg, R)), R, j0, C, tail);
+  tile(cg, g, mul(cg, t, i64c(cg, R)), R, arg);
   loop_close(cg, &lt);
   LLVMValueRef done = local(cg, cg->i64);
   LLVMBuildStore(cg->b, mul(cg, tiles, i64c(cg, R)), done);
@@ -1355,10 +1357,31 @@ static void emit_gemm_rows(Cg *cg, const Gemm *g, LLVMValueRef j0, int C,
     LLVMValueRef left = LLVMBuildSub(cg->b, g->rows, i0, "");
     LLVMBasicBlockRef after = if_open(cg,
         LLVMBuildICmp(cg->b, LLVMIntSGE, left, i64c(cg, part), ""));
-    emit_gemm_tile(cg, g, i0, part, j0, C, tail);
+    tile(cg, g, i0, part, arg);
     LLVMBuildStore(cg->b, add(cg, i0, i64c(cg, part)), done);
     if_close(cg, after);
   }
+}
+
+/* C vectors of columns from j0, the last tail lanes wide (0: full). */
+typedef struct Cols {
+  LLVMValueRef j0;
+  int C, tail;
+} Cols;
+
+static void emit_cols_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
+                           const void *arg) {
+  const Cols *c = arg;
+  emit_gemm_tile(cg, g, i0, R, c->j0, c->C, c->tail);
+}
+
+/* A block of columns down every row, in tiles of 8 rows for one vector
+ * of columns, else 4. */
+static void emit_gemm_rows(Cg *cg, const Gemm *g, LLVMValueRef j0, int C,
+                           int tail) {
+  Cols c = {j0, C, tail};
+  emit_row_tiles(cg, g, C == 1 ? NARROW_TILE_ROWS : TILE_ROWS,
+                 emit_cols_tile, &c);
 }
 
 /* The full-width column blocks in a loop (one copy of the tiles' code,
@@ -1382,7 +1405,8 @@ static void emit_gemm_body(Cg *cg, const Gemm *g) {
 
 /* Rows [i0, i0 + R) across every column block. */
 static void emit_gemm_row_tile(Cg *cg, const Gemm *g, LLVMValueRef i0,
-                               int R) {
+                               int R, const void *unused) {
+  (void)unused;
   int64_t width = TILE_VECS * cg->lanes, blocks = g->cols / width;
   if (blocks > 0) {
     Loop lj;
@@ -1402,22 +1426,7 @@ static void emit_gemm_row_tile(Cg *cg, const Gemm *g, LLVMValueRef i0,
  * in 256-byte pieces a matrix apart (which left the MLP's fused update
  * no faster than a separate one). */
 static void emit_gemm_body_by_rows(Cg *cg, const Gemm *g) {
-  Loop lt;
-  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, g->rows, i64c(cg, TILE_ROWS), "");
-  LLVMValueRef t = loop_open(cg, &lt, tiles);
-  emit_gemm_row_tile(cg, g, mul(cg, t, i64c(cg, TILE_ROWS)), TILE_ROWS);
-  loop_close(cg, &lt);
-  LLVMValueRef done = local(cg, cg->i64);
-  LLVMBuildStore(cg->b, mul(cg, tiles, i64c(cg, TILE_ROWS)), done);
-  for (int part = TILE_ROWS / 2; part >= 1; part /= 2) {
-    LLVMValueRef i0 = LLVMBuildLoad2(cg->b, cg->i64, done, "");
-    LLVMValueRef left = LLVMBuildSub(cg->b, g->rows, i0, "");
-    LLVMBasicBlockRef after = if_open(cg,
-        LLVMBuildICmp(cg->b, LLVMIntSGE, left, i64c(cg, part), ""));
-    emit_gemm_row_tile(cg, g, i0, part);
-    LLVMBuildStore(cg->b, add(cg, i0, i64c(cg, part)), done);
-    if_close(cg, after);
-  }
+  emit_row_tiles(cg, g, TILE_ROWS, emit_gemm_row_tile, NULL);
 }
 
 static void keep_apart(Cg *cg, LLVMValueRef fn);
@@ -2256,6 +2265,12 @@ static void begin(Cg *cg, const char *name, LLVMTypeRef fty) {
   LLVMPositionBuilderAtEnd(cg->b, cg->entry);
 }
 
+/* The function being built's n arguments. */
+static void args_of(Cg *cg, LLVMValueRef *p, unsigned n) {
+  for (unsigned k = 0; k < n; k++)
+    p[k] = LLVMGetParam(cg->fn, k);
+}
+
 /* The pointers of the inputs and (when targets is not NULL) targets. */
 static void load_io(Cg *cg, LLVMValueRef inputs, LLVMValueRef targets) {
   const IrProgram *p = cg->p;
@@ -2817,9 +2832,9 @@ static void plan_gemm_updates(Cg *cg) {
       cg->gemm_update[p->grads[k]->id] = k + 1;
       covered += type_numel(&p->params[k].ty);
     }
-  if (2 * covered < cg->param_count)
+  cg->any_gemm_update = covered > 0 && 2 * covered >= cg->param_count;
+  if (!cg->any_gemm_update)
     memset(cg->gemm_update, 0, sizeof *cg->gemm_update * (size_t)(p->nids + 1));
-  cg->any_gemm_update = 2 * covered >= cg->param_count && covered > 0;
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
@@ -2898,8 +2913,7 @@ static LLVMValueRef build_gradient(Cg *cg, LLVMValueRef shard) {
                          cg->ptr};
   begin(cg, "gradient", LLVMFunctionType(cg->f64, args, 6, 0));
   LLVMValueRef p[6];
-  for (int k = 0; k < 6; k++)
-    p[k] = LLVMGetParam(cg->fn, (unsigned)k);
+  args_of(cg, p, 6);
   LLVMValueRef a[7] = {p[0], p[1], p[2], p[3], p[3], p[4], p[5]};
   LLVMBuildRet(cg->b, call_shard(cg, shard, a));
   return cg->fn;
@@ -2971,11 +2985,6 @@ static void load_hyper(Cg *cg, LLVMValueRef h, Hyper *hy) {
 
 static LLVMValueRef to_real(Cg *cg, LLVMValueRef d) {
   return cg->bytes == 8 ? d : LLVMBuildFPTrunc(cg->b, d, cg->real, "");
-}
-
-static LLVMValueRef flag(Cg *cg, const Hyper *hy, int k) {
-  (void)cg;
-  return hy->on[k];
 }
 
 /* clip_norm: scale all gradients by max / (norm + 1e-6) when the global
@@ -3053,10 +3062,10 @@ static LLVMValueRef update_sgd(Cg *cg, const Hyper *hy, LLVMValueRef g,
   LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM], ld(cg, s->ptr[0])),
       f_mul(cg, f_sub(cg, one(cg), hy->v[HY_DAMPENING]), g));
   buf = sel(cg, hy->first, g, buf);
-  LLVMValueRef has = flag(cg, hy, HY_MOMENTUM);
+  LLVMValueRef has = hy->on[HY_MOMENTUM];
   st(cg, s->ptr[0], sel(cg, has, buf, ld(cg, s->ptr[0])));
   LLVMValueRef nest = f_add(cg, g, f_mul(cg, hy->v[HY_MOMENTUM], buf));
-  LLVMValueRef step = sel(cg, flag(cg, hy, HY_NESTEROV), nest, buf);
+  LLVMValueRef step = sel(cg, hy->on[HY_NESTEROV], nest, buf);
   return f_mul(cg, hy->v[HY_LR], sel(cg, has, step, g));
 }
 
@@ -3067,7 +3076,7 @@ static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
   st(cg, s->ptr[0], sum);
   LLVMValueRef eps = hy->v[HY_EPS], sq = call1(cg, "llvm.sqrt", sum);
   LLVMValueRef inside = call1(cg, "llvm.sqrt", f_add(cg, sum, eps));
-  LLVMValueRef denom = sel(cg, flag(cg, hy, HY_EPS_INSIDE), inside,
+  LLVMValueRef denom = sel(cg, hy->on[HY_EPS_INSIDE], inside,
                               f_add(cg, sq, eps));
   return f_div(cg, f_mul(cg, clr, g), denom);
 }
@@ -3078,13 +3087,13 @@ static LLVMValueRef update_rmsprop(Cg *cg, const Hyper *hy, LLVMValueRef g,
   LLVMValueRef sq = lerp(cg, a, ld(cg, s->ptr[0]), f_mul(cg, g, g));
   st(cg, s->ptr[0], sq);
   LLVMValueRef ga = lerp(cg, a, ld(cg, s->ptr[2]), g);
-  LLVMValueRef centered = flag(cg, hy, HY_CENTERED);
+  LLVMValueRef centered = hy->on[HY_CENTERED];
   st(cg, s->ptr[2], sel(cg, centered, ga, ld(cg, s->ptr[2])));
   LLVMValueRef var = sel(cg, centered, f_sub(cg, sq, f_mul(cg, ga, ga)), sq);
   LLVMValueRef avg = f_add(cg, call1(cg, "llvm.sqrt", var), hy->v[HY_EPS]);
   LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM],
                                    ld(cg, s->ptr[1])), f_div(cg, g, avg));
-  LLVMValueRef has = flag(cg, hy, HY_MOMENTUM);
+  LLVMValueRef has = hy->on[HY_MOMENTUM];
   st(cg, s->ptr[1], sel(cg, has, buf, ld(cg, s->ptr[1])));
   return f_mul(cg, hy->v[HY_LR], sel(cg, has, buf, f_div(cg, g, avg)));
 }
@@ -3098,7 +3107,7 @@ static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
   st(cg, s->ptr[0], m);
   st(cg, s->ptr[1], v);
   LLVMValueRef vmax = fmaxr(cg, ld(cg, s->ptr[2]), v);
-  LLVMValueRef ams = flag(cg, hy, HY_AMSGRAD);
+  LLVMValueRef ams = hy->on[HY_AMSGRAD];
   st(cg, s->ptr[2], sel(cg, ams, vmax, ld(cg, s->ptr[2])));
   LLVMValueRef vv = sel(cg, ams, vmax, v);
   LLVMValueRef denom = f_add(cg, f_div(cg, call1(cg, "llvm.sqrt", vv),
@@ -3284,19 +3293,20 @@ static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
   loop_close(cg, &l);
 }
 
-/* double train_step(params, state, inputs, targets, batch, step, hyper,
- *                   workspace) */
 /* double gradient_update(params, state, inputs, targets, batch, step,
  * hyper, grads, workspace): gradient_shard over a whole batch whose
  * weight gradients' GEMMs apply the optimizer (plan_gemm_updates) to
  * their parameters; the other gradients go to grads. */
-static LLVMValueRef build_gradient_update(Cg *cg) {
+static LLVMTypeRef gradient_update_type(Cg *cg) {
   LLVMTypeRef args[9] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
                          cg->i64, cg->ptr, cg->ptr, cg->ptr};
-  begin(cg, "gradient_update", LLVMFunctionType(cg->f64, args, 9, 0));
+  return LLVMFunctionType(cg->f64, args, 9, 0);
+}
+
+static LLVMValueRef build_gradient_update(Cg *cg) {
+  begin(cg, "gradient_update", gradient_update_type(cg));
   LLVMValueRef p[9];
-  for (int k = 0; k < 9; k++)
-    p[k] = LLVMGetParam(cg->fn, (unsigned)k);
+  args_of(cg, p, 9);
   cg->params = p[0];
   cg->state = p[1];
   set_batch(cg, p[4]);
@@ -3339,6 +3349,8 @@ static void update_the_rest(Cg *cg, LLVMValueRef params, LLVMValueRef state,
   }
 }
 
+/* double train_step(params, state, inputs, targets, batch, step, hyper,
+ *                   workspace) */
 static LLVMValueRef build_train_step(Cg *cg, LLVMValueRef shard,
                                      LLVMValueRef update,
                                      LLVMValueRef gradient_update) {
@@ -3346,8 +3358,7 @@ static LLVMValueRef build_train_step(Cg *cg, LLVMValueRef shard,
                          cg->i64, cg->ptr, cg->ptr};
   begin(cg, "train_step", LLVMFunctionType(cg->f64, args, 8, 0));
   LLVMValueRef p[8];
-  for (int k = 0; k < 8; k++)
-    p[k] = LLVMGetParam(cg->fn, (unsigned)k);
+  args_of(cg, p, 8);
   LLVMValueRef grads = byte_gep(cg, p[7], cg->grad_offset);
   LLVMValueRef result = local(cg, cg->f64);
   LLVMBasicBlockRef after = NULL;
@@ -3367,12 +3378,10 @@ static LLVMValueRef build_train_step(Cg *cg, LLVMValueRef shard,
     after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
     LLVMBuildCondBr(cg->b, fits, fused, apart);
     LLVMPositionBuilderAtEnd(cg->b, fused);
-    LLVMTypeRef gtypes[9] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
-                             cg->i64, cg->ptr, cg->ptr, cg->ptr};
     LLVMValueRef g[9] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], grads,
                          p[7]};
-    LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, LLVMFunctionType(cg->f64,
-        gtypes, 9, 0), gradient_update, g, 9, ""), result);
+    LLVMBuildStore(cg->b, LLVMBuildCall2(cg->b, gradient_update_type(cg),
+                                         gradient_update, g, 9, ""), result);
     update_the_rest(cg, p[0], p[1], grads, p[5], &hy);
     LLVMBuildBr(cg->b, after);
     LLVMPositionBuilderAtEnd(cg->b, apart);
@@ -3447,8 +3456,7 @@ static LLVMValueRef build_update_range(Cg *cg) {
                          cg->ptr, cg->i64, cg->i64};
   begin(cg, "update_range", LLVMFunctionType(cg->voidt, args, 8, 0));
   LLVMValueRef p[8];
-  for (int k = 0; k < 8; k++)
-    p[k] = LLVMGetParam(cg->fn, (unsigned)k);
+  args_of(cg, p, 8);
   cg->params = p[0];
   Hyper hy;
   load_hyper(cg, p[5], &hy);
