@@ -98,10 +98,9 @@ static int shards_per_thread(const NetrtModel *m, int threads) {
 
 /* What the threads do when woken. */
 typedef enum Job {
-  JOB_GRADIENT,                /* their shard's loss and gradients */
+  JOB_GRADIENT,                /* their shards' losses and gradients */
   JOB_ADD_UP,                  /* add up their part of the gradients */
   JOB_UPDATE,                  /* update their part of the parameters */
-  JOB_ADD_UP_UPDATE,           /* both, in one pass */
   JOB_STEP,                    /* the gradient, then, once every shard's
                                   is done, add up and update their part:
                                   one wake a step */
@@ -109,7 +108,7 @@ typedef enum Job {
 
 struct RtShards {
   const NetrtModel *m;
-  const void *params;
+  void *params, *state;        /* the run's */
   int threads, total;
   int nshards;                 /* threads * shards_per_thread */
   int active;                  /* this step's: at most one an example */
@@ -117,7 +116,6 @@ struct RtShards {
   void *empty_grads;           /* the gradient of no example */
   double empty_loss;
   Job job;
-  void *params_rw, *state;     /* JOB_UPDATE */
   int64_t step;
   const NetrtHyper *hyper;
   Worker worker[MAX_THREADS];
@@ -166,29 +164,28 @@ static void wait_for_shards(RtShards *s) {
   }
 }
 
-static void run_job(RtShards *s, Worker *sh) {
+static void run_job(RtShards *s, Worker *w) {
   const NetrtModel *m = s->m;
   if (s->job == JOB_GRADIENT || s->job == JOB_STEP) {
-    run_shards(s, sh);
+    run_shards(s, w);
     if (s->job == JOB_GRADIENT)
       return;
     wait_for_shards(s);
   }
-  if (sh->hi <= sh->lo)
+  if (w->hi <= w->lo)
     return;
   /* without terms to take off, the update adds the shards up as it reads
    * them: no pass that writes the sum */
-  bool both = s->job == JOB_ADD_UP_UPDATE || s->job == JOB_STEP;
-  if (both && !m->param_terms) {
-    m->update_range(s->params_rw, s->state, s->grads, s->active, s->step,
-                    s->hyper, sh->lo, sh->hi);
+  if (s->job == JOB_STEP && !m->param_terms) {
+    m->update_range(s->params, s->state, s->grads, s->active, s->step,
+                    s->hyper, w->lo, w->hi);
     return;
   }
   if (s->job != JOB_UPDATE)
-    add_up_part(s, sh->lo, sh->hi);
+    add_up_part(s, w->lo, w->hi);
   if (s->job != JOB_ADD_UP)
-    m->update_range(s->params_rw, s->state, s->grads, 1, s->step, s->hyper,
-                    sh->lo, sh->hi);
+    m->update_range(s->params, s->state, s->grads, 1, s->step, s->hyper,
+                    w->lo, w->hi);
 }
 
 static void cpu_relax(void) {
@@ -232,8 +229,8 @@ static bool all_done(RtShards *s, void *unused) {
 }
 
 static void *worker(void *arg) {
-  Worker *sh = arg;
-  RtShards *s = sh->owner;
+  Worker *w = arg;
+  RtShards *s = w->owner;
   unsigned long seen = 0;
   rt_flush_denormals();
   for (;;) {
@@ -246,7 +243,7 @@ static void *worker(void *arg) {
     if (atomic_load(&s->stop))
       break;
     seen = atomic_load(&s->generation);
-    run_job(s, sh);
+    run_job(s, w);
     if (atomic_fetch_sub(&s->pending, 1) == 1) {
       pthread_mutex_lock(&s->lock);
       pthread_cond_signal(&s->done);
@@ -425,28 +422,22 @@ static void run_everywhere(RtShards *s) {
   }
 }
 
-/* The optimizer's step with the shards' gradients: on every thread, each
- * on its part, when the model can; else on this one. */
-static void update(RtShards *s, RtRun *r, const NetrtHyper *h) {
+/* The optimizer's step with the shards' gradients when it cannot be
+ * one job with them: with clipping, the threads add up their parts, the
+ * clipping sees every gradient, then they update their parts; a model
+ * that cannot update in parts adds up and updates on this thread. */
+static void update_apart(RtShards *s, const NetrtHyper *h) {
   const NetrtModel *m = s->m;
   void *grads = s->shard[0].grads;
   if (!m->clip || !m->update_range) {
     add_up_part(s, 0, m->param_count);
-    m->update(r->params, r->state, grads, r->step, h);
+    m->update(s->params, s->state, grads, s->step, h);
     return;
   }
-  s->params_rw = r->params;
-  s->state = r->state;
-  s->step = r->step;
-  s->hyper = h;
-  if (h->clip_norm > 0 || h->clip_value > 0) {
-    s->job = JOB_ADD_UP;
-    run_everywhere(s);
-    m->clip(grads, h);
-    s->job = JOB_UPDATE;
-  } else {
-    s->job = JOB_ADD_UP_UPDATE;
-  }
+  s->job = JOB_ADD_UP;
+  run_everywhere(s);
+  m->clip(grads, h);
+  s->job = JOB_UPDATE;
   run_everywhere(s);
 }
 
@@ -460,21 +451,20 @@ double rt_train_step(RtRun *r, const void *const *inputs,
     return m->train_step(r->params, r->state, inputs, targets, n, r->step, h,
                          r->work);
   s->params = r->params;
+  s->state = r->state;
+  s->step = r->step;
+  s->hyper = h;
   s->total = n;
   s->active = n < s->nshards ? n : s->nshards;
   cut(s, inputs, targets, n);
   if (m->clip && m->update_range && h->clip_norm <= 0 && h->clip_value <= 0) {
-    s->params_rw = r->params;
-    s->state = r->state;
-    s->step = r->step;
-    s->hyper = h;
     atomic_store(&s->arrived, 0);
     s->job = JOB_STEP;
     run_everywhere(s);
-    return add_up_loss(s);
+  } else {
+    s->job = JOB_GRADIENT;
+    run_everywhere(s);
+    update_apart(s, h);
   }
-  s->job = JOB_GRADIENT;
-  run_everywhere(s);
-  update(s, r, h);
   return add_up_loss(s);
 }
