@@ -265,6 +265,31 @@ static void free_shards(RtShards *s) {
   free(s);
 }
 
+/* Each thread's part of the parameters' n reals: thread i starts at the
+ * first cache line (of `line` reals) at or past i * n / threads, and the
+ * last one ends at n, so that the parts cover every real once, whatever
+ * n and the thread count.  False if they do not (a bug: the caller says
+ * so rather than train some parameters never). */
+static bool split_parameters(RtShards *s, int64_t n, int64_t line) {
+  int64_t end = 0;
+  for (int i = 0; i < s->threads; i++) {
+    Worker *w = &s->worker[i];
+    int64_t at = n * i / s->threads;
+    at = (at + line - 1) / line * line;
+    w->lo = at < n ? at : n;
+    if (i > 0)
+      s->worker[i - 1].hi = w->lo;
+  }
+  s->worker[s->threads - 1].hi = n;
+  for (int i = 0; i < s->threads; i++) {
+    Worker *w = &s->worker[i];
+    if (w->lo != end || w->hi < w->lo)
+      return false;
+    end = w->hi;
+  }
+  return end == n;
+}
+
 int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
   const NetrtModel *m = r->m;
   if (threads <= 1 || !m->gradient_shard || !m->update ||
@@ -302,13 +327,11 @@ int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
     return rt_errorf(err, errsz, "out of memory for %d threads' buffers",
                      threads);
   }
-  /* the parameters' parts: whole cache lines, the last one the rest */
-  int64_t line = 64 / m->dtype_bytes;
-  int64_t part = (m->param_count / threads + line - 1) / line * line;
-  for (int i = 0; i < threads; i++) {
-    int64_t lo = part * i, hi = lo + part;
-    s->worker[i].lo = lo < m->param_count ? lo : m->param_count;
-    s->worker[i].hi = hi < m->param_count ? hi : m->param_count;
+  if (!split_parameters(s, m->param_count, 64 / m->dtype_bytes)) {
+    free_shards(s);
+    return rt_errorf(err, errsz, "internal error: the threads' parts of "
+                     "the parameters do not cover all %lld of them",
+                     (long long)m->param_count);
   }
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->wake, NULL);

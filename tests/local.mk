@@ -103,6 +103,7 @@ TESTS += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/threads.sh \
   tests/torch-parity.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
@@ -121,6 +122,9 @@ EXTRA_DIST += \
   tests/e2e.sh \
   tests/torch-parity.sh \
   tests/torch_parity.py \
+  tests/threads.sh \
+  tests/threads/grid.net \
+  tests/ckpt_compare.py \
   tests/e2e/spirals.net \
   tests/e2e/bidirectional_steps.net \
   tests/e2e/bidirectional_text_steps.net \
