@@ -303,8 +303,8 @@ int rt_cmd_bench(const NetrtModel *m, RtOpts *o) {
   if (rt_run_alloc(&r, m, err, sizeof err) ||
       rt_batch_alloc(&b, m, err, sizeof err) ||
       rt_run_init(&r, seed, &o->hyper, err, sizeof err) ||
-      rt_shards_start(&r, o->threads > 0 ? (int)o->threads : 1, err,
-                      sizeof err)) {
+      rt_shards_start(&r, o->threads > 0 ? (int)o->threads : 1, o->prog,
+                      err, sizeof err)) {
     rt_batch_free(&b);
     rt_run_free(&r);
     return rt_fail(o, "%s", err);

@@ -99,8 +99,14 @@ typedef struct RtShards RtShards;
 /* ---- threads (rt_threads.c) ---- */
 
 /* Training steps on `threads` threads from now on (one: nothing to do;
- * so too for a model without gradient_shard).  rt_run_free stops them. */
-int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz);
+ * so too for a model without gradient_shard).  rt_run_free stops them.
+ * More threads than rt_available_cores() get a warning on stderr, led by
+ * prog. */
+int rt_shards_start(RtRun *r, int threads, const char *prog, char *err,
+                    size_t errsz);
+/* The cores this process may run on: its CPU affinity, bounded by its
+ * cgroup's CPU quota. */
+int rt_available_cores(void);
 void rt_shards_stop(RtRun *r);
 /* One training step on the batch (n examples), r->step counted: the
  * model's train_step, or its shards on the run's threads. */

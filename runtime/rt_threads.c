@@ -10,6 +10,10 @@
  * empty shard's gradient holds exactly those and is taken off once for
  * each shard but the first.
  *
+ * No more threads run than the process has cores (worker_count): with
+ * more, fewer threads compute the same shards, so that the result
+ * depends on the thread count asked for alone.
+ *
  * The workers live as long as the run: a step wakes them with a new
  * generation number and waits until every shard is done.  When the model
  * can update in parts (clip, update_range), each thread then adds up and
@@ -26,6 +30,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -109,7 +114,10 @@ typedef enum Job {
 struct RtShards {
   const NetrtModel *m;
   void *params, *state;        /* the run's */
-  int threads, total;
+  int threads;                 /* --threads: how the batch is cut */
+  int workers;                 /* the threads that run: at most the
+                                  cores */
+  int total;
   int nshards;                 /* threads * shards_per_thread */
   int active;                  /* this step's: at most one an example */
   double spin;                 /* seconds a thread spins before it sleeps */
@@ -123,6 +131,7 @@ struct RtShards {
   void *grads[MAX_SHARDS];     /* each shard's gradient buffer */
   pthread_mutex_t lock;
   pthread_cond_t wake, done;
+  pthread_cond_t all_arrived;  /* JOB_STEP's barrier, for the sleepers */
   atomic_ulong generation;
   atomic_int pending;
   atomic_int arrived;          /* JOB_STEP: shards done this step */
@@ -139,7 +148,7 @@ void rt_flush_denormals(void) {
 
 static void run_shards(RtShards *s, Worker *w) {
   const NetrtModel *m = s->m;
-  for (int i = w->index; i < s->active; i += s->threads) {
+  for (int i = w->index; i < s->active; i += s->workers) {
     Shard *sh = &s->shard[i];
     sh->loss = m->gradient_shard(s->params, sh->inputs, sh->targets,
                                  sh->count, s->total, sh->grads, w->work);
@@ -153,15 +162,32 @@ static void run_shards(RtShards *s, Worker *w) {
 static void add_up_part(RtShards *s, int64_t lo, int64_t hi);
 static void cpu_relax(void);
 
-/* Waits until every thread's shard is done.  The counter is set back by
- * the caller before the next step, once every thread is past it. */
+static bool spin_until(RtShards *s, bool (*done)(RtShards *, void *),
+                       void *arg);
+
+static bool all_arrived(RtShards *s, void *unused) {
+  (void)unused;
+  return atomic_load(&s->arrived) >= s->workers;
+}
+
+/* Waits until every thread's shard is done: spins a while, then sleeps
+ * (a spinning thread on a core that another thread of the step needs
+ * would hold it up).  The last to arrive wakes the sleepers.  The
+ * counter is set back by the caller before the next step, once every
+ * thread is past it. */
 static void wait_for_shards(RtShards *s) {
-  atomic_fetch_add(&s->arrived, 1);
-  for (long spins = 0; atomic_load(&s->arrived) < s->threads; spins++) {
-    cpu_relax();
-    if (spins % 4096 == 4095)  /* the other thread may be descheduled */
-      sched_yield();
+  if (atomic_fetch_add(&s->arrived, 1) + 1 == s->workers) {
+    pthread_mutex_lock(&s->lock);
+    pthread_cond_broadcast(&s->all_arrived);
+    pthread_mutex_unlock(&s->lock);
+    return;
   }
+  if (spin_until(s, all_arrived, NULL))
+    return;
+  pthread_mutex_lock(&s->lock);
+  while (!all_arrived(s, NULL))
+    pthread_cond_wait(&s->all_arrived, &s->lock);
+  pthread_mutex_unlock(&s->lock);
 }
 
 static void run_job(RtShards *s, Worker *w) {
@@ -197,10 +223,74 @@ static void cpu_relax(void) {
 /* A sleeping thread takes tens to hundreds of microseconds to wake (more
  * in a virtual machine), a tenth of an LSTM step: the threads spin this
  * long before they sleep, which covers the gap between two steps (the
- * adding up and the update). */
-static double spin_seconds(void) {
+ * adding up and the update).  With more threads than cores they do not
+ * spin at all: a spinning thread holds the core that the thread it waits
+ * for needs (on 2 cores, 4 spinning threads ran tiny_mlp_relu 82 times
+ * slower than one). */
+static double spin_seconds(int workers, int cores) {
   const char *s = getenv("NETRT_SPIN_SECONDS");
-  return s && *s ? atof(s) : 2e-3;
+  if (s && *s)
+    return atof(s);
+  return workers > cores ? 0 : 2e-3;
+}
+
+/* The threads that compute a step's shards: as many as --threads asked,
+ * but no more than the cores.  The batch is still cut into the shards of
+ * `threads` threads, added up in the same order, so the result depends on
+ * --threads alone; on 2 cores, 4 threads that sleep and wake at every
+ * step still ran tiny_mlp_relu 11 times slower than 2.  NETRT_CORES
+ * stands for the cores (the tests run more threads than cores with it). */
+static int worker_count(int threads, int cores) {
+  const char *s = getenv("NETRT_CORES");
+  if (s && *s)
+    cores = atoi(s) > 0 ? atoi(s) : 1;
+  return threads < cores ? threads : cores;
+}
+
+/* The first number in the file at path, or -1. */
+static double read_number(const char *path) {
+  FILE *f = fopen(path, "r");
+  double v = -1;
+  if (!f)
+    return -1;
+  if (fscanf(f, "%lf", &v) != 1)
+    v = -1;
+  fclose(f);
+  return v;
+}
+
+/* The cores a cgroup's CPU quota allows (rounded up), or 0 for none:
+ * cgroup v2's cpu.max ("max 100000" or "QUOTA PERIOD"), else v1's
+ * cpu.cfs_quota_us and cpu.cfs_period_us (quota -1: none).  A container
+ * sees its own cgroup at the root of the hierarchy. */
+static int quota_cores(void) {
+  double quota = -1, period = -1;
+  FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+  if (f) {
+    if (fscanf(f, "%lf %lf", &quota, &period) != 2)
+      quota = -1;          /* "max": no quota */
+    fclose(f);
+  } else {
+    quota = read_number("/sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+    period = read_number("/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+  }
+  if (quota <= 0 || period <= 0)
+    return 0;
+  double cores = quota / period;
+  return cores < 1 ? 1 : (int)(cores + 0.999);
+}
+
+int rt_available_cores(void) {
+  int cores = 0;
+#ifdef CPU_COUNT
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    cores = CPU_COUNT(&set);
+#endif
+  if (cores < 1)
+    cores = 1;
+  int quota = quota_cores();
+  return quota > 0 && quota < cores ? quota : cores;
 }
 
 /* Spins until done(s, arg) or the spin time is over; true if done. */
@@ -266,22 +356,22 @@ static void free_shards(RtShards *s) {
 }
 
 /* Each thread's part of the parameters' n reals: thread i starts at the
- * first cache line (of `line` reals) at or past i * n / threads, and the
+ * first cache line (of `line` reals) at or past i * n / workers, and the
  * last one ends at n, so that the parts cover every real once, whatever
  * n and the thread count.  False if they do not (a bug: the caller says
  * so rather than train some parameters never). */
 static bool split_parameters(RtShards *s, int64_t n, int64_t line) {
   int64_t end = 0;
-  for (int i = 0; i < s->threads; i++) {
+  for (int i = 0; i < s->workers; i++) {
     Worker *w = &s->worker[i];
-    int64_t at = n * i / s->threads;
+    int64_t at = n * i / s->workers;
     at = (at + line - 1) / line * line;
     w->lo = at < n ? at : n;
     if (i > 0)
       s->worker[i - 1].hi = w->lo;
   }
-  s->worker[s->threads - 1].hi = n;
-  for (int i = 0; i < s->threads; i++) {
+  s->worker[s->workers - 1].hi = n;
+  for (int i = 0; i < s->workers; i++) {
     Worker *w = &s->worker[i];
     if (w->lo != end || w->hi < w->lo)
       return false;
@@ -290,7 +380,8 @@ static bool split_parameters(RtShards *s, int64_t n, int64_t line) {
   return end == n;
 }
 
-int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
+int rt_shards_start(RtRun *r, int threads, const char *prog, char *err,
+                    size_t errsz) {
   const NetrtModel *m = r->m;
   if (threads <= 1 || !m->gradient_shard || !m->update ||
       !threads_pay_off(m))
@@ -304,10 +395,17 @@ int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
   s->m = m;
   s->threads = threads;
   s->nshards = threads * shards_per_thread(m, threads);
-  s->spin = spin_seconds();
+  int cores = rt_available_cores();
+  s->workers = worker_count(threads, cores);
+  s->spin = spin_seconds(s->workers, cores);
+  if (threads > cores)
+    fprintf(stderr, "%s: warning: --threads %d is more than the %d core%s "
+            "this process may use: %d thread%s will compute the %d "
+            "threads' shards\n", prog, threads, cores, cores == 1 ? "" : "s",
+            s->workers, s->workers == 1 ? "" : "s", threads);
   s->empty_grads = rt_alloc_zero(m->param_count * m->dtype_bytes);
   bool ok = s->empty_grads != NULL;
-  for (int i = 0; i < threads; i++) {
+  for (int i = 0; i < s->workers; i++) {
     Worker *w = &s->worker[i];
     w->owner = s;
     w->index = i;
@@ -336,13 +434,14 @@ int rt_shards_start(RtRun *r, int threads, char *err, size_t errsz) {
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->wake, NULL);
   pthread_cond_init(&s->done, NULL);
-  for (int i = 1; i < threads; i++)
+  pthread_cond_init(&s->all_arrived, NULL);
+  for (int i = 1; i < s->workers; i++)
     if (pthread_create(&s->worker[i].thread, NULL, worker, &s->worker[i])) {
-      s->threads = i;      /* the ones started stop with the run */
+      s->workers = i;      /* the ones started stop with the run */
       r->shards = s;
       rt_shards_stop(r);
       return rt_errorf(err, errsz, "cannot start thread %d of %d", i + 1,
-                       threads);
+                       s->workers);
     }
   r->shards = s;
   return 0;
@@ -356,11 +455,12 @@ void rt_shards_stop(RtRun *r) {
   atomic_store(&s->stop, true);
   pthread_cond_broadcast(&s->wake);
   pthread_mutex_unlock(&s->lock);
-  for (int i = 1; i < s->threads; i++)
+  for (int i = 1; i < s->workers; i++)
     pthread_join(s->worker[i].thread, NULL);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->wake);
   pthread_cond_destroy(&s->done);
+  pthread_cond_destroy(&s->all_arrived);
   free_shards(s);
   r->shards = NULL;
 }
@@ -431,7 +531,7 @@ static double add_up_loss(const RtShards *s) {
 /* Wakes the workers for s->job, does the first thread's part, and waits
  * for theirs. */
 static void run_everywhere(RtShards *s) {
-  atomic_store(&s->pending, s->threads - 1);
+  atomic_store(&s->pending, s->workers - 1);
   pthread_mutex_lock(&s->lock);
   atomic_fetch_add(&s->generation, 1);
   pthread_cond_broadcast(&s->wake);

@@ -193,7 +193,8 @@ static int trainer_open(Trainer *t, const NetrtModel *m, RtOpts *o) {
       rt_data_view(&t->data, "train", &t->train, err, n) ||
       rt_data_view(&t->data, "validation", &t->val, err, n) ||
       start_params(t) || open_log(t) ||
-      rt_shards_start(&t->run, o->threads > 0 ? (int)o->threads : 1, err, n))
+      rt_shards_start(&t->run, o->threads > 0 ? (int)o->threads : 1, o->prog,
+                      err, n))
     return -1;
   rt_flush_denormals();
   t->first_epoch = t->run.epoch;

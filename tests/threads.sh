@@ -9,8 +9,10 @@
 # counts: one thread takes it).  Each run starts from the same saved
 # parameters and takes 10 to 67 steps in f64; every real of every
 # parameter must have moved, and agree with one thread's to 1e-12.
-# Then the same in f32 for models/tiny_mlp_relu.net (322 reals), whose b2
-# four and five threads never updated.
+# NETRT_CORES=8 has every thread run (on this machine's few cores).  Then
+# the same in f32 for models/tiny_mlp_relu.net (322 reals), whose b2 four
+# and five threads never updated; and more threads than cores: fewer
+# threads compute the same shards, to the same bits, with one warning.
 LC_ALL=C
 export LC_ALL
 : "${NETC:?NETC must name the netc binary}"
@@ -25,8 +27,8 @@ py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 compare() { "$py" "$top/tests/ckpt_compare.py" "$@"; }
 # A step this small would run on one thread: force the threads.
-NETRT_SHARD_MIN_FLOPS=0
-export NETRT_SHARD_MIN_FLOPS
+NETRT_SHARD_MIN_FLOPS=0 NETRT_CORES=8
+export NETRT_SHARD_MIN_FLOPS NETRT_CORES
 
 # model NAME HIDDEN EXTRA L2 [DTYPE]: compiles grid.net into NAME
 model() {
@@ -95,5 +97,38 @@ if "$NETC" -o tiny "$top/models/tiny_mlp_relu.net" 2>tiny.err; then
   done
 else
   fail "netc compiles models/tiny_mlp_relu.net"
+fi
+
+# More threads than cores: as many threads as cores compute the shards
+# of --threads N, so the result is N threads', bit for bit.
+cores=$(nproc)
+for threads in 3 5 8; do
+  [ "$threads" -gt "$cores" ] || continue
+  env -u NETRT_CORES ./grid961 train --resume grid961.init --epochs 1 \
+    --batch 7 --threads $threads --save capped.ckpt >/dev/null 2>capped.err
+  NETRT_CORES=$threads ./grid961 train --resume grid961.init --epochs 1 \
+    --batch 7 --threads $threads --save real.ckpt >/dev/null 2>&1
+  what="--threads $threads on $cores cores trains as $threads running threads"
+  if out=$(compare grid961.init real.ckpt capped.ckpt 0); then
+    pass "$what: $out"
+  else
+    fail "$what: $out"
+  fi
+  if [ "$(grep -c 'warning: --threads' capped.err)" = 1 ]; then
+    pass "--threads $threads on $cores cores warns once"
+  else
+    fail "--threads $threads on $cores cores warns once"
+    sed 's/^/# /' capped.err
+  fi
+done
+if command -v taskset >/dev/null 2>&1 &&
+   env -u NETRT_CORES taskset -c 0 ./grid961 train --epochs 1 --threads 2 \
+     >/dev/null 2>pinned.err; then
+  if grep -q 'warning: --threads 2 is more than the 1 core ' pinned.err; then
+    pass "--threads 2 pinned to one core (taskset) warns"
+  else
+    fail "--threads 2 pinned to one core (taskset) warns"
+    sed 's/^/# /' pinned.err
+  fi
 fi
 echo "1..$n"
