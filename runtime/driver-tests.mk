@@ -16,6 +16,16 @@ tests_runtime_fake_model_f64_LDADD = $(DRIVER_LIBS)
 tests_runtime_fake_model_sgd_SOURCES = tests/runtime/fake_model.c
 tests_runtime_fake_model_sgd_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_SGD
 tests_runtime_fake_model_sgd_LDADD = $(DRIVER_LIBS)
+check_PROGRAMS += tests/runtime/fake_model_wrong \
+  tests/runtime/fake_model_wrong_f64
+tests_runtime_fake_model_wrong_SOURCES = tests/runtime/fake_model.c
+tests_runtime_fake_model_wrong_CPPFLAGS = $(AM_CPPFLAGS) \
+  -DFAKE_WRONG_GRADIENT
+tests_runtime_fake_model_wrong_LDADD = $(DRIVER_LIBS)
+tests_runtime_fake_model_wrong_f64_SOURCES = tests/runtime/fake_model.c
+tests_runtime_fake_model_wrong_f64_CPPFLAGS = $(AM_CPPFLAGS) -DFAKE_F64 \
+  -DFAKE_WRONG_GRADIENT
+tests_runtime_fake_model_wrong_f64_LDADD = $(DRIVER_LIBS)
 TESTS += tests/runtime/driver.sh
 EXTRA_DIST += tests/runtime/driver.sh tests/runtime/tap-lib.sh
 # Sequences of varying length: tests/runtime/fake_seq.c, a per-step

@@ -4,12 +4,21 @@
  * model->evaluate on a random batch, min(4, max_batch) examples of the
  * right kinds (rt_batch_random).  For each parameter tensor it checks up
  * to --samples elements (all of a small tensor, else distinct random
- * ones) and reports the largest relative error
- *   |a - n| / max(|a|, |n|, 1e-2 max|a over the tensor|, 1e-6)
- * where n is Richardson's extrapolation (4 D(h/2) - D(h)) / 3 of the
- * central difference D(h) = (f(x + h) - f(x - h)) / (2h), h = 1e-4 for
- * double models and 1e-2 for float ones (each D divides by the steps the
- * stored reals actually took).
+ * ones).  The numeric gradient n of element x is Richardson's
+ * extrapolation (4 D(h/2) - D(h)) / 3 of the central difference
+ * D(h) = (f(x + h) - f(x - h)) / (2h), with a step relative to the
+ * element, h = h0 max(|x|, 1), h0 = 1e-3 for double models and 1e-2 for
+ * float ones (each D divides by the steps the stored reals took).
+ *
+ * The loss is computed with rounding errors, which central differences
+ * divide by h: a loss of 138 in f64, or of 39 in f32, puts an error of
+ * the size of the smaller gradients into n.  So the loss's own noise e
+ * is measured (see loss_noise), and n is the better of two steps, with
+ * a bound A on its error (see numeric_grad): the relative error of an
+ * element is
+ *   |a - n| / max(|a|, |n|, A / tolerance, 1e-2 max|a|, 1e-30)
+ * with max|a| over the tensor, so that a difference within the noise
+ * never fails and one well above it always does.
  *
  * bench times train_step on one random batch after a warm-up.
  */
@@ -31,6 +40,7 @@ typedef struct Check {
   void *grads;                 /* (param_count) reals */
   int n;                       /* examples in the batch */
   double h, tolerance, loss;
+  double noise;                /* the loss's rounding error, measured */
   int64_t samples;
   RtRng rng;
 } Check;
@@ -38,6 +48,7 @@ typedef struct Check {
 typedef struct TensorResult {
   int64_t checked, worst;      /* worst: element of the largest error */
   double error, analytic, numeric;
+  double noise;                /* what the noise allowed at the worst */
 } TensorResult;
 
 static double loss_at(Check *c) {
@@ -60,8 +71,77 @@ static double central(Check *c, int64_t i, double h) {
   return xp != xm ? (fp - fm) / (xp - xm) : NAN;
 }
 
-static double numeric_grad(Check *c, int64_t i) {
-  return (4 * central(c, i, c->h / 2) - central(c, i, c->h)) / 3;
+/* The step at real i: relative to its magnitude, so that it moves a
+ * large weight as much, in its own terms, as a small one. */
+static double step_at(const Check *c, int64_t i) {
+  double x = rt_real_get(c->run.params, c->run.m->dtype_bytes, i);
+  return c->h * fmax(fabs(x), 1);
+}
+
+/* Richardson's extrapolation at step h: error h^4 (and the noise). */
+static double richardson(Check *c, int64_t i, double h) {
+  return (4 * central(c, i, h / 2) - central(c, i, h)) / 3;
+}
+
+/* A numeric gradient and how far off it may be. */
+typedef struct Numeric {
+  double value, allowed;
+} Numeric;
+
+/* The numeric gradient of real i at step h and at h/4, and the one of
+ * the two whose error bound is the smaller: the loss's noise e becomes
+ * 3e/s in an extrapolation at step s, and the difference of the two
+ * bounds the truncation of the one at h (the one at h/4 has at most a
+ * sixteenth of it, rather its 256th).  A summed loss over a long
+ * sequence in f32 needs the small step (its truncation at h is 50% of
+ * some gradients), a loss of 800 the large one (its noise). */
+static Numeric numeric_grad(Check *c, int64_t i, double h) {
+  double wide = richardson(c, i, h), narrow = richardson(c, i, h / 4);
+  double noise = 3 * c->noise / h, apart = fabs(wide - narrow);
+  double wide_bound = 2 * noise + apart;
+  double narrow_bound = 2 * 4 * noise + apart / 16;
+  if (wide_bound <= narrow_bound)
+    return (Numeric){wide, wide_bound};
+  return (Numeric){narrow, narrow_bound};
+}
+
+/* The loss's rounding error, measured: f at x + k d for k = -3..3, with
+ * d so small that f is a straight line there to within far less than
+ * its rounding; the largest distance of the seven from the line that
+ * best fits them.  Measured at a real of every tensor, the largest; at
+ * least one unit in the last place of the loss. */
+static double noise_at(Check *c, int64_t i) {
+  void *p = c->run.params;
+  int bytes = c->run.m->dtype_bytes;
+  double x = rt_real_get(p, bytes, i), d = step_at(c, i) * 1e-3;
+  double k[7], f[7], mk = 0, mf = 0, skk = 0, skf = 0, worst = 0;
+  for (int j = 0; j < 7; j++) {
+    rt_real_set(p, bytes, i, x + (j - 3) * d);
+    k[j] = rt_real_get(p, bytes, i) - x;
+    f[j] = loss_at(c);
+    mk += k[j] / 7;
+    mf += f[j] / 7;
+  }
+  rt_real_set(p, bytes, i, x);
+  for (int j = 0; j < 7; j++) {
+    skk += (k[j] - mk) * (k[j] - mk);
+    skf += (k[j] - mk) * (f[j] - mf);
+  }
+  double slope = skk > 0 ? skf / skk : 0;
+  for (int j = 0; j < 7; j++)
+    worst = fmax(worst, fabs(f[j] - mf - slope * (k[j] - mk)));
+  return worst;
+}
+
+static double loss_noise(Check *c) {
+  const NetrtModel *m = c->run.m;
+  double ulp = fabs(c->loss) * (m->dtype_bytes == 8 ? 0x1p-52 : 0x1p-23);
+  double noise = ulp;
+  for (int i = 0; i < m->nparams; i++)
+    if (m->params[i].count > 0)
+      noise = fmax(noise, noise_at(c, m->params[i].offset +
+                                   m->params[i].count / 2));
+  return noise;
 }
 
 /* The k-th element to check: all when they fit, else distinct draws. */
@@ -88,15 +168,19 @@ static void check_tensor(Check *c, const NetrtTensor *t, int64_t *chosen,
   r->checked = t->count < c->samples ? t->count : c->samples;
   for (int64_t k = 0; k < r->checked; k++) {
     int64_t e = chosen[k] = pick(c, t, k, chosen);
+    double h = step_at(c, t->offset + e);
     double a = rt_real_get(c->grads, bytes, t->offset + e);
-    double n = numeric_grad(c, t->offset + e);
-    double den = fmax(fmax(fabs(a), fabs(n)), fmax(1e-2 * gmax, 1e-6));
+    Numeric num = numeric_grad(c, t->offset + e, h);
+    double n = num.value, noise = num.allowed;
+    double floor = fmax(noise / fmax(c->tolerance, 1e-30), 1e-2 * gmax);
+    double den = fmax(fmax(fabs(a), fabs(n)), fmax(floor, 1e-30));
     double err = fabs(a - n) / den;
     if (!(err <= r->error)) {           /* NaN counts as the worst */
       r->error = isnan(err) ? INFINITY : err;
       r->worst = e;
       r->analytic = a;
       r->numeric = n;
+      r->noise = noise;
     }
   }
 }
@@ -108,8 +192,9 @@ static int check_open(Check *c, const NetrtModel *m, const RtOpts *o,
   memset(c, 0, sizeof *c);
   c->n = o->batch > 0 ? (int)o->batch : small;
   c->h = m->dtype_bytes == 8 ? 1e-3 : 1e-2;  /* Richardson: error h^4 */
-  /* In f32 the loss itself carries rounding of 1e-7 relative, and central
-   * differences magnify it: only a rough check; f64 builds check to 1e-6. */
+  /* f32's differences are less exact than f64's beyond the noise too:
+   * the steps are larger, and so is the truncation, or a relu's kink
+   * that a step crosses (the autoencoder's worst element is 1e-2 off) */
   c->tolerance = o->tolerance >= 0 ? o->tolerance
                  : m->dtype_bytes == 8 ? 1e-6 : 5e-2;
   c->samples = o->samples > 0 ? o->samples : 20;
@@ -131,6 +216,7 @@ static int check_open(Check *c, const NetrtModel *m, const RtOpts *o,
   if (!isfinite(c->loss))
     return rt_errorf(err, errsz, "the loss of the random batch is %g",
                      c->loss);
+  c->noise = loss_noise(c);
   return 0;
 }
 
@@ -157,14 +243,17 @@ static void result_json(RtJson *j, const NetrtTensor *t,
   rt_json_double(j, r->analytic);
   rt_json_key(j, "numeric");
   rt_json_double(j, r->numeric);
+  rt_json_key(j, "noise");
+  rt_json_double(j, r->noise);
   rt_json_object_end(j);
 }
 
 static void gradcheck_head(const RtOpts *o, const Check *c, RtJson *j) {
   const NetrtModel *m = c->run.m;
-  fprintf(rt_out(o), "%s: gradcheck in %s, batch %d, step %g, loss %.9g, "
-          "tolerance %g\n", m->name, m->dtype_bytes == 8 ? "f64" : "f32",
-          c->n, c->h, c->loss, c->tolerance);
+  fprintf(rt_out(o), "%s: gradcheck in %s, batch %d, step %g, loss %.9g "
+          "(rounding %.2g), tolerance %g\n", m->name,
+          m->dtype_bytes == 8 ? "f64" : "f32", c->n, c->h, c->loss, c->noise,
+          c->tolerance);
   rt_json_object_begin(j);
   rt_json_key(j, "command");
   rt_json_string(j, "gradcheck");
@@ -180,11 +269,20 @@ static void gradcheck_head(const RtOpts *o, const Check *c, RtJson *j) {
   rt_json_double(j, c->tolerance);
   rt_json_key(j, "loss");
   rt_json_double(j, c->loss);
+  rt_json_key(j, "loss_noise");
+  rt_json_double(j, c->noise);
 }
+
+/* The largest error of all, and where. */
+typedef struct Worst {
+  double error;
+  const char *name;
+  int64_t element;
+} Worst;
 
 /* Checks every tensor; returns how many fail. */
 static int gradcheck_all(const RtOpts *o, Check *c, int64_t *chosen,
-                         RtJson *j, double *worst) {
+                         RtJson *j, Worst *worst) {
   const NetrtModel *m = c->run.m;
   FILE *f = rt_out(o);
   int failed = 0;
@@ -195,13 +293,15 @@ static int gradcheck_all(const RtOpts *o, Check *c, int64_t *chosen,
     check_tensor(c, &m->params[i], chosen, &r);
     int bad = !(r.error <= c->tolerance);
     failed += bad;
-    *worst = fmax(*worst, r.error);
+    if (!worst->name || r.error > worst->error)
+      *worst = (Worst){r.error, m->params[i].name, r.worst};
     fprintf(f, "  %-24s %5" PRId64 " of %-7" PRId64 " max rel error %.3e"
             "%s\n", m->params[i].name, r.checked, m->params[i].count,
             r.error, bad ? "  FAIL" : "");
     if (bad)
       fprintf(f, "    worst at element %" PRId64 ": analytic %.9g, "
-              "numeric %.9g\n", r.worst, r.analytic, r.numeric);
+              "numeric %.9g (rounding allows %.2g)\n", r.worst, r.analytic,
+              r.numeric, r.noise);
     result_json(j, &m->params[i], &r);
   }
   rt_json_array_end(j);
@@ -212,7 +312,7 @@ int rt_cmd_gradcheck(const NetrtModel *m, RtOpts *o) {
   Check c;
   char err[RT_ERRSZ];
   RtJson j;
-  double worst = 0;
+  Worst worst = {0, NULL, 0};
   int64_t *chosen = NULL;
   int bad = check_open(&c, m, o, err, sizeof err);
   if (!bad && !(chosen = calloc((size_t)c.samples, sizeof *chosen)))
@@ -225,12 +325,20 @@ int rt_cmd_gradcheck(const NetrtModel *m, RtOpts *o) {
   gradcheck_head(o, &c, &j);
   int failed = gradcheck_all(o, &c, chosen, &j, &worst);
   rt_json_key(&j, "max_rel_error");
-  rt_json_double(&j, worst);
+  rt_json_double(&j, worst.error);
+  rt_json_key(&j, "worst_param");
+  rt_json_string(&j, worst.name ? worst.name : "");
+  rt_json_key(&j, "worst_index");
+  rt_json_int(&j, worst.element);
   rt_json_key(&j, "passed");
   rt_json_bool(&j, !failed);
   rt_json_object_end(&j);
-  fprintf(rt_out(o), "%s: max relative error %.3e: %s\n", m->name, worst,
-          failed ? "FAILED" : "passed");
+  if (worst.name)
+    fprintf(rt_out(o), "%s: max relative error %.3e at %s[%" PRId64 "]: "
+            "%s\n", m->name, worst.error, worst.name, worst.element,
+            failed ? "FAILED" : "passed");
+  else
+    fprintf(rt_out(o), "%s: no parameters to check: passed\n", m->name);
   int rc = o->json ? rt_json_print(o, &j) : 0;
   if (failed)
     fprintf(stderr, "%s: error: %d parameter tensor%s over the tolerance "

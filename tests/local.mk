@@ -104,6 +104,7 @@ TESTS += \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/threads.sh \
+  tests/gradcheck-noise.sh \
   tests/torch-parity.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
@@ -124,6 +125,8 @@ EXTRA_DIST += \
   tests/torch_parity.py \
   tests/threads.sh \
   tests/threads/grid.net \
+  tests/gradcheck-noise.sh \
+  tests/gradcheck/text_gru.net \
   tests/ckpt_compare.py \
   tests/e2e/spirals.net \
   tests/e2e/bidirectional_steps.net \

@@ -9,6 +9,9 @@
  *   fake_model       float reals, Adam            (model fake_softmax)
  *   fake_model_f64   double reals, Adam           (model fake_softmax)
  *   fake_model_sgd   float reals, SGD + momentum  (model fake_softmax_sgd)
+ * and, with -DFAKE_WRONG_GRADIENT, fake_model_wrong and
+ * fake_model_wrong_f64, whose gradient of b is too large, by 10% in
+ * float and by 1e-4 in double: the gradcheck must find it.
  */
 #include <config.h>
 
@@ -36,6 +39,14 @@ enum {
   NSTATE = 2 * NPARAM,         /* Adam: first and second moments */
 #endif
 };
+
+#if defined FAKE_WRONG_GRADIENT && defined FAKE_F64
+#define WRONG ((Real)1.0001)
+#elif defined FAKE_WRONG_GRADIENT
+#define WRONG ((Real)1.1)
+#else
+#define WRONG ((Real)1)
+#endif
 
 /* The workspace: logits (MAXB, OUT), then gradients (NPARAM). */
 typedef struct Work {
@@ -87,7 +98,7 @@ static double gradient(const void *params, const void *const *inputs,
       Real d = w->logits[i * OUT + k];
       for (int j = 0; j < IN; j++)
         g[k * IN + j] += d * x[i * IN + j];
-      g[NW + k] += d;
+      g[NW + k] += d * WRONG;
     }
   return loss;
 }
