@@ -105,6 +105,7 @@ TESTS += \
   tests/e2e.sh \
   tests/threads.sh \
   tests/gradcheck-noise.sh \
+  tests/faults.sh \
   tests/torch-parity.sh \
   tests/line-length.sh \
   tests/include-rule.sh \
@@ -127,6 +128,8 @@ EXTRA_DIST += \
   tests/threads/grid.net \
   tests/gradcheck-noise.sh \
   tests/gradcheck/text_gru.net \
+  tests/faults.sh \
+  tests/faults/big.net \
   tests/ckpt_compare.py \
   tests/e2e/spirals.net \
   tests/e2e/bidirectional_steps.net \
