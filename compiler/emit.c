@@ -176,8 +176,13 @@ static int run_linker(const char *object, const char *output) {
     return 1;
   }
   if (pid == 0) {
+#ifdef NETC_SANITIZED_RUNTIME
+    execlp(cc, cc, "-fsanitize=address,undefined", "-o", output, object, lib,
+           "-lz", "-lm", "-lpthread", (char *)NULL);
+#else
     execlp(cc, cc, "-o", output, object, lib, "-lz", "-lm", "-lpthread",
            (char *)NULL);
+#endif
     fprintf(stderr, "netc: error: cannot run '%s': %s\n", cc,
             strerror(errno));
     _exit(127);
