@@ -193,6 +193,33 @@ ok $(test $rc -eq 0 && check 'len(d["predictions"]) == 5 and
   all(len(p["output"]) == 3 for p in d["predictions"])'; echo $?) \
   "predict --json"
 
+# ---- writes that fail ----
+if [ -w /dev/full ]; then
+  for c in "info" "info --json" "eval --load a.ckpt" "eval --json" \
+      "predict --load a.ckpt" "predict --json" "train --epochs 1" \
+      "train --epochs 1 --json" "gradcheck" "gradcheck --json" \
+      "bench --steps 2" "bench --steps 2 --json" "train --help" "--help" \
+      "--version"; do
+    full "$M" $c
+    ok $(stdout_full fake_model; echo $?) \
+      "$c to a full disk: exit 1, naming standard output and the cause"
+  done
+  run "$M" train --epochs 1 --log /dev/full
+  ok $(test $rc -eq 1 &&
+       has "^fake_model: error: /dev/full: cannot write: No space left on \
+device$" err; echo $?) "train --log on a full disk: exit 1 at once"
+else
+  ok 0 "# SKIP no /dev/full"
+fi
+# A log that fills up on the way (here: over the file size limit) stops
+# the run with the rows it could write.
+(trap '' XFSZ; ulimit -f 2; "$M" train --epochs 200 --log big.csv \
+   --quiet >out 2>err)
+rc=$?
+ok $(test $rc -eq 1 && has "big.csv: cannot write: File too large" err &&
+     test "$(wc -l <big.csv)" -gt 5 && ! has trained err; echo $?) \
+  "a log that cannot take the next row stops training, exit 1"
+
 # ---- gradcheck, bench ----
 run "$M" gradcheck
 ok $(test $rc -eq 0 && has passed out; echo $?) "gradcheck passes (float)"
