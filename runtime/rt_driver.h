@@ -123,8 +123,10 @@ int rt_run_init(RtRun *r, uint64_t seed, const NetrtHyper *h, char *err,
                 size_t errsz);
 /* Checkpoints: every parameter by name, "optimizer_state", "step" and
  * "rng" (the shuffling stream); metadata model, signature, epoch, seed.
- * Loading refuses another model's or another signature's checkpoint;
- * reals of the other width are converted.  with_state also reads the
+ * Loading refuses another model's or another signature's checkpoint,
+ * another format, a dtype not f32 or f64 or not the tensors', and reals
+ * that are not finite (in the model's width: reals of the other width
+ * are converted).  with_state also reads the
  * optimizer state, step, epoch, seed and stream (--resume). */
 int rt_run_save(const RtRun *r, const char *path, char *err, size_t errsz);
 int rt_run_load(RtRun *r, const char *path, int with_state, char *err,
