@@ -3,10 +3,11 @@
  * sequence sources themselves are in rt_seq.c).
  *
  * Files are read through zlib's gzopen/gzread, which read gzip and plain
- * files alike, so every loader takes either.  Data of unknown or promised
- * size is read into a buffer that grows as bytes arrive: a header that
- * claims four billion images costs memory only for the bytes the file
- * really holds, and is then reported as truncated.
+ * files alike, so every loader takes either.  Data of a promised size is
+ * read into a buffer that grows as bytes arrive: a header that claims
+ * four billion images costs memory only for the bytes the file really
+ * holds, and is then reported as truncated.  CSV is parsed as it arrives,
+ * one line at a time.
  */
 #include <config.h>
 
@@ -370,16 +371,27 @@ int rt_load_mnist(RtDataset *ds, const char *dir, RtMnistSet set,
 
 /* ---- CSV ---- */
 
+/* The file is parsed as it is read (and decompressed): memory holds the
+ * examples and one line, never the whole text, so that a small gzip file
+ * that inflates to gigabytes costs no more than what it parses to.  A
+ * line may be CSV_MAX_LINE bytes long, far more than any row of numbers
+ * a model takes; a longer one is refused as soon as it is seen. */
+#define CSV_MAX_LINE (16u << 20)
+#define CSV_CHUNK (1u << 16)
+
 typedef struct Csv {
   const char *path;
   char *err;
   size_t errsz;
-  const char *text;                /* whole file */
-  size_t len;
+  Src src;
+  char *buf;                       /* bytes read, not yet parsed */
+  size_t begin, end, cap;          /* the unparsed ones: buf[begin..end) */
+  int eof;                         /* the file has no more bytes */
   int fields;                      /* per line: features + label */
   int label;                       /* its index */
   int classes;
   int header;                      /* the first line is names */
+  size_t rows_cap;                 /* examples the arrays have room for */
 } Csv;
 
 typedef struct Line {
@@ -388,19 +400,58 @@ typedef struct Line {
   size_t no;                       /* 1-based */
 } Line;
 
-/* Reads the next line at *pos; 0 at the end of the text. */
-static int next_line(const char *text, size_t len, size_t *pos, Line *l) {
-  const char *nl;
-  if (*pos >= len)
-    return 0;
-  l->p = text + *pos;
-  nl = memchr(l->p, '\n', len - *pos);
-  l->len = nl ? (size_t)(nl - l->p) : len - *pos;
-  *pos += l->len + (nl != NULL);
-  if (l->len && l->p[l->len - 1] == '\r')
-    l->len--;
-  l->no++;
-  return 1;
+/* Keeps the partial line buf[begin..end) and reads more after it,
+ * growing buf when that line fills it. */
+static int csv_fill(Csv *c, size_t line_no) {
+  size_t part = c->end - c->begin, want, got;
+  memmove(c->buf, c->buf + c->begin, part);
+  c->begin = 0;
+  c->end = part;
+  if (c->end == c->cap) {
+    size_t cap = c->cap ? c->cap * 2 : CSV_CHUNK;
+    char *grown;
+    if (c->cap >= CSV_MAX_LINE)
+      return rt_errorf(c->err, c->errsz, "%s:%zu: the line is longer than "
+                       "%u MiB: not a CSV file of numbers", c->path,
+                       line_no, CSV_MAX_LINE >> 20);
+    grown = realloc(c->buf, cap);
+    if (!grown)
+      return rt_errorf(c->err, c->errsz, "%s:%zu: out of memory for a "
+                       "line of %zu bytes", c->path, line_no, c->cap);
+    c->buf = grown;
+    c->cap = cap;
+  }
+  want = c->cap - c->end;
+  if (src_read(&c->src, c->buf + c->end, want, &got) < 0)
+    return -1;
+  c->end += got;
+  c->eof = got < want;
+  if (c->eof && *src_cut_note(&c->src))
+    return rt_errorf(c->err, c->errsz, "%s: truncated: the gzip stream "
+                     "ends early", c->path);
+  return 0;
+}
+
+/* Reads the next line into l: 1, 0 at the end of the file, -1 on an
+ * error.  l->p stays valid until the next call. */
+static int next_line(Csv *c, Line *l) {
+  for (;;) {
+    char *at = c->buf + c->begin;
+    char *nl = memchr(at, '\n', c->end - c->begin);
+    if (nl || (c->eof && c->begin < c->end)) {
+      l->p = at;
+      l->len = nl ? (size_t)(nl - at) : c->end - c->begin;
+      c->begin += l->len + (nl != NULL);
+      if (l->len && l->p[l->len - 1] == '\r')
+        l->len--;
+      l->no++;
+      return 1;
+    }
+    if (c->eof)
+      return 0;
+    if (csv_fill(c, l->no + 1) < 0)
+      return -1;
+  }
 }
 
 static int is_blank(const Line *l) {
@@ -493,34 +544,15 @@ static int parse_row(Csv *c, const Line *l, RtDataset *ds, size_t row) {
   return 0;
 }
 
-/* First pass: the data lines and the first one's field count. */
-static size_t count_rows(const Csv *c, int header, int *first_fields) {
-  Line l = {0};
-  size_t pos = 0, rows = 0;
-  *first_fields = 0;
-  if (header)
-    next_line(c->text, c->len, &pos, &l);
-  while (next_line(c->text, c->len, &pos, &l)) {
-    if (is_blank(&l))
-      continue;
-    if (rows++ == 0)
-      *first_fields = count_fields(&l);
-  }
-  return rows;
-}
-
+/* From the first data line: the fields of every line, the label's. */
 static int csv_shape(Csv *c, RtDataset *ds, int features, int label_column,
-                     int header) {
-  int first;
-  ds->count = count_rows(c, header, &first);
-  if (ds->count == 0)
-    return rt_errorf(c->err, c->errsz, "%s: no data lines%s", c->path,
-                     header ? " after the header" : "");
-  if (features == 0 && first < 2)
+                     const Line *first) {
+  int n = count_fields(first);
+  if (features == 0 && n < 2)
     return rt_errorf(c->err, c->errsz, "%s: the first data line has %d "
                      "field; at least one feature and a label are needed",
-                     c->path, first);
-  c->fields = features ? features + 1 : first;
+                     c->path, n);
+  c->fields = features ? features + 1 : n;
   c->label = label_column < 0 ? c->fields + label_column : label_column;
   if (c->label < 0 || c->label >= c->fields)
     return rt_errorf(c->err, c->errsz, "%s: label column %d is outside "
@@ -535,61 +567,68 @@ static int csv_shape(Csv *c, RtDataset *ds, int features, int label_column,
   return 0;
 }
 
-static int csv_alloc(Csv *c, RtDataset *ds) {
-  size_t n = rt_mul_size(ds->count, ds->input_numel);
-  if (n < SIZE_MAX / sizeof(float))
-    ds->f32 = malloc(n * sizeof(float) + 1);
-  if (c->classes)
-    ds->labels = malloc(ds->count * sizeof *ds->labels);
-  else
-    ds->targets = malloc(ds->count * sizeof *ds->targets);
-  if (!ds->f32 || (!ds->labels && !ds->targets))
-    return rt_errorf(c->err, c->errsz, "%s: out of memory", c->path);
+static int grow(void **p, size_t count, size_t size) {
+  size_t bytes = rt_mul_size(count, size);
+  void *q = bytes < SIZE_MAX ? realloc(*p, bytes) : NULL;
+  if (!q)
+    return -1;
+  *p = q;
   return 0;
 }
 
-static int csv_parse(Csv *c, RtDataset *ds, int features, int label_column,
-                     int header) {
+/* Room for example ds->count, the arrays doubled when they are full. */
+static int csv_room(Csv *c, RtDataset *ds, const Line *l) {
+  size_t cap = c->rows_cap ? c->rows_cap * 2 : 1024;
+  if (ds->count < c->rows_cap)
+    return 0;
+  if (grow((void **)&ds->f32, rt_mul_size(cap, ds->input_numel),
+           sizeof *ds->f32) < 0 ||
+      (c->classes && grow((void **)&ds->labels, cap,
+                          sizeof *ds->labels) < 0) ||
+      (!c->classes && grow((void **)&ds->targets, cap,
+                           sizeof *ds->targets) < 0))
+    return rt_errorf(c->err, c->errsz, "%s:%zu: out of memory after %zu "
+                     "examples of %zu values", c->path, l->no, ds->count,
+                     ds->input_numel);
+  c->rows_cap = cap;
+  return 0;
+}
+
+static int csv_parse(Csv *c, RtDataset *ds, int features, int label_column) {
   Line l = {0};
-  size_t pos = 0, row = 0;
-  if (csv_shape(c, ds, features, label_column, header) < 0 ||
-      csv_alloc(c, ds) < 0)
+  int rc;
+  if (c->header && next_line(c, &l) < 0)
     return -1;
-  if (header)
-    next_line(c->text, c->len, &pos, &l);
-  while (next_line(c->text, c->len, &pos, &l)) {
+  while ((rc = next_line(c, &l)) > 0) {
     if (is_blank(&l))
       continue;
-    if (parse_row(c, &l, ds, row++) < 0)
+    if (c->fields == 0 &&
+        csv_shape(c, ds, features, label_column, &l) < 0)
       return -1;
+    if (csv_room(c, ds, &l) < 0 || parse_row(c, &l, ds, ds->count) < 0)
+      return -1;
+    ds->count++;
   }
-  return 0;
+  if (rc == 0 && ds->count == 0)
+    return rt_errorf(c->err, c->errsz, "%s: no data lines%s", c->path,
+                     c->header ? " after the header" : "");
+  return rc;
 }
 
 int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
                 int label_column, int header, char *err, size_t errsz) {
-  Csv c = {path, err, errsz, NULL, 0, 0, 0, classes, header};
-  Src s = {0};
-  uint8_t *text;
+  Csv c = {.path = path, .err = err, .errsz = errsz, .classes = classes,
+           .header = header};
   int rc;
   memset(ds, 0, sizeof *ds);
   if (features < 0 || classes < 0)
     return rt_errorf(err, errsz, "%s: features (%d) and classes (%d) must "
                      "not be negative", path, features, classes);
-  if (src_open(&s, path, err, errsz) < 0)
+  if (src_open(&c.src, path, err, errsz) < 0)
     return -1;
-  rc = src_read_all(&s, SIZE_MAX, &text, &c.len);
-  if (rc == 0 && *src_cut_note(&s)) {
-    free(text);
-    rc = rt_errorf(err, errsz, "%s: truncated: the gzip stream ends early",
-                   path);
-  }
-  src_close(&s);
-  if (rc < 0)
-    return -1;
-  c.text = (const char *)text;
-  rc = csv_parse(&c, ds, features, label_column, header);
-  free(text);
+  rc = csv_parse(&c, ds, features, label_column);
+  src_close(&c.src);
+  free(c.buf);
   if (rc < 0)
     rt_dataset_free(ds);
   return rc;

@@ -103,8 +103,9 @@ int rt_load_idx(RtDataset *ds, const char *images_path,
  * ("3" or "3.0"); classes == 0: it is a float target (regression).
  * header != 0 skips the first line.  Blank lines are skipped, fields may
  * carry spaces and double quotes around them, and a number must be
- * finite.  Errors read "path:line:column: field N: ...".  Input:
- * RT_INPUT_F32, shape (features). */
+ * finite.  Errors read "path:line:column: field N: ...".  The file is
+ * parsed as it is read (and decompressed): memory holds the examples and
+ * one line, of at most 16 MiB.  Input: RT_INPUT_F32, shape (features). */
 int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
                 int label_column, int header, char *err, size_t errsz);
 
