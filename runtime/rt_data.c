@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,7 @@ typedef struct Csv {
   int label;                       /* its index */
   int classes;
   int header;                      /* the first line is names */
+  int f64;                         /* store doubles, else floats */
   size_t rows_cap;                 /* examples the arrays have room for */
 } Csv;
 
@@ -501,11 +503,20 @@ static int parse_number(Csv *c, const Line *l, const char *f, size_t n,
   if (!isfinite(*v))
     return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: field %d: '%s' is not "
                      "a finite number", c->path, l->no, col, field, buf);
+  if (!c->f64 && fabs(*v) > FLT_MAX)
+    return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: field %d: '%s' is "
+                     "beyond the range of the model's f32 reals (at most "
+                     "%g in magnitude)", c->path, l->no, col, field, buf,
+                     FLT_MAX);
   return 0;
 }
 
 static int store_label(Csv *c, const Line *l, size_t col, int field,
                        double v, RtDataset *ds, size_t row) {
+  if (c->classes == 0 && c->f64) {
+    ds->targets_f64[row] = v;
+    return 0;
+  }
   if (c->classes == 0) {
     ds->targets[row] = (float)v;
     return 0;
@@ -521,7 +532,7 @@ static int store_label(Csv *c, const Line *l, size_t col, int field,
 /* One data line: c->fields comma-separated numbers. */
 static int parse_row(Csv *c, const Line *l, RtDataset *ds, size_t row) {
   const char *f = l->p, *end = l->p + l->len;
-  float *x = ds->f32 + row * ds->input_numel;
+  size_t x = row * ds->input_numel;
   int n = count_fields(l);
   if (n != c->fields)
     return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: %d fields, expected "
@@ -536,8 +547,10 @@ static int parse_row(Csv *c, const Line *l, RtDataset *ds, size_t row) {
     if (i == c->label) {
       if (store_label(c, l, (size_t)(f - l->p) + 1, i + 1, v, ds, row) < 0)
         return -1;
+    } else if (c->f64) {
+      ds->f64[x++] = v;
     } else {
-      *x++ = (float)v;
+      ds->f32[x++] = (float)v;
     }
     f += flen + 1;
   }
@@ -560,7 +573,7 @@ static int csv_shape(Csv *c, RtDataset *ds, int features, int label_column,
   ds->input_numel = (size_t)c->fields - 1;
   ds->input_ndim = 1;
   ds->input_shape[0] = ds->input_numel;
-  ds->input_kind = RT_INPUT_F32;
+  ds->input_kind = c->f64 ? RT_INPUT_F64 : RT_INPUT_F32;
   ds->target_kind = c->classes ? RT_TARGET_CLASS : RT_TARGET_FLOAT;
   ds->classes = c->classes;
   ds->target_numel = c->classes ? 0 : 1;
@@ -576,17 +589,25 @@ static int grow(void **p, size_t count, size_t size) {
   return 0;
 }
 
+/* The arrays of cap examples: inputs, and labels or targets. */
+static int csv_grow(Csv *c, RtDataset *ds, size_t cap) {
+  size_t values = rt_mul_size(cap, ds->input_numel);
+  if (c->f64 ? grow((void **)&ds->f64, values, sizeof *ds->f64)
+             : grow((void **)&ds->f32, values, sizeof *ds->f32))
+    return -1;
+  if (c->classes)
+    return grow((void **)&ds->labels, cap, sizeof *ds->labels);
+  return c->f64 ? grow((void **)&ds->targets_f64, cap,
+                       sizeof *ds->targets_f64)
+                : grow((void **)&ds->targets, cap, sizeof *ds->targets);
+}
+
 /* Room for example ds->count, the arrays doubled when they are full. */
 static int csv_room(Csv *c, RtDataset *ds, const Line *l) {
   size_t cap = c->rows_cap ? c->rows_cap * 2 : 1024;
   if (ds->count < c->rows_cap)
     return 0;
-  if (grow((void **)&ds->f32, rt_mul_size(cap, ds->input_numel),
-           sizeof *ds->f32) < 0 ||
-      (c->classes && grow((void **)&ds->labels, cap,
-                          sizeof *ds->labels) < 0) ||
-      (!c->classes && grow((void **)&ds->targets, cap,
-                           sizeof *ds->targets) < 0))
+  if (csv_grow(c, ds, cap) < 0)
     return rt_errorf(c->err, c->errsz, "%s:%zu: out of memory after %zu "
                      "examples of %zu values", c->path, l->no, ds->count,
                      ds->input_numel);
@@ -616,14 +637,18 @@ static int csv_parse(Csv *c, RtDataset *ds, int features, int label_column) {
 }
 
 int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
-                int label_column, int header, char *err, size_t errsz) {
+                int label_column, int header, int real_bytes, char *err,
+                size_t errsz) {
   Csv c = {.path = path, .err = err, .errsz = errsz, .classes = classes,
-           .header = header};
+           .header = header, .f64 = real_bytes == 8};
   int rc;
   memset(ds, 0, sizeof *ds);
   if (features < 0 || classes < 0)
     return rt_errorf(err, errsz, "%s: features (%d) and classes (%d) must "
                      "not be negative", path, features, classes);
+  if (real_bytes != 4 && real_bytes != 8)
+    return rt_errorf(err, errsz, "%s: reals of %d bytes: 4 (f32) or 8 "
+                     "(f64)", path, real_bytes);
   if (src_open(&c.src, path, err, errsz) < 0)
     return -1;
   rc = csv_parse(&c, ds, features, label_column);
@@ -694,8 +719,10 @@ int rt_synthetic2d(RtDataset *ds, size_t points, int classes, uint64_t seed,
 void rt_dataset_free(RtDataset *ds) {
   free(ds->u8);
   free(ds->f32);
+  free(ds->f64);
   free(ds->labels);
   free(ds->targets);
+  free(ds->targets_f64);
   free(ds->lengths);
   free(ds->vocab);
   memset(ds, 0, sizeof *ds);
@@ -763,6 +790,10 @@ void rt_batch_inputs(const RtDataset *ds, const size_t *idx, size_t n,
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
         out[j] = (float)u8_value(ds, p[j]);
+    } else if (ds->input_kind == RT_INPUT_F64) {
+      const double *p = ds->f64 + idx[i] * m;
+      for (size_t j = 0; j < m; j++)
+        out[j] = (float)p[j];
     } else {
       memcpy(out, ds->f32 + idx[i] * m, m * sizeof *out);
     }
@@ -780,6 +811,8 @@ void rt_batch_inputs_f64(const RtDataset *ds, const size_t *idx, size_t n,
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
         out[j] = u8_value(ds, p[j]);
+    } else if (ds->input_kind == RT_INPUT_F64) {
+      memcpy(out, ds->f64 + idx[i] * m, m * sizeof *out);
     } else {
       const float *p = ds->f32 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
@@ -853,7 +886,11 @@ void rt_batch_targets(const RtDataset *ds, const size_t *idx, size_t n,
                       float *out) {
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    if (ds->target_kind == RT_TARGET_FLOAT) {
+    if (ds->target_kind == RT_TARGET_FLOAT && ds->targets_f64) {
+      size_t k = ds->target_numel;
+      for (size_t j = 0; j < k; j++)
+        out[i * k + j] = (float)ds->targets_f64[idx[i] * k + j];
+    } else if (ds->target_kind == RT_TARGET_FLOAT) {
       size_t k = ds->target_numel;
       memcpy(out + i * k, ds->targets + idx[i] * k, k * sizeof *out);
     } else {
@@ -869,7 +906,10 @@ void rt_batch_targets_f64(const RtDataset *ds, const size_t *idx, size_t n,
                           double *out) {
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    if (ds->target_kind == RT_TARGET_FLOAT) {
+    if (ds->target_kind == RT_TARGET_FLOAT && ds->targets_f64) {
+      size_t k = ds->target_numel;
+      memcpy(out + i * k, ds->targets_f64 + idx[i] * k, k * sizeof *out);
+    } else if (ds->target_kind == RT_TARGET_FLOAT) {
       size_t k = ds->target_numel;
       for (size_t j = 0; j < k; j++)
         out[i * k + j] = ds->targets[idx[i] * k + j];

@@ -465,7 +465,7 @@ static int open_csv(RtData *d, const NetrtModel *m, const char *opts,
       int_option(opts, "header", 0, &header, err, errsz))
     return -1;
   return rt_load_csv(&d->main, path, (int)features, (int)classes,
-                     (int)label, (int)header, err, errsz);
+                     (int)label, (int)header, m->dtype_bytes, err, errsz);
 }
 
 static int open_synthetic2d(RtData *d, const char *opts, char *err,

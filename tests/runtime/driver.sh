@@ -85,6 +85,15 @@ printf '1,2,0\n3,4,1\n5,x,2\n' >bad.csv
 run "$M" train --data bad.csv
 ok $(test $rc -eq 1 && has "bad.csv:3:" err; echo $?) \
   "a malformed CSV file: its line in the message"
+printf '1,2,0\n3,1e39,1\n0.5,0.25,2\n' >huge.csv
+run "$M" train --data huge.csv --validation 0
+ok $(test $rc -eq 1 && has "huge.csv:2:3: field 2: '1e39' is beyond the \
+range of the model's f32 reals" err; echo $?) \
+  "a CSV value beyond f32's range: refused by an f32 model, where"
+run "$FAKE_MODEL_F64" predict --data huge.csv --validation 0 --split all \
+  --count 3 --json
+ok $(test $rc -eq 0 && check 'd["predictions"][1]["output"][2] > 1e38'
+     echo $?) "an f64 model reads it, and predicts from it"
 run "$M" train --data missing.csv
 ok $(test $rc -eq 1 && has "missing.csv" err; echo $?) "a missing CSV file"
 

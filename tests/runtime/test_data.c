@@ -380,11 +380,17 @@ static void test_gzip_damage(void) {
 
 /* ---- CSV ---- */
 
-static int load_csv_text(RtDataset *ds, const char *text, int features,
-                         int classes, int label, int header) {
+/* text as d.csv, loaded for a model of reals of `bytes` bytes. */
+static int load_csv_as(RtDataset *ds, const char *text, int features,
+                       int classes, int label, int header, int bytes) {
   write_text(in_dir("d.csv"), text);
   return rt_load_csv(ds, in_dir("d.csv"), features, classes, label, header,
-                     err, sizeof err);
+                     bytes, err, sizeof err);
+}
+
+static int load_csv_text(RtDataset *ds, const char *text, int features,
+                         int classes, int label, int header) {
+  return load_csv_as(ds, text, features, classes, label, header, 4);
 }
 
 static void test_csv_good(void) {
@@ -402,14 +408,15 @@ static void test_csv_good(void) {
   ok(ds.labels[0] == 0 && ds.labels[1] == 2 && ds.labels[2] == 1, "labels");
   rt_dataset_free(&ds);
   write_gz(in_dir("d.csv.gz"), text, strlen(text));
-  ok(rt_load_csv(&ds, in_dir("d.csv.gz"), 3, 3, -1, 1, err, sizeof err) ==
-     0 && ds.count == 3 && ds.labels[1] == 2, "the same CSV gzipped");
+  ok(rt_load_csv(&ds, in_dir("d.csv.gz"), 3, 3, -1, 1, 4, err,
+                 sizeof err) == 0 && ds.count == 3 && ds.labels[1] == 2,
+     "the same CSV gzipped");
   rt_dataset_free(&ds);
   gz = read_bytes(in_dir("d.csv.gz"), &n);
   write_bytes(in_dir("cut.csv.gz"), gz, n - 4);
   free(gz);
-  ok(rt_load_csv(&ds, in_dir("cut.csv.gz"), 3, 3, -1, 1, err, sizeof err)
-     == -1, "the gzipped CSV cut short");
+  ok(rt_load_csv(&ds, in_dir("cut.csv.gz"), 3, 3, -1, 1, 4, err,
+                 sizeof err) == -1, "the gzipped CSV cut short");
   has(err, "truncated: the gzip stream ends early", "says so");
   ok(load_csv_text(&ds, "2,0.5,0.25\n1,1,1", 0, 3, 0, 0) == 0,
      "label first, features counted, no final newline");
@@ -460,9 +467,46 @@ static void test_csv_errors(void) {
   csv_error("x,y,label\n1,2,0\n", 2, 3, -1, 0, "d.csv:1:1: field 1: 'x' "
             "is not a number (a first line of column names needs header = "
             "true)");
-  ok(rt_load_csv(&(RtDataset){0}, in_dir("missing.csv"), 2, 3, -1, 0, err,
-                 sizeof err) == -1, "a missing CSV file");
+  ok(rt_load_csv(&(RtDataset){0}, in_dir("missing.csv"), 2, 3, -1, 0, 4,
+                 err, sizeof err) == -1, "a missing CSV file");
   has(err, "cannot open", "says it cannot open it");
+}
+
+/* A value's range is the model's reals': floats refuse what only
+ * doubles hold, and an f64 model gets the file's doubles as they are. */
+static void test_csv_precision(void) {
+  static const char text[] = "0.1,1e39,-1e300,0\n2,3,4,1\n";
+  const size_t idx[2] = {0, 1};
+  double in[6], tg[2];
+  float in32[6];
+  RtDataset ds;
+  csv_error("1,2,0\n3,1e39,1\n", 2, 2, -1, 0, "d.csv:2:3: field 2: '1e39' "
+            "is beyond the range of the model's f32 reals (at most "
+            "3.40282e+38 in magnitude)");
+  csv_error("1,-3.5e38,0\n", 2, 2, -1, 0, "'-3.5e38' is beyond the range");
+  csv_error("1,2,4e38\n", 2, 0, -1, 0, "d.csv:1:5: field 3: '4e38' is "
+            "beyond the range of the model's f32 reals");
+  ok(load_csv_text(&ds, "3.4e38,-3.4e38,1e-50\n", 2, 0, -1, 0) == 0 &&
+     ds.f32[0] == 3.4e38f && ds.targets[0] == 0,
+     "f32: up to FLT_MAX; a value below the smallest float becomes 0");
+  rt_dataset_free(&ds);
+  ok(load_csv_as(&ds, text, 3, 2, -1, 0, 8) == 0 &&
+     ds.input_kind == RT_INPUT_F64 && ds.f32 == NULL && ds.count == 2,
+     "f64: 1e39 and -1e300 are in range, stored as doubles");
+  rt_batch_inputs_f64(&ds, idx, 2, in);
+  ok(in[0] == 0.1 && in[1] == 1e39 && in[2] == -1e300 && in[5] == 4,
+     "the f64 batch holds the file's values exactly");
+  rt_batch_inputs(&ds, idx + 1, 1, in32);
+  ok(in32[0] == 2 && in32[2] == 4, "a float batch of an f64 dataset");
+  rt_dataset_free(&ds);
+  ok(load_csv_as(&ds, "1,2,0.1\n3,4,1e300\n", 2, 0, -1, 0, 8) == 0 &&
+     ds.targets == NULL, "f64: float targets as doubles");
+  rt_batch_targets_f64(&ds, idx, 2, tg);
+  ok(tg[0] == 0.1 && tg[1] == 1e300, "the targets exactly");
+  rt_dataset_free(&ds);
+  ok(load_csv_as(&ds, "1,2,0\n", 2, 2, -1, 0, 2) == -1, "reals of 2 "
+     "bytes");
+  has(err, "4 (f32) or 8 (f64)", "are refused");
 }
 
 /* Lines cut across the reader's chunks and the arrays grown on the
@@ -477,7 +521,7 @@ static void test_csv_many_rows(void) {
                             i * 0.5, i % 3);
   write_gz(in_dir("many.csv.gz"), text, len);
   free(text);
-  ok(rt_load_csv(&ds, in_dir("many.csv.gz"), 2, 3, -1, 0, err,
+  ok(rt_load_csv(&ds, in_dir("many.csv.gz"), 2, 3, -1, 0, 4, err,
                  sizeof err) == 0 && ds.count == 5000, "5000 rows, gzipped");
   for (size_t i = 0; i < ds.count && right; i++)
     right = ds.f32[2 * i] == (float)i && ds.f32[2 * i + 1] == i * 0.5f &&
@@ -525,7 +569,7 @@ static int load_limited(const char *path, size_t count) {
     lim.rlim_cur = lim.rlim_max = address_space() + (48u << 20);
     setrlimit(RLIMIT_AS, &lim);
     strcpy(err, "(loaded, but not the examples expected)");
-    if (rt_load_csv(&ds, path, 2, 2, -1, 0, err, sizeof err) == 0 &&
+    if (rt_load_csv(&ds, path, 2, 2, -1, 0, 4, err, sizeof err) == 0 &&
         ds.count == count)
       _exit(0);
     if (write(fd[1], err, strlen(err) + 1) < 0)
@@ -697,6 +741,7 @@ int main(void) {
   test_gzip_damage();
   test_csv_good();
   test_csv_errors();
+  test_csv_precision();
   test_csv_many_rows();
   test_csv_bombs();
   test_synthetic();
