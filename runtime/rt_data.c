@@ -385,7 +385,7 @@ typedef struct Csv {
   char *err;
   size_t errsz;
   Src src;
-  char *buf;                       /* bytes read, not yet parsed */
+  char *buf;                       /* bytes read (CSV_CHUNK at first) */
   size_t begin, end, cap;          /* the unparsed ones: buf[begin..end) */
   int eof;                         /* the file has no more bytes */
   int fields;                      /* per line: features + label */
@@ -410,7 +410,7 @@ static int csv_fill(Csv *c, size_t line_no) {
   c->begin = 0;
   c->end = part;
   if (c->end == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : CSV_CHUNK;
+    size_t cap = c->cap * 2;
     char *grown;
     if (c->cap >= CSV_MAX_LINE)
       return rt_errorf(c->err, c->errsz, "%s:%zu: the line is longer than "
@@ -651,7 +651,10 @@ int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
                      "(f64)", path, real_bytes);
   if (src_open(&c.src, path, err, errsz) < 0)
     return -1;
-  rc = csv_parse(&c, ds, features, label_column);
+  c.cap = CSV_CHUNK;
+  c.buf = malloc(c.cap);
+  rc = c.buf ? csv_parse(&c, ds, features, label_column)
+             : rt_errorf(err, errsz, "%s: out of memory", path);
   src_close(&c.src);
   free(c.buf);
   if (rc < 0)
