@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -191,22 +192,20 @@ static void shape_text(char *buf, size_t n, int ndim, const int64_t *dims) {
 /* Every real loaded must be finite: a NaN or an infinity trains and
  * predicts NaN without a word.  A value that is finite in the file but
  * not in the model's precision (1e300 into f32) is refused too. */
-static int check_finite(const RtCkpt *ck, const RtTensor *t, const void *dst,
-                        int bytes, int64_t n, char *err, size_t errsz) {
+static int check_finite(const RtCkpt *ck, const RtTensor *t, int bytes,
+                        int64_t n, char *err, size_t errsz) {
   int src_bytes = t->dtype == RT_DTYPE_F64 ? 8 : 4;
   for (int64_t i = 0; i < n; i++) {
-    double v = rt_real_get(dst, bytes, i), was;
-    if (isfinite(v))
-      continue;
-    was = rt_real_get(t->data, src_bytes, i);
-    if (isfinite(was))
+    double v = rt_real_get(t->data, src_bytes, i);
+    if (!isfinite(v))
+      return rt_errorf(err, errsz, "%s: tensor '%s' holds %s (element %"
+                       PRId64 " of %" PRId64 "): a checkpoint's reals must "
+                       "be finite", ck->path, t->name, isnan(v) ? "NaN"
+                       : v > 0 ? "+inf" : "-inf", i, n);
+    if (bytes == 4 && fabs(v) > FLT_MAX)
       return rt_errorf(err, errsz, "%s: tensor '%s' holds %g (element %"
                        PRId64 " of %" PRId64 "), beyond the range of this "
-                       "model's f32 reals", ck->path, t->name, was, i, n);
-    return rt_errorf(err, errsz, "%s: tensor '%s' holds %s (element %"
-                     PRId64 " of %" PRId64 "): a checkpoint's reals must be "
-                     "finite", ck->path, t->name, isnan(v) ? "NaN"
-                     : v > 0 ? "+inf" : "-inf", i, n);
+                       "model's f32 reals", ck->path, t->name, v, i, n);
   }
   return 0;
 }
@@ -234,10 +233,12 @@ static int get_reals(const RtCkpt *ck, RtDType dtype, const char *name,
                      dtype == RT_DTYPE_F64 ? "f64" : "f32");
   for (int d = 0; d < ndim; d++)
     n *= dims[d];
+  if (check_finite(ck, t, bytes, n, err, errsz))
+    return -1;
   int src_bytes = t->dtype == RT_DTYPE_F64 ? 8 : 4;
   for (int64_t i = 0; i < n; i++)
     rt_real_set(dst, bytes, i, rt_real_get(t->data, src_bytes, i));
-  return check_finite(ck, t, dst, bytes, n, err, errsz);
+  return 0;
 }
 
 static int get_i64(const RtCkpt *ck, const char *name, int ndim,
