@@ -3,8 +3,10 @@
  */
 #include <config.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,22 +206,67 @@ static int open_temp(const char *path, char *tmp, size_t n) {
   return -1;
 }
 
+/* The directory path is in ("." for a bare name), allocated; NULL when
+ * out of memory. */
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  size_t n = slash ? (size_t)(slash - path) + (slash == path) : 1;
+  char *dir = malloc(n + 1);
+  if (!dir)
+    return NULL;
+  memcpy(dir, slash ? path : ".", n);
+  dir[n] = '\0';
+  return dir;
+}
+
 /* Makes the rename durable; some file systems refuse, which is fine. */
 static void sync_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char *dir = slash ? malloc((size_t)(slash - path) + 2) : NULL;
-  int fd;
-  if (slash && !dir)
-    return;
-  if (dir) {
-    memcpy(dir, path, (size_t)(slash - path) + 1);
-    dir[slash - path + (slash == path)] = '\0';
-  }
-  fd = open(dir ? dir : ".", O_RDONLY | O_CLOEXEC);
+  char *dir = dir_of(path);
+  int fd = dir ? open(dir, O_RDONLY | O_CLOEXEC) : -1;
   if (fd >= 0) {
     fsync(fd);
     close(fd);
   }
+  free(dir);
+}
+
+/* The process id in a temporary's name "BASE.tmpPID.N", or 0 when name
+ * is not one of base's temporaries. */
+static pid_t temp_owner(const char *name, const char *base) {
+  size_t n = strlen(base), digits;
+  long long pid = 0;
+  if (strncmp(name, base, n) != 0 || strncmp(name + n, ".tmp", 4) != 0)
+    return 0;
+  name += n + 4;
+  digits = strspn(name, "0123456789");
+  if (digits == 0 || digits > 18 || name[digits] != '.')
+    return 0;
+  for (size_t i = 0; i < digits; i++)
+    pid = pid * 10 + (name[i] - '0');
+  name += digits + 1;
+  if (!*name || strspn(name, "0123456789") != strlen(name) || pid <= 0 ||
+      (pid_t)pid != pid)
+    return 0;
+  return (pid_t)pid;
+}
+
+/* A save killed mid-way (kill -9, a crash) leaves its temporary behind,
+ * as large as the checkpoint: the next save of the same checkpoint
+ * removes the temporaries of processes that no longer run.  Those of a
+ * live process may be in the middle of a write and stay.  Best effort:
+ * a directory that cannot be read is left as it is. */
+static void remove_stale_temps(const char *path) {
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  char *dir = dir_of(path);
+  DIR *d = dir ? opendir(dir) : NULL;
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    pid_t pid = temp_owner(e->d_name, base);
+    if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH)
+      unlinkat(dirfd(d), e->d_name, 0);
+  }
+  if (d)
+    closedir(d);
   free(dir);
 }
 
@@ -230,6 +277,7 @@ static int write_file(const char *path, const RtJson *h, const RtTensor *t,
   int fd, e, rc;
   if (!tmp)
     return rt_errorf(err, errsz, "%s: out of memory", path);
+  remove_stale_temps(path);
   fd = open_temp(path, tmp, n);
   if (fd < 0) {
     e = errno;

@@ -15,8 +15,10 @@
  * rt_ckpt_write() writes a temporary file in the checkpoint's directory,
  * fsyncs it, renames it over the checkpoint and fsyncs the directory: a
  * crash or a kill at any moment leaves either the previous checkpoint or
- * the new one, never a mix (an interrupted write may leave a stray
- * "NAME.tmpPID.N" beside it).
+ * the new one, never a mix.  An interrupted write leaves its temporary
+ * "NAME.tmpPID.N" beside it; the next write of NAME removes those whose
+ * process PID no longer runs (on this machine: a directory shared with
+ * another machine's writers of the same NAME is not supported).
  *
  * rt_ckpt_read() validates everything before it trusts anything: the
  * header length (at most 100 MB and inside the file), the header JSON

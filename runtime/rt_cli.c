@@ -22,9 +22,26 @@ FILE *rt_out(const RtOpts *o) {
   return o->json ? stderr : stdout;
 }
 
+/* The cause of stdout's first failed flush: stdio's error flag says only
+ * that a write failed, and a failed flush may empty the buffer, so that
+ * the last one succeeds. */
+static int stdout_errno;
+
+static void flush_stdout(void) {
+  if (fflush(stdout) != 0 && !stdout_errno)
+    stdout_errno = errno;
+}
+
+void rt_out_flush(const RtOpts *o) {
+  if (rt_out(o) == stdout)
+    flush_stdout();
+  else
+    fflush(rt_out(o));
+}
+
 int rt_fail(const RtOpts *o, const char *fmt, ...) {
   va_list ap;
-  fflush(stdout);
+  flush_stdout();
   fprintf(stderr, "%s: error: ", o->prog);
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
@@ -394,8 +411,8 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path && *path ? path : "netrt";
 }
 
-int netrt_main(const NetrtModel *m, int argc, char **argv) {
-  const char *prog = base_name(argc > 0 ? argv[0] : NULL);
+static int run_command(const NetrtModel *m, const char *prog, int argc,
+                       char **argv) {
   RtOpts o;
   opts_init(&o, m, prog, NULL);
   if (argc < 2) {
@@ -423,4 +440,18 @@ int netrt_main(const NetrtModel *m, int argc, char **argv) {
   }
   return rt_fail(&o, "unknown command '%s' (see '%s --help')", argv[1],
                  prog);
+}
+
+/* Most of a command's output sits in stdout's buffer until now (stdout
+ * is fully buffered when it is not a terminal): a full disk or a closed
+ * pipe shows only when it is flushed, and must not exit 0. */
+int netrt_main(const NetrtModel *m, int argc, char **argv) {
+  const char *prog = base_name(argc > 0 ? argv[0] : NULL);
+  int rc = run_command(m, prog, argc, argv);
+  flush_stdout();
+  if (!ferror(stdout))
+    return rc;
+  fprintf(stderr, "%s: error: standard output: cannot write: %s\n", prog,
+          stdout_errno ? strerror(stdout_errno) : "a write failed");
+  return 1;
 }

@@ -3,15 +3,17 @@
  * sequence sources themselves are in rt_seq.c).
  *
  * Files are read through zlib's gzopen/gzread, which read gzip and plain
- * files alike, so every loader takes either.  Data of unknown or promised
- * size is read into a buffer that grows as bytes arrive: a header that
- * claims four billion images costs memory only for the bytes the file
- * really holds, and is then reported as truncated.
+ * files alike, so every loader takes either.  Data of a promised size is
+ * read into a buffer that grows as bytes arrive: a header that claims
+ * four billion images costs memory only for the bytes the file really
+ * holds, and is then reported as truncated.  CSV is parsed as it arrives,
+ * one line at a time.
  */
 #include <config.h>
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,16 +372,28 @@ int rt_load_mnist(RtDataset *ds, const char *dir, RtMnistSet set,
 
 /* ---- CSV ---- */
 
+/* The file is parsed as it is read (and decompressed): memory holds the
+ * examples and one line, never the whole text, so that a small gzip file
+ * that inflates to gigabytes costs no more than what it parses to.  A
+ * line may be CSV_MAX_LINE bytes long, far more than any row of numbers
+ * a model takes; a longer one is refused as soon as it is seen. */
+#define CSV_MAX_LINE (16u << 20)
+#define CSV_CHUNK (1u << 16)
+
 typedef struct Csv {
   const char *path;
   char *err;
   size_t errsz;
-  const char *text;                /* whole file */
-  size_t len;
+  Src src;
+  char *buf;                       /* bytes read (CSV_CHUNK at first) */
+  size_t begin, end, cap;          /* the unparsed ones: buf[begin..end) */
+  int eof;                         /* the file has no more bytes */
   int fields;                      /* per line: features + label */
   int label;                       /* its index */
   int classes;
   int header;                      /* the first line is names */
+  int f64;                         /* store doubles, else floats */
+  size_t rows_cap;                 /* examples the arrays have room for */
 } Csv;
 
 typedef struct Line {
@@ -388,19 +402,58 @@ typedef struct Line {
   size_t no;                       /* 1-based */
 } Line;
 
-/* Reads the next line at *pos; 0 at the end of the text. */
-static int next_line(const char *text, size_t len, size_t *pos, Line *l) {
-  const char *nl;
-  if (*pos >= len)
-    return 0;
-  l->p = text + *pos;
-  nl = memchr(l->p, '\n', len - *pos);
-  l->len = nl ? (size_t)(nl - l->p) : len - *pos;
-  *pos += l->len + (nl != NULL);
-  if (l->len && l->p[l->len - 1] == '\r')
-    l->len--;
-  l->no++;
-  return 1;
+/* Keeps the partial line buf[begin..end) and reads more after it,
+ * growing buf when that line fills it. */
+static int csv_fill(Csv *c, size_t line_no) {
+  size_t part = c->end - c->begin, want, got;
+  memmove(c->buf, c->buf + c->begin, part);
+  c->begin = 0;
+  c->end = part;
+  if (c->end == c->cap) {
+    size_t cap = c->cap * 2;
+    char *grown;
+    if (c->cap >= CSV_MAX_LINE)
+      return rt_errorf(c->err, c->errsz, "%s:%zu: the line is longer than "
+                       "%u MiB: not a CSV file of numbers", c->path,
+                       line_no, CSV_MAX_LINE >> 20);
+    grown = realloc(c->buf, cap);
+    if (!grown)
+      return rt_errorf(c->err, c->errsz, "%s:%zu: out of memory for a "
+                       "line of %zu bytes", c->path, line_no, c->cap);
+    c->buf = grown;
+    c->cap = cap;
+  }
+  want = c->cap - c->end;
+  if (src_read(&c->src, c->buf + c->end, want, &got) < 0)
+    return -1;
+  c->end += got;
+  c->eof = got < want;
+  if (c->eof && *src_cut_note(&c->src))
+    return rt_errorf(c->err, c->errsz, "%s: truncated: the gzip stream "
+                     "ends early", c->path);
+  return 0;
+}
+
+/* Reads the next line into l: 1, 0 at the end of the file, -1 on an
+ * error.  l->p stays valid until the next call. */
+static int next_line(Csv *c, Line *l) {
+  for (;;) {
+    char *at = c->buf + c->begin;
+    char *nl = memchr(at, '\n', c->end - c->begin);
+    if (nl || (c->eof && c->begin < c->end)) {
+      l->p = at;
+      l->len = nl ? (size_t)(nl - at) : c->end - c->begin;
+      c->begin += l->len + (nl != NULL);
+      if (l->len && l->p[l->len - 1] == '\r')
+        l->len--;
+      l->no++;
+      return 1;
+    }
+    if (c->eof)
+      return 0;
+    if (csv_fill(c, l->no + 1) < 0)
+      return -1;
+  }
 }
 
 static int is_blank(const Line *l) {
@@ -450,11 +503,20 @@ static int parse_number(Csv *c, const Line *l, const char *f, size_t n,
   if (!isfinite(*v))
     return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: field %d: '%s' is not "
                      "a finite number", c->path, l->no, col, field, buf);
+  if (!c->f64 && fabs(*v) > FLT_MAX)
+    return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: field %d: '%s' is "
+                     "beyond the range of the model's f32 reals (at most "
+                     "%g in magnitude)", c->path, l->no, col, field, buf,
+                     FLT_MAX);
   return 0;
 }
 
 static int store_label(Csv *c, const Line *l, size_t col, int field,
                        double v, RtDataset *ds, size_t row) {
+  if (c->classes == 0 && c->f64) {
+    ds->targets_f64[row] = v;
+    return 0;
+  }
   if (c->classes == 0) {
     ds->targets[row] = (float)v;
     return 0;
@@ -470,7 +532,7 @@ static int store_label(Csv *c, const Line *l, size_t col, int field,
 /* One data line: c->fields comma-separated numbers. */
 static int parse_row(Csv *c, const Line *l, RtDataset *ds, size_t row) {
   const char *f = l->p, *end = l->p + l->len;
-  float *x = ds->f32 + row * ds->input_numel;
+  size_t x = row * ds->input_numel;
   int n = count_fields(l);
   if (n != c->fields)
     return rt_errorf(c->err, c->errsz, "%s:%zu:%zu: %d fields, expected "
@@ -485,42 +547,25 @@ static int parse_row(Csv *c, const Line *l, RtDataset *ds, size_t row) {
     if (i == c->label) {
       if (store_label(c, l, (size_t)(f - l->p) + 1, i + 1, v, ds, row) < 0)
         return -1;
+    } else if (c->f64) {
+      ds->f64[x++] = v;
     } else {
-      *x++ = (float)v;
+      ds->f32[x++] = (float)v;
     }
     f += flen + 1;
   }
   return 0;
 }
 
-/* First pass: the data lines and the first one's field count. */
-static size_t count_rows(const Csv *c, int header, int *first_fields) {
-  Line l = {0};
-  size_t pos = 0, rows = 0;
-  *first_fields = 0;
-  if (header)
-    next_line(c->text, c->len, &pos, &l);
-  while (next_line(c->text, c->len, &pos, &l)) {
-    if (is_blank(&l))
-      continue;
-    if (rows++ == 0)
-      *first_fields = count_fields(&l);
-  }
-  return rows;
-}
-
+/* From the first data line: the fields of every line, the label's. */
 static int csv_shape(Csv *c, RtDataset *ds, int features, int label_column,
-                     int header) {
-  int first;
-  ds->count = count_rows(c, header, &first);
-  if (ds->count == 0)
-    return rt_errorf(c->err, c->errsz, "%s: no data lines%s", c->path,
-                     header ? " after the header" : "");
-  if (features == 0 && first < 2)
+                     const Line *first) {
+  int n = count_fields(first);
+  if (features == 0 && n < 2)
     return rt_errorf(c->err, c->errsz, "%s: the first data line has %d "
                      "field; at least one feature and a label are needed",
-                     c->path, first);
-  c->fields = features ? features + 1 : first;
+                     c->path, n);
+  c->fields = features ? features + 1 : n;
   c->label = label_column < 0 ? c->fields + label_column : label_column;
   if (c->label < 0 || c->label >= c->fields)
     return rt_errorf(c->err, c->errsz, "%s: label column %d is outside "
@@ -528,68 +573,90 @@ static int csv_shape(Csv *c, RtDataset *ds, int features, int label_column,
   ds->input_numel = (size_t)c->fields - 1;
   ds->input_ndim = 1;
   ds->input_shape[0] = ds->input_numel;
-  ds->input_kind = RT_INPUT_F32;
+  ds->input_kind = c->f64 ? RT_INPUT_F64 : RT_INPUT_F32;
   ds->target_kind = c->classes ? RT_TARGET_CLASS : RT_TARGET_FLOAT;
   ds->classes = c->classes;
   ds->target_numel = c->classes ? 0 : 1;
   return 0;
 }
 
-static int csv_alloc(Csv *c, RtDataset *ds) {
-  size_t n = rt_mul_size(ds->count, ds->input_numel);
-  if (n < SIZE_MAX / sizeof(float))
-    ds->f32 = malloc(n * sizeof(float) + 1);
-  if (c->classes)
-    ds->labels = malloc(ds->count * sizeof *ds->labels);
-  else
-    ds->targets = malloc(ds->count * sizeof *ds->targets);
-  if (!ds->f32 || (!ds->labels && !ds->targets))
-    return rt_errorf(c->err, c->errsz, "%s: out of memory", c->path);
+static int grow(void **p, size_t count, size_t size) {
+  size_t bytes = rt_mul_size(count, size);
+  void *q = bytes < SIZE_MAX ? realloc(*p, bytes) : NULL;
+  if (!q)
+    return -1;
+  *p = q;
   return 0;
 }
 
-static int csv_parse(Csv *c, RtDataset *ds, int features, int label_column,
-                     int header) {
-  Line l = {0};
-  size_t pos = 0, row = 0;
-  if (csv_shape(c, ds, features, label_column, header) < 0 ||
-      csv_alloc(c, ds) < 0)
+/* The arrays of cap examples: inputs, and labels or targets. */
+static int csv_grow(Csv *c, RtDataset *ds, size_t cap) {
+  size_t values = rt_mul_size(cap, ds->input_numel);
+  if (c->f64 ? grow((void **)&ds->f64, values, sizeof *ds->f64)
+             : grow((void **)&ds->f32, values, sizeof *ds->f32))
     return -1;
-  if (header)
-    next_line(c->text, c->len, &pos, &l);
-  while (next_line(c->text, c->len, &pos, &l)) {
+  if (c->classes)
+    return grow((void **)&ds->labels, cap, sizeof *ds->labels);
+  return c->f64 ? grow((void **)&ds->targets_f64, cap,
+                       sizeof *ds->targets_f64)
+                : grow((void **)&ds->targets, cap, sizeof *ds->targets);
+}
+
+/* Room for example ds->count, the arrays doubled when they are full. */
+static int csv_room(Csv *c, RtDataset *ds, const Line *l) {
+  size_t cap = c->rows_cap ? c->rows_cap * 2 : 1024;
+  if (ds->count < c->rows_cap)
+    return 0;
+  if (csv_grow(c, ds, cap) < 0)
+    return rt_errorf(c->err, c->errsz, "%s:%zu: out of memory after %zu "
+                     "examples of %zu values", c->path, l->no, ds->count,
+                     ds->input_numel);
+  c->rows_cap = cap;
+  return 0;
+}
+
+static int csv_parse(Csv *c, RtDataset *ds, int features, int label_column) {
+  Line l = {0};
+  int rc;
+  if (c->header && next_line(c, &l) < 0)
+    return -1;
+  while ((rc = next_line(c, &l)) > 0) {
     if (is_blank(&l))
       continue;
-    if (parse_row(c, &l, ds, row++) < 0)
+    if (c->fields == 0 &&
+        csv_shape(c, ds, features, label_column, &l) < 0)
       return -1;
+    if (csv_room(c, ds, &l) < 0 || parse_row(c, &l, ds, ds->count) < 0)
+      return -1;
+    ds->count++;
   }
-  return 0;
+  if (rc == 0 && ds->count == 0)
+    return rt_errorf(c->err, c->errsz, "%s: no data lines%s", c->path,
+                     c->header ? " after the header" : "");
+  return rc;
 }
 
 int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
-                int label_column, int header, char *err, size_t errsz) {
-  Csv c = {path, err, errsz, NULL, 0, 0, 0, classes, header};
-  Src s = {0};
-  uint8_t *text;
+                int label_column, int header, int real_bytes, char *err,
+                size_t errsz) {
+  Csv c = {.path = path, .err = err, .errsz = errsz, .classes = classes,
+           .header = header, .f64 = real_bytes == 8};
   int rc;
   memset(ds, 0, sizeof *ds);
   if (features < 0 || classes < 0)
     return rt_errorf(err, errsz, "%s: features (%d) and classes (%d) must "
                      "not be negative", path, features, classes);
-  if (src_open(&s, path, err, errsz) < 0)
+  if (real_bytes != 4 && real_bytes != 8)
+    return rt_errorf(err, errsz, "%s: reals of %d bytes: 4 (f32) or 8 "
+                     "(f64)", path, real_bytes);
+  if (src_open(&c.src, path, err, errsz) < 0)
     return -1;
-  rc = src_read_all(&s, SIZE_MAX, &text, &c.len);
-  if (rc == 0 && *src_cut_note(&s)) {
-    free(text);
-    rc = rt_errorf(err, errsz, "%s: truncated: the gzip stream ends early",
-                   path);
-  }
-  src_close(&s);
-  if (rc < 0)
-    return -1;
-  c.text = (const char *)text;
-  rc = csv_parse(&c, ds, features, label_column, header);
-  free(text);
+  c.cap = CSV_CHUNK;
+  c.buf = malloc(c.cap);
+  rc = c.buf ? csv_parse(&c, ds, features, label_column)
+             : rt_errorf(err, errsz, "%s: out of memory", path);
+  src_close(&c.src);
+  free(c.buf);
   if (rc < 0)
     rt_dataset_free(ds);
   return rc;
@@ -655,8 +722,10 @@ int rt_synthetic2d(RtDataset *ds, size_t points, int classes, uint64_t seed,
 void rt_dataset_free(RtDataset *ds) {
   free(ds->u8);
   free(ds->f32);
+  free(ds->f64);
   free(ds->labels);
   free(ds->targets);
+  free(ds->targets_f64);
   free(ds->lengths);
   free(ds->vocab);
   memset(ds, 0, sizeof *ds);
@@ -724,6 +793,10 @@ void rt_batch_inputs(const RtDataset *ds, const size_t *idx, size_t n,
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
         out[j] = (float)u8_value(ds, p[j]);
+    } else if (ds->input_kind == RT_INPUT_F64) {
+      const double *p = ds->f64 + idx[i] * m;
+      for (size_t j = 0; j < m; j++)
+        out[j] = (float)p[j];
     } else {
       memcpy(out, ds->f32 + idx[i] * m, m * sizeof *out);
     }
@@ -741,6 +814,8 @@ void rt_batch_inputs_f64(const RtDataset *ds, const size_t *idx, size_t n,
       const uint8_t *p = ds->u8 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
         out[j] = u8_value(ds, p[j]);
+    } else if (ds->input_kind == RT_INPUT_F64) {
+      memcpy(out, ds->f64 + idx[i] * m, m * sizeof *out);
     } else {
       const float *p = ds->f32 + idx[i] * m;
       for (size_t j = 0; j < m; j++)
@@ -814,7 +889,11 @@ void rt_batch_targets(const RtDataset *ds, const size_t *idx, size_t n,
                       float *out) {
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    if (ds->target_kind == RT_TARGET_FLOAT) {
+    if (ds->target_kind == RT_TARGET_FLOAT && ds->targets_f64) {
+      size_t k = ds->target_numel;
+      for (size_t j = 0; j < k; j++)
+        out[i * k + j] = (float)ds->targets_f64[idx[i] * k + j];
+    } else if (ds->target_kind == RT_TARGET_FLOAT) {
       size_t k = ds->target_numel;
       memcpy(out + i * k, ds->targets + idx[i] * k, k * sizeof *out);
     } else {
@@ -830,7 +909,10 @@ void rt_batch_targets_f64(const RtDataset *ds, const size_t *idx, size_t n,
                           double *out) {
   for (size_t i = 0; i < n; i++) {
     assert(idx[i] < ds->count);
-    if (ds->target_kind == RT_TARGET_FLOAT) {
+    if (ds->target_kind == RT_TARGET_FLOAT && ds->targets_f64) {
+      size_t k = ds->target_numel;
+      memcpy(out + i * k, ds->targets_f64 + idx[i] * k, k * sizeof *out);
+    } else if (ds->target_kind == RT_TARGET_FLOAT) {
       size_t k = ds->target_numel;
       for (size_t j = 0; j < k; j++)
         out[i * k + j] = ds->targets[idx[i] * k + j];

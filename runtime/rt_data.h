@@ -36,6 +36,7 @@
 typedef enum RtInputKind {
   RT_INPUT_U8,         /* bytes; a batch holds byte / 255 */
   RT_INPUT_F32,        /* floats, batched as they are */
+  RT_INPUT_F64,        /* doubles: a CSV file read for an f64 model */
   RT_INPUT_ONEHOT,     /* u8: one class index per step, (count, max_steps);
                         * a batch holds one-hot rows of step_numel floats,
                         * rows of zeros past the example's length */
@@ -57,6 +58,7 @@ typedef struct RtDataset {
   uint8_t *u8;                     /* (count, input_numel), RT_INPUT_U8;
                                     * (count, max_steps), RT_INPUT_ONEHOT */
   float *f32;                      /* (count, input_numel), RT_INPUT_F32 */
+  double *f64;                     /* (count, input_numel), RT_INPUT_F64 */
   RtTargetKind target_kind;
   int classes;                     /* the class targets: 0..classes-1 */
   int32_t *labels;                 /* (count), RT_TARGET_CLASS;
@@ -65,6 +67,7 @@ typedef struct RtDataset {
                                     * RT_TARGET_STEP_CLASS: max_steps *
                                     * classes (the one-hot targets) */
   float *targets;                  /* (count, target_numel), RT_TARGET_FLOAT */
+  double *targets_f64;             /* in its place for an f64 model's CSV */
   /* Sequences (see above); all zero or NULL for fixed-size data. */
   int32_t *lengths;                /* (count): steps, 1..max_steps */
   size_t max_steps;                /* the padded length of every example */
@@ -103,10 +106,15 @@ int rt_load_idx(RtDataset *ds, const char *images_path,
  * ("3" or "3.0"); classes == 0: it is a float target (regression).
  * header != 0 skips the first line.  Blank lines are skipped, fields may
  * carry spaces and double quotes around them, and a number must be
- * finite.  Errors read "path:line:column: field N: ...".  Input:
- * RT_INPUT_F32, shape (features). */
+ * finite in the model's reals, real_bytes wide: 4, floats (a value
+ * beyond FLT_MAX is an error), or 8, doubles.  Errors read
+ * "path:line:column: field N: ...".  The file is parsed as it is read
+ * (and decompressed): memory holds the examples and one line, of at most
+ * 16 MiB.  Input: RT_INPUT_F32 (RT_INPUT_F64 and targets_f64 for
+ * doubles), shape (features). */
 int rt_load_csv(RtDataset *ds, const char *path, int features, int classes,
-                int label_column, int header, char *err, size_t errsz);
+                int label_column, int header, int real_bytes, char *err,
+                size_t errsz);
 
 /* Experiment I's data: classes interleaved spiral arms in the plane, one
  * turn each, radius up to 1.5, with Gaussian noise (sd 0.12) on both

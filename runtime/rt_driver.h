@@ -12,6 +12,8 @@
  * Messages: a command reports an error with rt_fail() ("PROG: error:
  * ...", exit status 1).  Human-readable results go to rt_out(o): stdout,
  * or stderr under --json so that stdout holds exactly one JSON object.
+ * Output that cannot be written is an error: a file's, and stdout's
+ * (checked once, when the command returns).
  *
  * Memory: every _alloc/_open has its _free/_close; each frees whatever
  * part was set up, so a half-built value is freed like a whole one.
@@ -56,8 +58,12 @@ FILE *rt_out(const RtOpts *o);
 /* Prints "PROG: error: ..." on stderr; returns 1, the exit status. */
 int rt_fail(const RtOpts *o, const char *fmt, ...)
   __attribute__((format(printf, 2, 3)));
-/* Prints the JSON object j on stdout; 0, or rt_fail() when j failed. */
+/* Prints the JSON object j on stdout; 0, or rt_fail() when j failed.
+ * A write that fails is reported when netrt_main() checks stdout. */
 int rt_json_print(const RtOpts *o, RtJson *j);
+/* Flushes rt_out(o), for a line to be seen now; a failure is kept for
+ * netrt_main()'s check of stdout. */
+void rt_out_flush(const RtOpts *o);
 
 const char *rt_optimizer_name(NetrtOptimizer opt);
 /* The settings after the options: option, else the model's train block. */
@@ -123,8 +129,10 @@ int rt_run_init(RtRun *r, uint64_t seed, const NetrtHyper *h, char *err,
                 size_t errsz);
 /* Checkpoints: every parameter by name, "optimizer_state", "step" and
  * "rng" (the shuffling stream); metadata model, signature, epoch, seed.
- * Loading refuses another model's or another signature's checkpoint;
- * reals of the other width are converted.  with_state also reads the
+ * Loading refuses another model's or another signature's checkpoint,
+ * another format, a dtype not f32 or f64 or not the tensors', and reals
+ * that are not finite (in the model's width: reals of the other width
+ * are converted).  with_state also reads the
  * optimizer state, step, epoch, seed and stream (--resume). */
 int rt_run_save(const RtRun *r, const char *path, char *err, size_t errsz);
 int rt_run_load(RtRun *r, const char *path, int with_state, char *err,

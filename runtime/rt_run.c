@@ -4,12 +4,16 @@
  * shape, "optimizer_state" (flat), "step" (an I64 scalar) and "rng" (the
  * shuffling stream's four words as I64 bit patterns); its metadata holds
  * the model's name and signature, the epochs completed, the seed and the
- * real type.  Everything --resume needs to continue exactly is there.
+ * real type ("dtype") and the layout ("format").  Everything --resume
+ * needs to continue exactly is there.  Loading checks all of it, and
+ * that every real is finite.
  */
 #include <config.h>
 
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -185,11 +189,33 @@ static void shape_text(char *buf, size_t n, int ndim, const int64_t *dims) {
     snprintf(buf + k, n - k, "]");
 }
 
-/* Copies a checkpoint tensor of reals (F32 or F64, converting) into dst,
- * when its shape is ndim, dims. */
-static int get_reals(const RtCkpt *ck, const char *name, int ndim,
-                     const int64_t *dims, void *dst, int bytes, char *err,
-                     size_t errsz) {
+/* Every real loaded must be finite: a NaN or an infinity trains and
+ * predicts NaN without a word.  A value that is finite in the file but
+ * not in the model's precision (1e300 into f32) is refused too. */
+static int check_finite(const RtCkpt *ck, const RtTensor *t, int bytes,
+                        int64_t n, char *err, size_t errsz) {
+  int src_bytes = t->dtype == RT_DTYPE_F64 ? 8 : 4;
+  for (int64_t i = 0; i < n; i++) {
+    double v = rt_real_get(t->data, src_bytes, i);
+    if (!isfinite(v))
+      return rt_errorf(err, errsz, "%s: tensor '%s' holds %s (element %"
+                       PRId64 " of %" PRId64 "): a checkpoint's reals must "
+                       "be finite", ck->path, t->name, isnan(v) ? "NaN"
+                       : v > 0 ? "+inf" : "-inf", i, n);
+    if (bytes == 4 && fabs(v) > FLT_MAX)
+      return rt_errorf(err, errsz, "%s: tensor '%s' holds %g (element %"
+                       PRId64 " of %" PRId64 "), beyond the range of this "
+                       "model's f32 reals", ck->path, t->name, v, i, n);
+  }
+  return 0;
+}
+
+/* Copies a checkpoint tensor of reals into dst, when its shape is ndim,
+ * dims and its dtype the checkpoint's (F32 or F64: converted to the
+ * model's width), and every value is finite. */
+static int get_reals(const RtCkpt *ck, RtDType dtype, const char *name,
+                     int ndim, const int64_t *dims, void *dst, int bytes,
+                     char *err, size_t errsz) {
   const RtTensor *t = rt_ckpt_find(ck, name);
   char want[160], got[160];
   int64_t n = 1;
@@ -200,11 +226,15 @@ static int get_reals(const RtCkpt *ck, const char *name, int ndim,
   if (strcmp(want, got))
     return rt_errorf(err, errsz, "%s: tensor '%s' has shape %s; expected "
                      "%s", ck->path, name, got, want);
-  if (t->dtype != RT_DTYPE_F32 && t->dtype != RT_DTYPE_F64)
-    return rt_errorf(err, errsz, "%s: tensor '%s' holds %s, not reals",
-                     ck->path, name, rt_dtype_name(t->dtype));
+  if (t->dtype != dtype)
+    return rt_errorf(err, errsz, "%s: tensor '%s' holds %s reals, but the "
+                     "metadata says dtype %s", ck->path, name,
+                     rt_dtype_name(t->dtype),
+                     dtype == RT_DTYPE_F64 ? "f64" : "f32");
   for (int d = 0; d < ndim; d++)
     n *= dims[d];
+  if (check_finite(ck, t, bytes, n, err, errsz))
+    return -1;
   int src_bytes = t->dtype == RT_DTYPE_F64 ? 8 : 4;
   for (int64_t i = 0; i < n; i++)
     rt_real_set(dst, bytes, i, rt_real_get(t->data, src_bytes, i));
@@ -240,11 +270,42 @@ static int meta_int(const RtCkpt *ck, const char *key, int64_t *out,
   return 0;
 }
 
+#define CKPT_FORMAT "netrt 1"
+
+/* The layout this runtime reads: "format" is CKPT_FORMAT. */
+static int check_format(const RtCkpt *ck, char *err, size_t errsz) {
+  const char *format = rt_ckpt_meta(ck, "format");
+  if (!format)
+    return rt_errorf(err, errsz, "%s: not a netrt checkpoint (no 'format' "
+                     "in its metadata)", ck->path);
+  if (strcmp(format, CKPT_FORMAT))
+    return rt_errorf(err, errsz, "%s: format '%.64s': this runtime reads "
+                     "checkpoints of format '%s'", ck->path, format,
+                     CKPT_FORMAT);
+  return 0;
+}
+
+/* The reals' type the metadata promises: "f32" or "f64". */
+static int ckpt_dtype(const RtCkpt *ck, RtDType *out, char *err,
+                      size_t errsz) {
+  const char *dtype = rt_ckpt_meta(ck, "dtype");
+  if (!dtype)
+    return rt_errorf(err, errsz, "%s: no 'dtype' in its metadata (f32 or "
+                     "f64)", ck->path);
+  if (strcmp(dtype, "f32") && strcmp(dtype, "f64"))
+    return rt_errorf(err, errsz, "%s: metadata 'dtype' is '%.64s', not f32 "
+                     "or f64", ck->path, dtype);
+  *out = dtype[1] == '6' ? RT_DTYPE_F64 : RT_DTYPE_F32;
+  return 0;
+}
+
 static int check_identity(const RtCkpt *ck, const NetrtModel *m, char *err,
                           size_t errsz) {
   const char *name = rt_ckpt_meta(ck, "model");
   const char *sig = rt_ckpt_meta(ck, "signature");
   const char *msig = m->signature ? m->signature : "";
+  if (check_format(ck, err, errsz))
+    return -1;
   if (!name)
     return rt_errorf(err, errsz, "%s: not a netrt checkpoint (no model "
                      "name in its metadata)", ck->path);
@@ -259,11 +320,12 @@ static int check_identity(const RtCkpt *ck, const NetrtModel *m, char *err,
   return 0;
 }
 
-static int load_state(RtRun *r, const RtCkpt *ck, char *err, size_t errsz) {
+static int load_state(RtRun *r, const RtCkpt *ck, RtDType dtype, char *err,
+                      size_t errsz) {
   const NetrtModel *m = r->m;
   int64_t epoch, seed, rng[4];
   if (m->state_count > 0 &&
-      get_reals(ck, "optimizer_state", 1, &m->state_count, r->state,
+      get_reals(ck, dtype, "optimizer_state", 1, &m->state_count, r->state,
                 m->dtype_bytes, err, errsz))
     return -1;
   if (get_i64(ck, "step", 0, 1, &r->step, err, errsz) ||
@@ -286,18 +348,21 @@ static int load_state(RtRun *r, const RtCkpt *ck, char *err, size_t errsz) {
 int rt_run_load(RtRun *r, const char *path, int with_state, char *err,
                 size_t errsz) {
   RtCkpt ck;
+  RtDType dtype = RT_DTYPE_F32;
   const NetrtModel *m = r->m;
   if (rt_ckpt_read(&ck, path, err, errsz))
     return -1;
   int rc = check_identity(&ck, m, err, errsz);
+  if (!rc)
+    rc = ckpt_dtype(&ck, &dtype, err, errsz);
   for (int i = 0; i < m->nparams && !rc; i++) {
     const NetrtTensor *t = &m->params[i];
     char *dst = (char *)r->params + (size_t)t->offset * m->dtype_bytes;
-    rc = get_reals(&ck, t->name, t->ndim, t->dims, dst, m->dtype_bytes,
-                   err, errsz);
+    rc = get_reals(&ck, dtype, t->name, t->ndim, t->dims, dst,
+                   m->dtype_bytes, err, errsz);
   }
   if (!rc && with_state)
-    rc = load_state(r, &ck, err, errsz);
+    rc = load_state(r, &ck, dtype, err, errsz);
   rt_ckpt_free(&ck);
   return rc;
 }
@@ -401,7 +466,7 @@ static int open_csv(RtData *d, const NetrtModel *m, const char *opts,
       int_option(opts, "header", 0, &header, err, errsz))
     return -1;
   return rt_load_csv(&d->main, path, (int)features, (int)classes,
-                     (int)label, (int)header, err, errsz);
+                     (int)label, (int)header, m->dtype_bytes, err, errsz);
 }
 
 static int open_synthetic2d(RtData *d, const char *opts, char *err,

@@ -124,6 +124,8 @@ typedef struct Trainer {
   char err[RT_ERRSZ];
 } Trainer;
 
+/* The log is still open here only after an error: that error is the
+ * one to report, not the log's. */
 static void trainer_close(Trainer *t) {
   if (t->log)
     fclose(t->log);
@@ -133,6 +135,16 @@ static void trainer_close(Trainer *t) {
   rt_batch_free(&t->batch);
   rt_run_free(&t->run);
   rt_data_close(&t->data);
+}
+
+/* Flushes the log and checks that every byte written to it arrived: 0,
+ * or -1 with "PATH: cannot write: CAUSE" in t->err. */
+static int flush_log(Trainer *t) {
+  int failed = fflush(t->log) != 0, e = errno;
+  if (!failed && !ferror(t->log))
+    return 0;
+  return rt_errorf(t->err, sizeof t->err, "%s: cannot write: %s", t->o->log,
+                   failed ? strerror(e) : "a write failed");
 }
 
 static int open_log(Trainer *t) {
@@ -152,7 +164,22 @@ static int open_log(Trainer *t) {
                      strerror(errno));
   if (!append)
     fputs("epoch,train_loss,train_acc,val_loss,val_acc,seconds\n", t->log);
-  return 0;
+  /* A log that cannot be written fails now, not after the first epoch. */
+  return flush_log(t);
+}
+
+/* The end of a run: the log's last bytes must reach the file. */
+static int close_log(Trainer *t) {
+  FILE *f = t->log;
+  int rc;
+  if (!f)
+    return 0;
+  rc = flush_log(t);
+  t->log = NULL;
+  if (fclose(f) != 0 && rc == 0)
+    rc = rt_errorf(t->err, sizeof t->err, "%s: cannot write: %s",
+                   t->o->log, strerror(errno));
+  return rc;
 }
 
 static int start_params(Trainer *t) {
@@ -213,16 +240,18 @@ static void log_value(FILE *f, double v) {
     fputc(',', f);
 }
 
-static void write_log(Trainer *t, const RtEpoch *e) {
+/* One row, flushed: a run stopped later keeps the epochs it logged, and
+ * a log that stops being written stops the run. */
+static int write_log(Trainer *t, const RtEpoch *e) {
   if (!t->log)
-    return;
+    return 0;
   fprintf(t->log, "%" PRId64, e->epoch);
   log_value(t->log, e->train_loss);
   log_value(t->log, e->train_acc);
   log_value(t->log, e->val_loss);
   log_value(t->log, e->val_acc);
   fprintf(t->log, ",%.3f\n", e->seconds);
-  fflush(t->log);
+  return flush_log(t);
 }
 
 static void print_epoch(const Trainer *t, const RtEpoch *e) {
@@ -239,7 +268,7 @@ static void print_epoch(const Trainer *t, const RtEpoch *e) {
   if (isfinite(e->val_acc))
     fprintf(f, " %s %.2f%%", acc, 100 * e->val_acc);
   fprintf(f, "  %.2f s\n", e->seconds);
-  fflush(f);
+  rt_out_flush(t->o);
 }
 
 static void validate(Trainer *t, RtEpoch *e) {
@@ -263,7 +292,8 @@ static int run_epoch(Trainer *t, RtProgress *p) {
   t->run.epoch++;
   t->nhistory++;
   rt_progress_clear(p);
-  write_log(t, e);
+  if (write_log(t, e))
+    return -1;
   print_epoch(t, e);
   /* A checkpoint at the last epoch, and on the way at most every 10 s:
    * a model of 10,000 tiny epochs must not write 10,000 files. */
@@ -439,7 +469,7 @@ static int train_json(const Trainer *t) {
 int rt_cmd_train(const NetrtModel *m, RtOpts *o) {
   Trainer t;
   int rc = 0;
-  if (trainer_open(&t, m, o) || train_loop(&t))
+  if (trainer_open(&t, m, o) || train_loop(&t) || close_log(&t))
     rc = rt_fail(o, "%s", t.err);
   else if (o->json)
     rc = train_json(&t);

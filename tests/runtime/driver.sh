@@ -85,6 +85,15 @@ printf '1,2,0\n3,4,1\n5,x,2\n' >bad.csv
 run "$M" train --data bad.csv
 ok $(test $rc -eq 1 && has "bad.csv:3:" err; echo $?) \
   "a malformed CSV file: its line in the message"
+printf '1,2,0\n3,1e39,1\n0.5,0.25,2\n' >huge.csv
+run "$M" train --data huge.csv --validation 0
+ok $(test $rc -eq 1 && has "huge.csv:2:3: field 2: '1e39' is beyond the \
+range of the model's f32 reals" err; echo $?) \
+  "a CSV value beyond f32's range: refused by an f32 model, where"
+run "$FAKE_MODEL_F64" predict --data huge.csv --validation 0 --split all \
+  --count 3 --json
+ok $(test $rc -eq 0 && check 'd["predictions"][1]["output"][2] > 1e38'
+     echo $?) "an f64 model reads it, and predicts from it"
 run "$M" train --data missing.csv
 ok $(test $rc -eq 1 && has "missing.csv" err; echo $?) "a missing CSV file"
 
@@ -145,20 +154,85 @@ run "$FAKE_MODEL_SGD" eval --load a.ckpt
 ok $(test $rc -eq 1 &&
      has "a checkpoint of model 'fake_softmax', not of" err; echo $?) \
   "another model's checkpoint is refused"
-python3 - a.ckpt other.ckpt <<'PY'
+# craft IN OUT meta KEY VALUE: a copy of checkpoint IN with a metadata
+# value changed (VALUE "-": removed); craft IN OUT value TENSOR I X: with
+# element I of TENSOR set to the real X.
+craft() {
+  python3 - "$@" <<'PY'
 import json, struct, sys
-data = open(sys.argv[1], "rb").read()
+src, dst, what = sys.argv[1:4]
+data = open(src, "rb").read()
 n = struct.unpack("<Q", data[:8])[0]
 head = json.loads(data[8:8 + n])
-head["__metadata__"]["signature"] = "x:float[2] y:class[4]"
+body = bytearray(data[8 + n:])
+if what == "meta":
+    key, value = sys.argv[4:6]
+    if value == "-":
+        del head["__metadata__"][key]
+    else:
+        head["__metadata__"][key] = value
+else:
+    t, i = head[sys.argv[4]], int(sys.argv[5])
+    fmt = "<f" if t["dtype"] == "F32" else "<d"
+    at = t["data_offsets"][0] + i * struct.calcsize(fmt)
+    body[at:at + struct.calcsize(fmt)] = struct.pack(fmt, float(sys.argv[6]))
 text = json.dumps(head).encode()
 text += b" " * (-len(text) % 8)
-open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text +
-                              data[8 + n:])
+open(dst, "wb").write(struct.pack("<Q", len(text)) + text + bytes(body))
 PY
+}
+craft a.ckpt other.ckpt meta signature "x:float[2] y:class[4]"
 run "$M" eval --load other.ckpt
 ok $(test $rc -eq 1 && has "shapes differ" err && has "class\[4\]" err
      echo $?) "a checkpoint of other shapes is refused"
+# Reals that are not finite, in the parameters or the optimizer state.
+craft a.ckpt nan.ckpt value W 3 nan
+run "$M" eval --load nan.ckpt
+ok $(test $rc -eq 1 && has "nan.ckpt: tensor 'W' holds NaN (element 3 of 6)" \
+     err; echo $?) "eval --load: a NaN parameter is refused, named"
+craft a.ckpt inf.ckpt value b 0 inf
+run "$M" predict --load inf.ckpt
+ok $(test $rc -eq 1 && has "tensor 'b' holds +inf (element 0 of 3)" err
+     echo $?) "predict --load: an infinite parameter is refused"
+craft a.ckpt ninf.ckpt value b 2 -inf
+run "$M" train --epochs 4 --resume ninf.ckpt
+ok $(test $rc -eq 1 && has "tensor 'b' holds -inf (element 2 of 3)" err
+     echo $?) "train --resume: an infinite parameter is refused"
+craft a.ckpt state.ckpt value optimizer_state 5 nan
+run "$M" train --epochs 4 --resume state.ckpt
+ok $(test $rc -eq 1 && has "tensor 'optimizer_state' holds NaN (element 5" \
+     err; echo $?) "train --resume: a NaN in the optimizer state is refused"
+run "$M" eval --load state.ckpt
+ok $rc "eval --load reads only the parameters: the state does not matter"
+run "$FAKE_MODEL_F64" train --epochs 1 --save d.ckpt
+craft d.ckpt huge.ckpt value W 1 1e300
+run "$M" eval --load huge.ckpt
+ok $(test $rc -eq 1 && has "tensor 'W' holds 1e+300 (element 1 of 6), \
+beyond the range of this model's f32 reals" err; echo $?) \
+  "an f64 value beyond f32's range, loaded into an f32 model, is refused"
+run "$FAKE_MODEL_F64" eval --load huge.ckpt
+ok $rc "the f64 model takes it"
+# The metadata's format and dtype.
+craft a.ckpt v2.ckpt meta format "netrt 2"
+run "$M" eval --load v2.ckpt
+ok $(test $rc -eq 1 && has "v2.ckpt: format 'netrt 2': this runtime reads \
+checkpoints of format 'netrt 1'" err; echo $?) "another format is refused"
+craft a.ckpt noformat.ckpt meta format -
+run "$M" eval --load noformat.ckpt
+ok $(test $rc -eq 1 && has "not a netrt checkpoint (no 'format'" err
+     echo $?) "a checkpoint without a format is refused"
+craft a.ckpt f16.ckpt meta dtype f16
+run "$M" eval --load f16.ckpt
+ok $(test $rc -eq 1 && has "metadata 'dtype' is 'f16', not f32 or f64" err
+     echo $?) "a dtype other than f32 and f64 is refused"
+craft a.ckpt nodtype.ckpt meta dtype -
+run "$M" predict --load nodtype.ckpt
+ok $(test $rc -eq 1 && has "no 'dtype' in its metadata" err; echo $?) \
+  "a checkpoint without a dtype is refused"
+craft a.ckpt f64.ckpt meta dtype f64
+run "$M" train --epochs 4 --resume f64.ckpt
+ok $(test $rc -eq 1 && has "tensor 'W' holds F32 reals, but the metadata \
+says dtype f64" err; echo $?) "a dtype the tensors do not have is refused"
 head -c 100 a.ckpt >short.ckpt
 run "$M" eval --load short.ckpt
 ok $(test $rc -eq 1 && has "short.ckpt" err; echo $?) \
@@ -192,6 +266,33 @@ run "$M" predict --load a.ckpt --count 5 --json
 ok $(test $rc -eq 0 && check 'len(d["predictions"]) == 5 and
   all(len(p["output"]) == 3 for p in d["predictions"])'; echo $?) \
   "predict --json"
+
+# ---- writes that fail ----
+if [ -w /dev/full ]; then
+  for c in "info" "info --json" "eval --load a.ckpt" "eval --json" \
+      "predict --load a.ckpt" "predict --json" "train --epochs 1" \
+      "train --epochs 1 --json" "gradcheck" "gradcheck --json" \
+      "bench --steps 2" "bench --steps 2 --json" "train --help" "--help" \
+      "--version"; do
+    full "$M" $c
+    ok $(stdout_full fake_model; echo $?) \
+      "$c to a full disk: exit 1, naming standard output and the cause"
+  done
+  run "$M" train --epochs 1 --log /dev/full
+  ok $(test $rc -eq 1 &&
+       has "^fake_model: error: /dev/full: cannot write: No space left on \
+device$" err; echo $?) "train --log on a full disk: exit 1 at once"
+else
+  ok 0 "# SKIP no /dev/full"
+fi
+# A log that fills up on the way (here: over the file size limit) stops
+# the run with the rows it could write.
+(trap '' XFSZ; ulimit -f 2; "$M" train --epochs 200 --log big.csv \
+   --quiet >out 2>err)
+rc=$?
+ok $(test $rc -eq 1 && has "big.csv: cannot write: File too large" err &&
+     test "$(wc -l <big.csv)" -gt 5 && ! has trained err; echo $?) \
+  "a log that cannot take the next row stops training, exit 1"
 
 # ---- gradcheck, bench ----
 run "$M" gradcheck

@@ -3,7 +3,8 @@
 # model: models/word_rnn.net (experiment B) trained for its 1000 epochs
 # must spell "Acknowledgement" from "A"; sampling with a temperature is
 # reproducible in its seed; errors (a character not in the vocabulary, a
-# model without a text, a negative temperature) exit 1 with a message.
+# model without a text, a negative temperature, a full standard output)
+# exit 1 with a message.
 #
 # Environment: NETC (the netc binary), top_srcdir, NETC_RUNTIME_DIR (the
 # runtime netc links with, when it is not installed).
@@ -100,6 +101,17 @@ else
 fi
 ok $(test $rc2 -eq 1 && has "sample needs a text model" err; echo $?) \
   "a model without a text: exit 1"
+
+if [ -w /dev/full ]; then
+  for c in "sample --load w.ckpt" "sample --load w.ckpt --json" \
+      "sample --help"; do
+    full ./word_rnn $c
+    ok $(stdout_full word_rnn; echo $?) \
+      "$c to a full disk: exit 1, naming standard output and the cause"
+  done
+else
+  ok 0 "# SKIP no /dev/full"
+fi
 
 # ---- help ----
 run ./word_rnn sample --help

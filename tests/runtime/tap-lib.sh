@@ -20,6 +20,18 @@ run() {
   "$@" >out 2>err
   rc=$?
 }
+# full CMD...: runs it with stdout on /dev/full (a full disk), keeping
+# stderr in err and the status in rc.
+full() {
+  "$@" >/dev/full 2>err
+  rc=$?
+}
+# stdout_full PROG: the last run exited 1 and said, in PROG's name, that
+# standard output could not be written, and why.
+stdout_full() {
+  test $rc -eq 1 && has "^$1: error: standard output: cannot write: No \
+space left on device$" err
+}
 # json EXPR: evaluates EXPR on the JSON object in out (as d); prints it.
 json() {
   python3 -c "import json,math,sys; d=json.load(sys.stdin); print($1)" <out

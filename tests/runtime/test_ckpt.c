@@ -1,8 +1,9 @@
 /* tests/runtime/test_ckpt.c — safetensors checkpoints: the exact bytes
  * written, a round trip, refusal of mismatched tensors, a writer killed
- * at random moments (the file is always the old or the new checkpoint),
- * every header byte changed and every truncation (a clean error, never a
- * crash), and hand-made headers breaking each rule. */
+ * at random moments (the file is always the old or the new checkpoint,
+ * and the next save removes the temporaries it left), every header byte
+ * changed and every truncation (a clean error, never a crash), and
+ * hand-made headers breaking each rule. */
 #include <config.h>
 
 #include <dirent.h>
@@ -203,6 +204,54 @@ static void test_killed_writer(void) {
   free(b);
 }
 
+/* A process id that no process has: a child's, once it has exited. */
+static pid_t dead_pid(void) {
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(0);
+  waitpid(pid, NULL, 0);
+  return pid;
+}
+
+static int exists(const char *name) {
+  struct stat st;
+  return stat(in_dir(name), &st) == 0;
+}
+
+/* The temporaries of saves killed mid-way go at the next save of the
+ * same checkpoint; a live process's, and other files, stay. */
+static void test_stale_temps(void) {
+  char stale[64], stale2[64], live[64], other[64], odd[64];
+  pid_t dead = dead_pid();
+  snprintf(stale, sizeof stale, "s.ckpt.tmp%ld.0", (long)dead);
+  snprintf(stale2, sizeof stale2, "s.ckpt.tmp%ld.12", (long)dead);
+  snprintf(live, sizeof live, "s.ckpt.tmp%ld.0", (long)getppid());
+  snprintf(other, sizeof other, "t.ckpt.tmp%ld.0", (long)dead);
+  snprintf(odd, sizeof odd, "s.ckpt.tmp%ldx.0", (long)dead);
+  write_bytes(in_dir(stale), "torn", 4);
+  write_bytes(in_dir(stale2), "torn", 4);
+  write_bytes(in_dir(live), "writing", 7);
+  write_bytes(in_dir(other), "torn", 4);
+  write_bytes(in_dir(odd), "mine", 4);
+  write_bytes(in_dir("s.ckpt.tmp"), "mine", 4);
+  ok(rt_ckpt_write(in_dir("s.ckpt"), sample, 1, NULL, 0, err,
+                   sizeof err) == 0, "a save beside stale temporaries");
+  ok(!exists(stale) && !exists(stale2),
+     "removes the temporaries of a process that has exited");
+  ok(exists(live), "keeps the temporary of a live process");
+  ok(exists(other), "keeps another checkpoint's temporaries");
+  ok(exists(odd) && exists("s.ckpt.tmp"),
+     "keeps files that only look like temporaries");
+  remove(in_dir(live));
+  remove(in_dir(other));
+  remove(in_dir(odd));
+  remove(in_dir("s.ckpt.tmp"));
+  printf("# the killed writer left %d temporaries\n", temp_files_left());
+  ok(rt_ckpt_write(in_dir("k.safetensors"), sample, 1, NULL, 0, err,
+                   sizeof err) == 0 && temp_files_left() == 0,
+     "a save after the killed writer removes what it left");
+}
+
 static int read_bytes_as(const unsigned char *b, size_t n) {
   RtCkpt ck;
   int rc;
@@ -344,6 +393,7 @@ int main(void) {
   test_get();
   test_write_errors();
   test_killed_writer();
+  test_stale_temps();
   test_header_bytes();
   test_truncated();
   test_bad_headers();

@@ -1,12 +1,15 @@
 /* tests/runtime/test_data.c — rt_rng and rt_data on data the test writes:
  * tiny idx files (plain, gzip, corrupt, truncated at every length, with
  * wrong magic numbers, counts and sizes), CSV files with good and bad
- * cells, the synthetic spirals, the validation split and batches. */
+ * cells, and gzipped CSV files that inflate past the memory allowed, the
+ * synthetic spirals, the validation split and batches. */
 #include <config.h>
 
 #include <math.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "rt_data.h"
 #include "rt_rng.h"
@@ -377,11 +380,17 @@ static void test_gzip_damage(void) {
 
 /* ---- CSV ---- */
 
-static int load_csv_text(RtDataset *ds, const char *text, int features,
-                         int classes, int label, int header) {
+/* text as d.csv, loaded for a model of reals of `bytes` bytes. */
+static int load_csv_as(RtDataset *ds, const char *text, int features,
+                       int classes, int label, int header, int bytes) {
   write_text(in_dir("d.csv"), text);
   return rt_load_csv(ds, in_dir("d.csv"), features, classes, label, header,
-                     err, sizeof err);
+                     bytes, err, sizeof err);
+}
+
+static int load_csv_text(RtDataset *ds, const char *text, int features,
+                         int classes, int label, int header) {
+  return load_csv_as(ds, text, features, classes, label, header, 4);
 }
 
 static void test_csv_good(void) {
@@ -399,14 +408,15 @@ static void test_csv_good(void) {
   ok(ds.labels[0] == 0 && ds.labels[1] == 2 && ds.labels[2] == 1, "labels");
   rt_dataset_free(&ds);
   write_gz(in_dir("d.csv.gz"), text, strlen(text));
-  ok(rt_load_csv(&ds, in_dir("d.csv.gz"), 3, 3, -1, 1, err, sizeof err) ==
-     0 && ds.count == 3 && ds.labels[1] == 2, "the same CSV gzipped");
+  ok(rt_load_csv(&ds, in_dir("d.csv.gz"), 3, 3, -1, 1, 4, err,
+                 sizeof err) == 0 && ds.count == 3 && ds.labels[1] == 2,
+     "the same CSV gzipped");
   rt_dataset_free(&ds);
   gz = read_bytes(in_dir("d.csv.gz"), &n);
   write_bytes(in_dir("cut.csv.gz"), gz, n - 4);
   free(gz);
-  ok(rt_load_csv(&ds, in_dir("cut.csv.gz"), 3, 3, -1, 1, err, sizeof err)
-     == -1, "the gzipped CSV cut short");
+  ok(rt_load_csv(&ds, in_dir("cut.csv.gz"), 3, 3, -1, 1, 4, err,
+                 sizeof err) == -1, "the gzipped CSV cut short");
   has(err, "truncated: the gzip stream ends early", "says so");
   ok(load_csv_text(&ds, "2,0.5,0.25\n1,1,1", 0, 3, 0, 0) == 0,
      "label first, features counted, no final newline");
@@ -457,9 +467,161 @@ static void test_csv_errors(void) {
   csv_error("x,y,label\n1,2,0\n", 2, 3, -1, 0, "d.csv:1:1: field 1: 'x' "
             "is not a number (a first line of column names needs header = "
             "true)");
-  ok(rt_load_csv(&(RtDataset){0}, in_dir("missing.csv"), 2, 3, -1, 0, err,
-                 sizeof err) == -1, "a missing CSV file");
+  ok(rt_load_csv(&(RtDataset){0}, in_dir("missing.csv"), 2, 3, -1, 0, 4,
+                 err, sizeof err) == -1, "a missing CSV file");
   has(err, "cannot open", "says it cannot open it");
+}
+
+/* A value's range is the model's reals': floats refuse what only
+ * doubles hold, and an f64 model gets the file's doubles as they are. */
+static void test_csv_precision(void) {
+  static const char text[] = "0.1,1e39,-1e300,0\n2,3,4,1\n";
+  const size_t idx[2] = {0, 1};
+  double in[6], tg[2];
+  float in32[6];
+  RtDataset ds;
+  csv_error("1,2,0\n3,1e39,1\n", 2, 2, -1, 0, "d.csv:2:3: field 2: '1e39' "
+            "is beyond the range of the model's f32 reals (at most "
+            "3.40282e+38 in magnitude)");
+  csv_error("1,-3.5e38,0\n", 2, 2, -1, 0, "'-3.5e38' is beyond the range");
+  csv_error("1,2,4e38\n", 2, 0, -1, 0, "d.csv:1:5: field 3: '4e38' is "
+            "beyond the range of the model's f32 reals");
+  ok(load_csv_text(&ds, "3.4e38,-3.4e38,1e-50\n", 2, 0, -1, 0) == 0 &&
+     ds.f32[0] == 3.4e38f && ds.targets[0] == 0,
+     "f32: up to FLT_MAX; a value below the smallest float becomes 0");
+  rt_dataset_free(&ds);
+  ok(load_csv_as(&ds, text, 3, 2, -1, 0, 8) == 0 &&
+     ds.input_kind == RT_INPUT_F64 && ds.f32 == NULL && ds.count == 2,
+     "f64: 1e39 and -1e300 are in range, stored as doubles");
+  rt_batch_inputs_f64(&ds, idx, 2, in);
+  ok(in[0] == 0.1 && in[1] == 1e39 && in[2] == -1e300 && in[5] == 4,
+     "the f64 batch holds the file's values exactly");
+  rt_batch_inputs(&ds, idx + 1, 1, in32);
+  ok(in32[0] == 2 && in32[2] == 4, "a float batch of an f64 dataset");
+  rt_dataset_free(&ds);
+  ok(load_csv_as(&ds, "1,2,0.1\n3,4,1e300\n", 2, 0, -1, 0, 8) == 0 &&
+     ds.targets == NULL, "f64: float targets as doubles");
+  rt_batch_targets_f64(&ds, idx, 2, tg);
+  ok(tg[0] == 0.1 && tg[1] == 1e300, "the targets exactly");
+  rt_dataset_free(&ds);
+  ok(load_csv_as(&ds, "1,2,0\n", 2, 2, -1, 0, 2) == -1, "reals of 2 "
+     "bytes");
+  has(err, "4 (f32) or 8 (f64)", "are refused");
+}
+
+/* Lines cut across the reader's chunks and the arrays grown on the
+ * way: 5000 rows, every value where it belongs. */
+static void test_csv_many_rows(void) {
+  size_t cap = 5000 * 40, len = 0;
+  char *text = malloc(cap);
+  RtDataset ds;
+  int right = 1;
+  for (int i = 0; i < 5000; i++)
+    len += (size_t)snprintf(text + len, cap - len, "%d, %g,%d\n", i,
+                            i * 0.5, i % 3);
+  write_gz(in_dir("many.csv.gz"), text, len);
+  free(text);
+  ok(rt_load_csv(&ds, in_dir("many.csv.gz"), 2, 3, -1, 0, 4, err,
+                 sizeof err) == 0 && ds.count == 5000, "5000 rows, gzipped");
+  for (size_t i = 0; i < ds.count && right; i++)
+    right = ds.f32[2 * i] == (float)i && ds.f32[2 * i + 1] == i * 0.5f &&
+            ds.labels[i] == (int32_t)(i % 3);
+  ok(right, "each row's values and label");
+  rt_dataset_free(&ds);
+}
+
+/* A gzip file of a row, `repeat` times `piece`, and a row. */
+static void write_bomb(const char *path, const char *piece, int repeat) {
+  gzFile f = gzopen(path, "wb1");
+  unsigned n = (unsigned)strlen(piece);
+  int good = f && gzputs(f, "1,2,0\n") > 0;
+  for (int i = 0; i < repeat && good; i++)
+    good = gzwrite(f, piece, n) == (int)n;
+  if (!good || gzputs(f, "\n3,4,1\n") < 0 || gzclose(f) != Z_OK) {
+    printf("Bail out! cannot write %s\n", path);
+    exit(1);
+  }
+}
+
+/* The address space this process uses now, in bytes; 0 if unknown. */
+static size_t address_space(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (f && fscanf(f, "%lu", &pages) != 1)
+    pages = 0;
+  if (f)
+    fclose(f);
+  return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Loads path in a child whose address space may grow by 48 MiB at most:
+ * 0 when it loaded `count` examples, else 1 with the message in err
+ * (the child's, through a pipe). */
+static int load_limited(const char *path, size_t count) {
+  int fd[2], status = 1;
+  ssize_t got;
+  pid_t pid;
+  if (pipe(fd) < 0 || (pid = fork()) < 0)
+    return -1;
+  if (pid == 0) {
+    struct rlimit lim = {0};
+    RtDataset ds;
+    lim.rlim_cur = lim.rlim_max = address_space() + (48u << 20);
+    setrlimit(RLIMIT_AS, &lim);
+    strcpy(err, "(loaded, but not the examples expected)");
+    if (rt_load_csv(&ds, path, 2, 2, -1, 0, 4, err, sizeof err) == 0 &&
+        ds.count == count)
+      _exit(0);
+    if (write(fd[1], err, strlen(err) + 1) < 0)
+      _exit(2);
+    _exit(1);
+  }
+  close(fd[1]);
+  got = read(fd[0], err, sizeof err - 1);
+  err[got > 0 ? got : 0] = '\0';
+  close(fd[0]);
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Why the address space cannot be bounded here, or NULL. */
+static const char *no_limit(void) {
+#if defined(__SANITIZE_ADDRESS__)
+  return "AddressSanitizer reserves terabytes of address space";
+#else
+  return address_space() ? NULL : "no /proc/self/statm";
+#endif
+}
+
+/* Files that decompress to far more than the memory allowed: the reader
+ * parses as it decompresses, so that blank lines cost nothing; a line
+ * too long, or more examples than fit, are refused with a message. */
+static void test_csv_bombs(void) {
+  char *piece = malloc((1u << 20) + 1);
+  if (!piece || no_limit()) {
+    ok(1, "# SKIP %s", piece ? no_limit() : "out of memory");
+    free(piece);
+    return;
+  }
+  memset(piece, ' ', 1u << 20);
+  piece[1u << 20] = '\0';
+  piece[(1u << 20) - 1] = '\n';
+  write_bomb(in_dir("blank.csv.gz"), piece, 256);
+  if (!ok(load_limited(in_dir("blank.csv.gz"), 2) == 0,
+          "256 MiB of blank lines gzipped, in 48 MiB: the 2 rows"))
+    printf("# %s\n", err);
+  memset(piece, '0', 1u << 20);
+  write_bomb(in_dir("long.csv.gz"), piece, 256);
+  ok(load_limited(in_dir("long.csv.gz"), 2) == 1, "a line of 256 MiB");
+  has(err, "long.csv.gz:2: the line is longer than 16 MiB: not a CSV "
+      "file of numbers", "refused when it passes 16 MiB");
+  for (size_t i = 0; i < 1u << 20; i += 8)
+    memcpy(piece + i, "0,0e0,1\n", 8);
+  write_bomb(in_dir("rows.csv.gz"), piece, 256);
+  ok(load_limited(in_dir("rows.csv.gz"), 2) == 1,
+     "33 million rows in 48 MiB");
+  has(err, "out of memory after", "out of memory, saying where");
+  free(piece);
 }
 
 /* ---- synthetic spirals ---- */
@@ -579,6 +741,9 @@ int main(void) {
   test_gzip_damage();
   test_csv_good();
   test_csv_errors();
+  test_csv_precision();
+  test_csv_many_rows();
+  test_csv_bombs();
   test_synthetic();
   test_split();
   test_batches();
