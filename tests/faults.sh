@@ -85,6 +85,13 @@ else
 unreadable"
 fi
 ./big train --resume ck --epochs 25 --save ck >/dev/null 2>&1
+# the killed saves' temporaries (48 MB each) go with the next save
+if ls ck.tmp* >/dev/null 2>&1; then
+  fail "the killed saves' temporary files are gone after the next save"
+  ls ck.tmp* | sed 's/^/# /'
+else
+  pass "the killed saves' temporary files are gone after the next save"
+fi
 ./big train --epochs 25 --save straight >/dev/null 2>&1
 if cmp -s ck straight; then
   pass "the killed and resumed run ends as an uninterrupted one, \
