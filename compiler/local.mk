@@ -15,6 +15,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/interp.c compiler/interp.h \
   compiler/codegen.c compiler/codegen.h \
   compiler/emit.c compiler/emit.h \
+  compiler/outfile.c compiler/outfile.h \
   compiler/frontend.c compiler/frontend.h
 nodist_compiler_libnetc_a_SOURCES = compiler/prelude.c
 BUILT_SOURCES += compiler/parser.h compiler/prelude.c

@@ -24,6 +24,7 @@
 #include "ir.h"
 #include "lexer.h"
 #include "netrt.h"
+#include "outfile.h"
 #include "parse.h"
 
 typedef enum Action {
@@ -48,8 +49,7 @@ typedef struct Options {
   int dtype_bytes;
 } Options;
 
-static void usage(FILE *out) {
-  fputs(
+static const char usage[] =
     "usage: netc [options] FILE.net\n"
     "       netc run [options] FILE.net COMMAND [command options]\n"
     "\n"
@@ -85,8 +85,11 @@ static void usage(FILE *out) {
     "  --version           print the version\n"
     "\n"
     "Exit status: 0 when the model is fine, 1 after any error.\n"
-    "The language: docs/language.md; this command: docs/netc.md.\n",
-    out);
+    "The language: docs/language.md; this command: docs/netc.md.\n";
+
+/* Writes text to stdout with every write checked; the exit status. */
+static int print(const char *text) {
+  return outfile_write("-", text, strlen(text));
 }
 
 static int parse_define(Options *o, const char *arg) {
@@ -205,11 +208,11 @@ static int parse_options(Options *o, int argc, char **argv) {
     case OPT_CHECK: o->action = ACT_CHECK; break;
     case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
     case 'D': if (!parse_define(o, optarg)) return 1; break;
-    case 'h': usage(stdout); return 0;
+    case 'h': return print(usage);
     case OPT_VERSION:
-      printf("netc %s (LLVM %s)\n", PACKAGE_VERSION, emit_llvm_version());
-      return 0;
-    case OPT_PRELUDE: fputs(prelude_source, stdout); return 0;
+      return print(arena_printf("netc %s (LLVM %s)\n", PACKAGE_VERSION,
+                                emit_llvm_version()));
+    case OPT_PRELUDE: return print(prelude_source);
     case ':':
       diag_fatal_noloc("option '%s' needs a value", argv[optind - 1]);
       return 1;
@@ -308,16 +311,13 @@ static int compile(const Options *o, const Model *m) {
   return status;
 }
 
-static int run(const Options *o) {
-  SrcFile *src = src_read(o->input);
-  if (!src)
-    return 1;
+static int print_dump(FILE *out, const Options *o, const SrcFile *src) {
   switch (o->action) {
   case ACT_DUMP_TOKENS:
-    lex_dump_tokens(stdout, src);
+    lex_dump_tokens(out, src);
     return diag_exit_code();
   case ACT_DUMP_PARSE:
-    ast_dump(stdout, parse_file(src));
+    ast_dump(out, parse_file(src));
     return diag_exit_code();
   default:
     break;
@@ -325,19 +325,48 @@ static int run(const Options *o) {
   Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
   if (!m)
     return 1;
-  if (o->action == ACT_DUMP_AST)
-    model_dump(stdout, m);
-  if (o->action == ACT_DUMP_IR || o->action == ACT_DUMP_GRAD) {
-    IrProgram *p = lower_model(m);
-    if (!p)
-      return 1;
-    if (o->action == ACT_DUMP_GRAD)
-      ir_grad(p);
-    ir_dump(stdout, p);
+  if (o->action == ACT_DUMP_AST) {
+    model_dump(out, m);
+    return 0;
   }
-  if (o->action == ACT_COMPILE)
-    return o->jit ? run_in_memory(o, m) : compile(o, m);
+  IrProgram *p = lower_model(m);
+  if (!p)
+    return 1;
+  if (o->action == ACT_DUMP_GRAD)
+    ir_grad(p);
+  ir_dump(out, p);
   return 0;
+}
+
+/* A dump is printed into memory, then written to stdout by outfile.c, so
+ * that a write that fails says why. */
+static int dump(const Options *o, const SrcFile *src) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out)
+    DIE("open_memstream failed");
+  int status = print_dump(out, o, src);
+  if (fclose(out) != 0)
+    DIE("cannot finish a dump in memory");
+  if (outfile_write("-", buf, len) != 0)
+    status = 1;
+  free(buf);
+  return status;
+}
+
+static int run(const Options *o) {
+  SrcFile *src = src_read(o->input);
+  if (!src)
+    return 1;
+  if (o->action != ACT_CHECK && o->action != ACT_COMPILE)
+    return dump(o, src);
+  Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
+  if (!m)
+    return 1;
+  if (o->action == ACT_CHECK)
+    return 0;
+  return o->jit ? run_in_memory(o, m) : compile(o, m);
 }
 
 int main(int argc, char **argv) {
@@ -348,7 +377,10 @@ int main(int argc, char **argv) {
   int status = parse_options(&o, argc, argv);
   if (status < 0)
     status = run(&o);
-  fflush(stdout);
+  if (status == 0)        /* dumps, --help: a full disk is an error too */
+    status = outfile_flush_stdout();
+  else
+    fflush(stdout);
   arena_free_all();
   return status;
 }

@@ -98,6 +98,7 @@ TESTS += \
   tests/unit/optimizers \
   tests/unit/gemm_kernel \
   tests/cli.sh \
+  tests/outputs.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
@@ -115,6 +116,7 @@ TESTS += \
 EXTRA_DIST += \
   tests/tap.h \
   tests/cli.sh \
+  tests/outputs.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
