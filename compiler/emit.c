@@ -145,7 +145,9 @@ static const char *runtime_dir(void) {
   return NETC_LIBDIR;
 }
 
-static int run_linker(const char *object, const char *output) {
+/* Links object into path, the file that becomes output. */
+static int run_linker(const char *object, const char *path,
+                      const char *output) {
   const char *cc = getenv("CC");
   if (!cc || !*cc)
     cc = "cc";
@@ -162,7 +164,7 @@ static int run_linker(const char *object, const char *output) {
     return 1;
   }
   if (pid == 0) {
-    execlp(cc, cc, "-o", output, object, lib, "-lz", "-lm", "-lpthread",
+    execlp(cc, cc, "-o", path, object, lib, "-lz", "-lm", "-lpthread",
            (char *)NULL);
     fprintf(stderr, "netc: error: cannot run '%s': %s\n", cc,
             strerror(errno));
@@ -179,6 +181,8 @@ static int run_linker(const char *object, const char *output) {
   return 0;
 }
 
+/* The linker writes the executable into a temporary beside it, renamed
+ * into place once linked, as outfile.c does for the other outputs. */
 static int write_executable(LLVMTargetMachineRef tm, LLVMModuleRef mod,
                             const char *output) {
   char object[] = "/tmp/netc-XXXXXX.o";
@@ -188,9 +192,17 @@ static int write_executable(LLVMTargetMachineRef tm, LLVMModuleRef mod,
     return 1;
   }
   close(fd);
+  OutFile out;
   int status = write_machine_code(tm, mod, object, LLVMObjectFile);
   if (status == 0)
-    status = run_linker(object, output);
+    status = outfile_reserve(&out, output);
+  if (status == 0) {
+    status = run_linker(object, out.tmp, output);
+    if (status == 0)
+      status = outfile_commit(&out);
+    else
+      outfile_abandon(&out);
+  }
   unlink(object);
   return status;
 }

@@ -12,8 +12,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "diag.h"
 
 static bool is_stdout(const char *path) { return strcmp(path, "-") == 0; }
@@ -30,9 +32,64 @@ static int report(const char *path, int err) {
   return report_cause(path, strerror(err));
 }
 
+/* Standard output, what is not a regular file, and the names of file
+ * descriptors (/dev/stdout, /proc/self/fd/1), which may stand for a
+ * regular file, are written in place. */
+static bool in_place(const char *path) {
+  struct stat st;
+  if (is_stdout(path) || strncmp(path, "/dev/", 5) == 0 ||
+      strncmp(path, "/proc/", 6) == 0)
+    return true;
+  return stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
+         !S_ISDIR(st.st_mode);   /* a directory: rename says EISDIR */
+}
+
+/* What the rename replaces: the file that path's symbolic links lead
+ * to, which need not exist yet, so that a link stays a link. */
+static const char *destination(const char *path) {
+  const char *dest = path;
+  char target[4096];
+  for (int hops = 0; hops < 40; hops++) {
+    ssize_t n = readlink(dest, target, sizeof target - 1);
+    if (n < 0)
+      break;             /* not a link (or not there): dest itself */
+    target[n] = '\0';
+    const char *slash = strrchr(dest, '/');
+    if (target[0] == '/' || !slash)
+      dest = arena_strdup(target);
+    else                 /* relative to the link's directory */
+      dest = arena_printf("%.*s/%s", (int)(slash - dest), dest, target);
+  }
+  return dest;
+}
+
+static void init(OutFile *f, const char *path) {
+  *f = (OutFile){.path = path, .dest = path, .tmp = path, .fd = -1};
+  f->in_place = in_place(path);
+  if (!f->in_place)
+    f->dest = destination(path);
+}
+
+/* Creates dest.tmpPID.N, a name no other file has, beside dest (a rename
+ * stays within one file system). */
+static int create_temp(OutFile *f) {
+  for (unsigned i = 0; i < 1000; i++) {
+    f->tmp = arena_printf("%s.tmp%ld.%u", f->dest, (long)getpid(), i);
+    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (f->fd >= 0)
+      return 0;
+    if (errno != EEXIST)
+      break;
+  }
+  diag_fatal_noloc("cannot write '%s': cannot create its temporary '%s': "
+                   "%s", f->path, f->tmp, strerror(errno));
+  return 1;
+}
+
 int outfile_begin(OutFile *f, const char *path) {
-  *f = (OutFile){.path = path, .dest = path, .tmp = path, .in_place = true,
-                 .fd = -1};
+  init(f, path);
+  if (!f->in_place)
+    return create_temp(f);
   if (is_stdout(path)) {
     if (outfile_flush_stdout())
       return 1;
@@ -41,6 +98,17 @@ int outfile_begin(OutFile *f, const char *path) {
   }
   f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   return f->fd < 0 ? report(path, errno) : 0;
+}
+
+int outfile_reserve(OutFile *f, const char *path) {
+  init(f, path);
+  if (f->in_place)
+    return 0;
+  if (create_temp(f))
+    return 1;
+  close(f->fd);
+  f->fd = -1;
+  return 0;
 }
 
 /* Closes f->fd; 0, or the errno of the failure. */
@@ -54,11 +122,18 @@ static int close_fd(OutFile *f) {
 
 int outfile_commit(OutFile *f) {
   int err = close_fd(f);
-  return err ? report(f->path, err) : 0;
+  if (!err && !f->in_place && rename(f->tmp, f->dest) != 0)
+    err = errno;
+  if (!err)
+    return 0;
+  outfile_abandon(f);
+  return report(f->path, err);
 }
 
 void outfile_abandon(OutFile *f) {
   close_fd(f);
+  if (!f->in_place)
+    unlink(f->tmp);
 }
 
 static int write_all(int fd, const char *p, size_t len) {

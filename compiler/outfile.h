@@ -24,6 +24,10 @@ typedef struct OutFile {
  * reporting an error that names path. */
 int outfile_begin(OutFile *f, const char *path);
 
+/* The same, for a program that writes f->tmp itself (the linker):
+ * the temporary is created, to reserve its name, and closed. */
+int outfile_reserve(OutFile *f, const char *path);
+
 /* Closes f->fd, when open, and moves the temporary into place; 0, or 1
  * after reporting an error (the temporary is then removed). */
 int outfile_commit(OutFile *f);

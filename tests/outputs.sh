@@ -1,7 +1,10 @@
 #!/bin/sh
 # tests/outputs.sh — netc's outputs: a write that fails (/dev/full, a
-# missing directory) exits 1 with the file's name and the cause, and
-# nothing netc writes goes unchecked, standard output included.
+# missing or read-only directory, a file size limit) exits 1 with the
+# file's name and the cause, and nothing netc writes goes unchecked,
+# standard output included; every output goes through a temporary file
+# renamed into place, so a failed write leaves the previous output and no
+# temporary, while devices, pipes and symbolic links are written through.
 LC_ALL=C
 export LC_ALL
 : "${NETC:?NETC must name the netc binary}"
@@ -74,11 +77,113 @@ else
   echo "ok $n # SKIP no /dev/full here"
 fi
 
-for flag in -c -S --emit-llvm; do
+for flag in -c -S --emit-llvm ""; do
   fails "${flag:-an executable} into a missing directory" \
-    "cannot write '$tmp/none/m.out': No such file or directory" \
+    "cannot write '$tmp/none/m.out': .*: No such file or directory" \
     -- $flag -o "$tmp/none/m.out" "$tmp/m.net"
 done
+
+# survives DESCRIPTION FILE: FILE still holds "previous", and no
+# temporary is left beside it.
+survives() {
+  if [ "$(cat "$2")" = previous ] &&
+     [ -z "$(find "$(dirname "$2")" -name '*.tmp*')" ]; then
+    pass "$1"
+  else
+    fail "$1"
+  fi
+}
+
+# A file size limit stands in for a full disk (SIGXFSZ ignored, the
+# write fails with EFBIG): the limit is 1 block, the outputs are larger.
+mkdir "$tmp/limit"
+for flag in -c -S --emit-llvm ""; do
+  out="$tmp/limit/m${flag:+.}${flag#-}"
+  echo previous >"$out"
+  (trap '' XFSZ; ulimit -f 1 && exec "$NETC" $flag -o "$out" "$tmp/m.net") \
+    >"$tmp/out" 2>"$tmp/err"
+  status=$?
+  if [ "$status" -eq 1 ] && grep -q 'cannot write .*: File too large' \
+       "$tmp/err"; then
+    pass "${flag:-an executable} over the file size limit fails"
+  else
+    fail "${flag:-an executable} over the file size limit fails ($status)"
+  fi
+  survives "${flag:-an executable}: the previous output survives" "$out"
+done
+
+# A linker that writes part of the executable, then fails.
+printf '#!/bin/sh\necho partial >"$2"\nexit 1\n' >"$tmp/badcc"
+chmod +x "$tmp/badcc"
+echo previous >"$tmp/limit/linked"
+CC="$tmp/badcc" "$NETC" -o "$tmp/limit/linked" "$tmp/m.net" \
+  >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "$status" -eq 1 ] && grep -q "linking '$tmp/limit/linked' failed" \
+     "$tmp/err"; then
+  pass "a failed link is an error"
+else
+  fail "a failed link is an error ($status)"
+fi
+survives "a failed link leaves the previous executable" "$tmp/limit/linked"
+
+# A read-only directory: root writes in one, so root tries as nobody.
+unprivileged=
+if [ "$(id -u)" -eq 0 ]; then
+  chmod 755 "$tmp"
+  chmod 644 "$tmp/m.net"
+  unprivileged="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  $unprivileged "$NETC" --version >/dev/null 2>&1 || unprivileged=none
+fi
+if [ "$unprivileged" != none ]; then
+  mkdir "$tmp/ro"
+  echo previous >"$tmp/ro/m.o"
+  chmod a+w "$tmp/ro/m.o"      # the file is writable, its directory not
+  chmod a-w "$tmp/ro"
+  $unprivileged "$NETC" -c -o "$tmp/ro/m.o" "$tmp/m.net" 2>"$tmp/err"
+  status=$?
+  if [ "$status" -eq 1 ] &&
+     grep -q "cannot write '$tmp/ro/m.o': .*: Permission denied" "$tmp/err"
+  then
+    pass "a read-only directory is an error"
+  else
+    fail "a read-only directory is an error ($status)"
+  fi
+  survives "a read-only directory keeps its file" "$tmp/ro/m.o"
+else
+  n=$((n + 1))
+  echo "ok $n # SKIP root writes in read-only directories, and no setpriv"
+fi
+
+# Written in place: what is not a regular file, and symbolic links'
+# targets.  written DESCRIPTION TEST...: the test holds after a -S.
+mkdir "$tmp/place"
+cd "$tmp/place" || exit 1
+written() {
+  desc=$1
+  shift
+  if "$@" && [ -z "$(find . -name '*.tmp*')" ]; then
+    pass "$desc"
+  else
+    fail "$desc"
+  fi
+}
+"$NETC" -S -o - "$tmp/m.net" >want.s
+ln -s real.s link.s
+"$NETC" -S -o link.s "$tmp/m.net" 2>"$tmp/err"
+written "a symbolic link stays a link" test -L link.s
+written "its target gets the output" cmp -s real.s want.s
+mkfifo fifo
+cat fifo >from-fifo &
+"$NETC" -S -o fifo "$tmp/m.net" 2>"$tmp/err"
+wait
+written "a pipe stays a pipe" test -p fifo
+written "what reads it gets the output" cmp -s from-fifo want.s
+"$NETC" -S -o /dev/stdout "$tmp/m.net" >stdout.s 2>"$tmp/err"
+written "-o /dev/stdout writes stdout's file" cmp -s stdout.s want.s
+"$NETC" -S -o done.s "$tmp/m.net" 2>"$tmp/err"
+written "a written output leaves no temporary" cmp -s done.s want.s
+cd "$tmp" || exit 1
 
 echo "1..$n"
 [ "$fails" -eq 0 ]
