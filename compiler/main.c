@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -291,23 +292,51 @@ static int run_in_memory(const Options *o, const Model *m) {
   return status;
 }
 
+/* Whether path is the model file itself, by device and inode: ./m.net,
+ * a link to it and m.net are one file. */
+static bool is_input(const Options *o, const char *path) {
+  struct stat in, out;
+  return strcmp(path, "-") != 0 && stat(o->input, &in) == 0 &&
+         stat(path, &out) == 0 && in.st_dev == out.st_dev &&
+         in.st_ino == out.st_ino;
+}
+
+/* Refuses outputs that cannot be written before generating any code:
+ * an executable to stdout, and a file that would overwrite the model. */
+static int check_outputs(const Options *o, const EmitOptions *eo,
+                         const char *header) {
+  if (eo->kind == EMIT_EXECUTABLE && strcmp(eo->output, "-") == 0) {
+    diag_fatal_noloc("-o -: an executable cannot go to standard output");
+    return 1;
+  }
+  const char *paths[] = {eo->output, header};
+  for (int i = 0; i < 2; i++)
+    if (paths[i] && is_input(o, paths[i])) {
+      diag_fatal_noloc("the %s '%s' would overwrite the model file '%s'; "
+                       "name another output with -o", i ? "header" :
+                       "output", paths[i], o->input);
+      return 1;
+    }
+  return 0;
+}
+
 /* lower -> differentiate -> generate -> emit */
 static int compile(const Options *o, const Model *m) {
+  EmitOptions eo = o->emit;
+  eo.output = output_name(o);
+  const char *header = eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0
+                           ? header_name(eo.output) : NULL;
+  if (check_outputs(o, &eo, header))
+    return 1;
   CodegenOptions cgo;
   IrProgram *p = differentiate(o, m, &cgo);
   if (!p)
     return 1;
   CgModule *mod = cg_module(p, &cgo);
-  EmitOptions eo = o->emit;
-  eo.output = output_name(o);
-  if (eo.kind == EMIT_EXECUTABLE && strcmp(eo.output, "-") == 0) {
-    diag_fatal_noloc("-o -: an executable cannot go to standard output");
-    return 1;
-  }
   int status = emit_module(mod, &eo);
   cg_free(mod);
-  if (status == 0 && eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0)
-    status = emit_header(header_name(eo.output), m->name, o->input);
+  if (status == 0 && header)
+    status = emit_header(header, m->name, o->input);
   return status;
 }
 

@@ -185,5 +185,35 @@ written "-o /dev/stdout writes stdout's file" cmp -s stdout.s want.s
 written "a written output leaves no temporary" cmp -s done.s want.s
 cd "$tmp" || exit 1
 
+# An output that is the model file itself is refused, by inode: the
+# model is left as it was.
+mkdir "$tmp/self"
+cp "$tmp/m.net" "$tmp/self/m.net"
+cp "$tmp/m.net" "$tmp/self/m.h"
+ln "$tmp/self/m.net" "$tmp/self/hard.ll"
+ln -s m.net "$tmp/self/soft.s"
+refused() {   # refused DESCRIPTION MODEL -- ARGS...
+  desc=$1 model=$2
+  shift 3
+  fails "$desc" "would overwrite the model file '$model'" -- "$@" "$model"
+  n=$((n + 1))
+  if cmp -s "$model" "$tmp/m.net"; then
+    echo "ok $n - $desc: the model is unchanged"
+  else
+    fails=$((fails + 1))
+    echo "not ok $n - $desc: the model is unchanged"
+  fi
+}
+refused "an executable named like the model" "$tmp/self/m.net" \
+  -- -o "$tmp/self/m.net"
+refused "--emit-llvm -o the model" "$tmp/self/m.net" \
+  -- --emit-llvm -o "$tmp/self/./m.net"
+refused "-S -o a symbolic link to the model" "$tmp/self/m.net" \
+  -- -S -o "$tmp/self/soft.s"
+refused "--emit-llvm -o a hard link to the model" "$tmp/self/m.net" \
+  -- --emit-llvm -o "$tmp/self/hard.ll"
+refused "-c whose header would be the model" "$tmp/self/m.h" \
+  -- -c -o "$tmp/self/m.o"
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
