@@ -75,6 +75,18 @@ check "--dtype takes f32 or f64 only" 1 'expected f32 or f64' \
 check "-O takes 0 to 3" 1 'expected -O0' -- -O9 "$tmp/m.net"
 check "--target with an unknown triple" 1 'netc: error: --target=nonsense' \
   -- --target=nonsense -c -o "$tmp/x.o" "$tmp/m.net"
+# A NUL byte in a string is an error, as it is anywhere else (a .net case
+# file cannot easily hold one).
+printf 'input x : float[2]\ntarget y : class[2]\n' >"$tmp/nul.net"
+printf 'data csv("a\000b.csv", features = 2, classes = 2)\n' >>"$tmp/nul.net"
+printf 'loss cross_entropy(dense(x, 2), y)\n' >>"$tmp/nul.net"
+check "a NUL byte in a string" 1 \
+  "nul.net:3:12: error: NUL byte '.x00' in a string" -- --check "$tmp/nul.net"
+printf 'input x : float[2]\000\n' >"$tmp/stray.net"
+check "a NUL byte elsewhere" 1 "stray.net:1:19: error: stray character '.x00'" \
+  -- --check "$tmp/stray.net"
+tr '\000' ' ' <"$tmp/nul.net" >"$tmp/space.net"
+check "the same model without the NUL checks" 0 '' -- --check "$tmp/space.net"
 if [ "$(id -u)" -ne 0 ]; then
   cp "$tmp/m.net" "$tmp/locked.net"
   chmod 000 "$tmp/locked.net"
