@@ -215,5 +215,44 @@ refused "--emit-llvm -o a hard link to the model" "$tmp/self/m.net" \
 refused "-c whose header would be the model" "$tmp/self/m.h" \
   -- -c -o "$tmp/self/m.o"
 
+# The model's path goes into the header's comment: no path can end the
+# comment and inject code, and the names derived from it are identifiers.
+cc=${CC:-cc}
+runtime=${top_srcdir:-$(dirname "$0")/..}/runtime
+header_compiles() {   # header_compiles HEADER EXPRESSION: a C use compiles
+  printf '#include "%s"\nint main(void) { return %s; }\n' "$1" "$2" \
+    >"$tmp/use.c"
+  "$cc" -std=c11 -Wall -Wextra -Werror -I"$runtime" -c -o "$tmp/use.o" \
+    "$tmp/use.c" >"$tmp/err" 2>&1
+}
+if command -v "$cc" >/dev/null 2>&1 && [ -f "$runtime/netrt.h" ]; then
+  mkdir -p "$tmp/inj/x*/ int injected = 42; "
+  model="$tmp/inj/x*/ int injected = 42; /*.net"
+  cp "$tmp/m.net" "$model"
+  cp "$tmp/m.net" "$tmp/inj/9 lives-2.net"
+  "$NETC" -c -o "$tmp/inj/a.o" "$model" 2>"$tmp/err" &&
+  "$NETC" -c -o "$tmp/inj/b.o" "$tmp/inj/9 lives-2.net" 2>>"$tmp/err" ||
+    fail "-c with odd model paths"
+  if header_compiles "$tmp/inj/a.h" "netc_model__.abi_version"; then
+    pass "a header from a path with '*/' in it compiles"
+  else
+    fail "a header from a path with '*/' in it compiles"
+  fi
+  if ! header_compiles "$tmp/inj/a.h" "injected"; then
+    pass "the path injects nothing into the header"
+  else
+    fail "the path injects nothing into the header"
+  fi
+  if header_compiles "$tmp/inj/b.h" "netc_model_9_lives_2.abi_version"
+  then
+    pass "a name from a path with spaces and digits is an identifier"
+  else
+    fail "a name from a path with spaces and digits is an identifier"
+  fi
+else
+  n=$((n + 1))
+  echo "ok $n # SKIP no C compiler ($cc) or no runtime/netrt.h"
+fi
+
 echo "1..$n"
 [ "$fails" -eq 0 ]
