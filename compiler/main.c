@@ -60,7 +60,9 @@ static const char usage[] =
     "\n"
     "output (default: an executable named after the model file):\n"
     "  -o FILE             the output file\n"
-    "  -c                  an object file and a C header FILE.h\n"
+    "  -c                  an object file and a C header FILE.h (an\n"
+    "                      existing FILE.h that netc did not write is\n"
+    "                      never replaced: that is an error)\n"
     "  -S                  assembly\n"
     "  --emit-llvm         LLVM IR\n"
     "  --dtype=f32|f64     the precision of the generated code (f32)\n"
@@ -302,7 +304,8 @@ static bool is_input(const Options *o, const char *path) {
 }
 
 /* Refuses outputs that cannot be written before generating any code:
- * an executable to stdout, and a file that would overwrite the model. */
+ * an executable to stdout, a file that would overwrite the model, and a
+ * header that netc did not write. */
 static int check_outputs(const Options *o, const EmitOptions *eo,
                          const char *header) {
   if (eo->kind == EMIT_EXECUTABLE && strcmp(eo->output, "-") == 0) {
@@ -317,7 +320,7 @@ static int check_outputs(const Options *o, const EmitOptions *eo,
                        "output", paths[i], o->input);
       return 1;
     }
-  return 0;
+  return header ? emit_check_header(header) : 0;
 }
 
 /* lower -> differentiate -> generate -> emit */
