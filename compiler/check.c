@@ -368,6 +368,23 @@ static bool check_range_value(Checker *c, const Node *at, const OptSpec *o,
   return true;
 }
 
+/* An integer option within its bound (OptSpec.max), so that every use
+ * of it, in the generated code and the runtime, can take it as it is. */
+static bool check_bound(Checker *c, const Node *at, const OptSpec *o,
+                        double v) {
+  if (fabs(v) <= o->max)
+    return true;
+  /* every digit of an integer, up to where %g is shorter */
+  const char *got = arena_printf(fabs(v) < 1e17 ? "%.0f" : "%g", v);
+  if (v > 0)
+    error(c, at->loc, "'%s' must be at most %.0f, got %s", o->name, o->max,
+          got);
+  else
+    error(c, at->loc, "'%s' must be at least %.0f, got %s", o->name,
+          -o->max, got);
+  return false;
+}
+
 static CallValue *check_call_value(Checker *c, Scope *s, const Node *call,
                                    const CallSpec *table, const char *what);
 
@@ -399,7 +416,8 @@ static bool value_num(Checker *c, Scope *s, const Node *e, const OptSpec *o,
     error(c, e->loc, "'%s' must be true or false, got %g", o->name, v);
     return false;
   }
-  if (!check_range_value(c, e, o, v))
+  if (!check_range_value(c, e, o, v) ||
+      (o->type == OT_INT && !check_bound(c, e, o, v)))
     return false;
   *out = (Value){.kind = VAL_NUM, .num = v,
                  .is_int = o->type != OT_NUM || is_int};
@@ -439,7 +457,9 @@ static bool value_range(Checker *c, Scope *s, const Node *e, const OptSpec *o,
           (long long)hi);
     return false;
   }
-  if (!check_range_value(c, e, o, (double)lo))
+  if (!check_range_value(c, e, o, (double)lo) ||
+      !check_bound(c, e->lhs, o, (double)lo) ||
+      !check_bound(c, e->rhs, o, (double)hi))
     return false;
   *out = (Value){.kind = VAL_RANGE, .lo = (double)lo, .hi = (double)hi};
   return true;

@@ -120,6 +120,11 @@ static int parse_define(Options *o, const char *arg) {
       return 0;
     }
     d->is_int = strpbrk(v, ".eE") == NULL;
+    if (d->is_int && fabs(d->value) > 9007199254740992.0) {
+      diag_fatal_noloc("-D %s: integer '%s' is too large (the limit is "
+                       "2^53)", d->name, v);   /* as in a model file */
+      return 0;
+    }
   }
   for (int i = 0; i < o->ndefines; i++)
     if (strcmp(o->defines[i].name, d->name) == 0) {

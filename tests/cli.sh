@@ -46,6 +46,16 @@ check "-D with a value that is no number" 1 "'abc' is not a number" \
   -- -D x=abc "$tmp/m.net"
 check "-D given twice" 1 'is given twice' \
   -- -D x=1 -D x=2 "$tmp/m.net"
+printf 'const b = 8\n' >"$tmp/b.net"
+cat "$tmp/m.net" >>"$tmp/b.net"
+printf 'train { optimizer sgd(lr = 0.1)  batch b }\n' >>"$tmp/b.net"
+check "-D with an integer past 2^53" 1 \
+  "netc: error: -D b: integer '99999999999999999999' is too large" \
+  -- -D b=99999999999999999999 "$tmp/b.net"
+check "-D gives the batch, which has a bound" 1 \
+  "b.net:5:40: error: 'batch' must be at most 1048576, got 3000000000" \
+  -- --check -D b=3e9 "$tmp/b.net"
+check "-D gives a batch within the bound" 0 '' -- --check -D b=64 "$tmp/b.net"
 check "a missing file" 1 "netc: error: cannot open '$tmp/none.net'" \
   -- --check "$tmp/none.net"
 check "a directory" 1 "netc: error: cannot read '$tmp/dir'" \
