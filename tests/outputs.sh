@@ -21,6 +21,17 @@ fail() {
   sed 's/^/# /' "$tmp/err" | head -n 10
 }
 
+# errs DESCRIPTION PATTERN: the command just run exited 1 with PATTERN in
+# its stderr, $tmp/err.
+errs() {
+  status=$?
+  if [ "$status" -eq 1 ] && grep -q -e "$2" "$tmp/err"; then
+    pass "$1"
+  else
+    fail "$1 (exit status $status)"
+  fi
+}
+
 # fails DESCRIPTION PATTERN -- ARGS...: netc exits 1, and its stderr has
 # one error, matching PATTERN, and nothing from LLVM.
 fails() {
@@ -102,13 +113,8 @@ for flag in -c -S --emit-llvm ""; do
   echo previous >"$out"
   (trap '' XFSZ; ulimit -f 1 && exec "$NETC" $flag -o "$out" "$tmp/m.net") \
     >"$tmp/out" 2>"$tmp/err"
-  status=$?
-  if [ "$status" -eq 1 ] && grep -q 'cannot write .*: File too large' \
-       "$tmp/err"; then
-    pass "${flag:-an executable} over the file size limit fails"
-  else
-    fail "${flag:-an executable} over the file size limit fails ($status)"
-  fi
+  errs "${flag:-an executable} over the file size limit fails" \
+    'cannot write .*: File too large'
   survives "${flag:-an executable}: the previous output survives" "$out"
 done
 
@@ -118,13 +124,7 @@ chmod +x "$tmp/badcc"
 echo previous >"$tmp/limit/linked"
 CC="$tmp/badcc" "$NETC" -o "$tmp/limit/linked" "$tmp/m.net" \
   >"$tmp/out" 2>"$tmp/err"
-status=$?
-if [ "$status" -eq 1 ] && grep -q "linking '$tmp/limit/linked' failed" \
-     "$tmp/err"; then
-  pass "a failed link is an error"
-else
-  fail "a failed link is an error ($status)"
-fi
+errs "a failed link is an error" "linking '$tmp/limit/linked' failed"
 survives "a failed link leaves the previous executable" "$tmp/limit/linked"
 
 # A read-only directory: root writes in one, so root tries as nobody.
@@ -141,14 +141,8 @@ if [ "$unprivileged" != none ]; then
   chmod a+w "$tmp/ro/m.o"      # the file is writable, its directory not
   chmod a-w "$tmp/ro"
   $unprivileged "$NETC" -c -o "$tmp/ro/m.o" "$tmp/m.net" 2>"$tmp/err"
-  status=$?
-  if [ "$status" -eq 1 ] &&
-     grep -q "cannot write '$tmp/ro/m.o': .*: Permission denied" "$tmp/err"
-  then
-    pass "a read-only directory is an error"
-  else
-    fail "a read-only directory is an error ($status)"
-  fi
+  errs "a read-only directory is an error" \
+    "cannot write '$tmp/ro/m.o': .*: Permission denied"
   survives "a read-only directory keeps its file" "$tmp/ro/m.o"
 else
   n=$((n + 1))
