@@ -2,6 +2,7 @@
 noinst_LIBRARIES += compiler/libnetc.a
 compiler_libnetc_a_SOURCES = \
   compiler/arena.c compiler/arena.h \
+  compiler/names.c compiler/names.h \
   compiler/diag.c compiler/diag.h \
   compiler/lexer.l compiler/lexer.h \
   compiler/parser.y compiler/parse.h \

@@ -103,6 +103,7 @@ TESTS += \
   tests/unit/gemm_kernel \
   tests/cli.sh \
   tests/outputs.sh \
+  tests/many-names.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
@@ -121,6 +122,7 @@ EXTRA_DIST += \
   tests/tap.h \
   tests/cli.sh \
   tests/outputs.sh \
+  tests/many-names.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
