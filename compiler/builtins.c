@@ -16,54 +16,62 @@
 #define PAIR(a, b) {.kind = VAL_PAIR, .lo = (a), .hi = (b)}
 #define RANGE(a, b) {.kind = VAL_RANGE, .lo = (a), .hi = (b)}
 #define REQUIRED {.kind = VAL_NONE}
-#define END {NULL, 0, REQUIRED, 0, NULL, NULL}
+#define END {NULL, 0, REQUIRED, 0, NULL, NULL, 0}
+
+/* The largest integer options (OptSpec.max).  The runtime holds most of
+ * them in an int; a batch's buffers are the batch times a tensor of up
+ * to 2^31 values, which 2^20 examples keep far within 64-bit byte
+ * counts; a seed may be any integer a number holds exactly. */
+#define BOUND_INT 2147483647.0          /* 2^31 - 1 */
+#define BOUND_BATCH 1048576.0           /* 2^20 */
+#define BOUND_SEED 9007199254740992.0   /* 2^53 */
 
 static const OptSpec sgd_opts[] = {
-  {"lr", OT_NUM, REQUIRED, CK_POS, NULL, NULL},
-  {"momentum", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"dampening", OT_NUM, NUM(0), CK_UNIT, NULL, NULL},
-  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"nesterov", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"lr", OT_NUM, REQUIRED, CK_POS, NULL, NULL, 0},
+  {"momentum", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"dampening", OT_NUM, NUM(0), CK_UNIT, NULL, NULL, 0},
+  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"nesterov", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec adagrad_opts[] = {
-  {"lr", OT_NUM, NUM(0.01), CK_POS, NULL, NULL},
-  {"lr_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"initial_accumulator_value", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"eps", OT_NUM, NUM(1e-10), CK_NONNEG, NULL, NULL},
+  {"lr", OT_NUM, NUM(0.01), CK_POS, NULL, NULL, 0},
+  {"lr_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"initial_accumulator_value", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"eps", OT_NUM, NUM(1e-10), CK_NONNEG, NULL, NULL, 0},
   /* m += g*g; p -= lr * g / sqrt(m + eps), the update of the classic
    * character-RNN code, instead of PyTorch's g / (sqrt(m) + eps). */
-  {"eps_inside_sqrt", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"eps_inside_sqrt", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec rmsprop_opts[] = {
-  {"lr", OT_NUM, NUM(0.01), CK_POS, NULL, NULL},
-  {"alpha", OT_NUM, NUM(0.99), CK_UNIT, NULL, NULL},
-  {"eps", OT_NUM, NUM(1e-8), CK_NONNEG, NULL, NULL},
-  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"momentum", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"centered", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"lr", OT_NUM, NUM(0.01), CK_POS, NULL, NULL, 0},
+  {"alpha", OT_NUM, NUM(0.99), CK_UNIT, NULL, NULL, 0},
+  {"eps", OT_NUM, NUM(1e-8), CK_NONNEG, NULL, NULL, 0},
+  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"momentum", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"centered", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec adam_opts[] = {
-  {"lr", OT_NUM, NUM(0.001), CK_POS, NULL, NULL},
-  {"betas", OT_PAIR, PAIR(0.9, 0.999), CK_UNIT_OPEN, NULL, NULL},
-  {"eps", OT_NUM, NUM(1e-8), CK_NONNEG, NULL, NULL},
-  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
-  {"amsgrad", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"lr", OT_NUM, NUM(0.001), CK_POS, NULL, NULL, 0},
+  {"betas", OT_PAIR, PAIR(0.9, 0.999), CK_UNIT_OPEN, NULL, NULL, 0},
+  {"eps", OT_NUM, NUM(1e-8), CK_NONNEG, NULL, NULL, 0},
+  {"weight_decay", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
+  {"amsgrad", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec adamw_opts[] = {
-  {"lr", OT_NUM, NUM(0.001), CK_POS, NULL, NULL},
-  {"betas", OT_PAIR, PAIR(0.9, 0.999), CK_UNIT_OPEN, NULL, NULL},
-  {"eps", OT_NUM, NUM(1e-8), CK_NONNEG, NULL, NULL},
-  {"weight_decay", OT_NUM, NUM(0.01), CK_NONNEG, NULL, NULL},
-  {"amsgrad", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"lr", OT_NUM, NUM(0.001), CK_POS, NULL, NULL, 0},
+  {"betas", OT_PAIR, PAIR(0.9, 0.999), CK_UNIT_OPEN, NULL, NULL, 0},
+  {"eps", OT_NUM, NUM(1e-8), CK_NONNEG, NULL, NULL, 0},
+  {"weight_decay", OT_NUM, NUM(0.01), CK_NONNEG, NULL, NULL, 0},
+  {"amsgrad", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
@@ -77,46 +85,47 @@ const CallSpec optimizer_specs[] = {
 };
 
 static const OptSpec mnist_opts[] = {
-  {"path", OT_STR, STR("data/mnist"), CK_ANY, NULL, NULL},
+  {"path", OT_STR, STR("data/mnist"), CK_ANY, NULL, NULL, 0},
   /* (pixel / 255 - 0.1307) / 0.3081, MNIST's mean and deviation */
-  {"normalize", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"normalize", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec csv_opts[] = {
-  {"path", OT_STR, REQUIRED, CK_ANY, NULL, NULL},
-  {"features", OT_INT, REQUIRED, CK_POS, NULL, NULL},
-  {"classes", OT_INT, REQUIRED, CK_POS, NULL, NULL},
-  {"label", OT_INT, INT(-1), CK_ANY, NULL, NULL},
-  {"header", OT_BOOL, INT(0), CK_ANY, NULL, NULL},
+  {"path", OT_STR, REQUIRED, CK_ANY, NULL, NULL, 0},
+  {"features", OT_INT, REQUIRED, CK_POS, NULL, NULL, BOUND_INT},
+  {"classes", OT_INT, REQUIRED, CK_POS, NULL, NULL, BOUND_INT},
+  {"label", OT_INT, INT(-1), CK_ANY, NULL, NULL, BOUND_INT},
+  {"header", OT_BOOL, INT(0), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec synthetic2d_opts[] = {
-  {"points", OT_INT, INT(60000), CK_POS, NULL, NULL},
-  {"classes", OT_INT, INT(2), CK_POS, NULL, NULL},
-  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL},
+  {"points", OT_INT, INT(60000), CK_POS, NULL, NULL, BOUND_INT},
+  {"classes", OT_INT, INT(2), CK_POS, NULL, NULL, BOUND_INT},
+  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL, BOUND_SEED},
   END,
 };
 
 static const OptSpec text_opts[] = {
-  {"text", OT_STR, STR(""), CK_ANY, NULL, NULL},
-  {"file", OT_STR, STR(""), CK_ANY, NULL, NULL},
+  {"text", OT_STR, STR(""), CK_ANY, NULL, NULL, 0},
+  {"file", OT_STR, STR(""), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec index_recall_opts[] = {
-  {"k", OT_INT, INT(2), CK_POS, NULL, NULL},   /* 1: the first digit */
-  {"lengths", OT_RANGE, RANGE(3, 10), CK_POS, NULL, NULL},
-  {"count", OT_INT, INT(800), CK_POS, NULL, NULL},
-  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL},
+  /* k = 1: the first digit */
+  {"k", OT_INT, INT(2), CK_POS, NULL, NULL, BOUND_INT},
+  {"lengths", OT_RANGE, RANGE(3, 10), CK_POS, NULL, NULL, BOUND_INT},
+  {"count", OT_INT, INT(800), CK_POS, NULL, NULL, BOUND_INT},
+  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL, BOUND_SEED},
   END,
 };
 
 static const OptSpec binary_add_opts[] = {
-  {"lengths", OT_RANGE, RANGE(1, 20), CK_POS, NULL, NULL},
-  {"count", OT_INT, INT(250), CK_POS, NULL, NULL},
-  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL},
+  {"lengths", OT_RANGE, RANGE(1, 20), CK_POS, NULL, NULL, BOUND_INT},
+  {"count", OT_INT, INT(250), CK_POS, NULL, NULL, BOUND_INT},
+  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL, BOUND_SEED},
   END,
 };
 
@@ -133,24 +142,24 @@ const CallSpec data_specs[] = {
 static const OptSpec no_opts[] = {END};
 
 static const OptSpec constant_opts[] = {
-  {"value", OT_NUM, REQUIRED, CK_ANY, NULL, NULL},
+  {"value", OT_NUM, REQUIRED, CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec uniform_opts[] = {
-  {"low", OT_NUM, NUM(0), CK_ANY, NULL, NULL},
-  {"high", OT_NUM, NUM(1), CK_ANY, NULL, NULL},
+  {"low", OT_NUM, NUM(0), CK_ANY, NULL, NULL, 0},
+  {"high", OT_NUM, NUM(1), CK_ANY, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec normal_opts[] = {
-  {"mean", OT_NUM, NUM(0), CK_ANY, NULL, NULL},
-  {"std", OT_NUM, NUM(1), CK_NONNEG, NULL, NULL},
+  {"mean", OT_NUM, NUM(0), CK_ANY, NULL, NULL, 0},
+  {"std", OT_NUM, NUM(1), CK_NONNEG, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec gain_opts[] = {
-  {"gain", OT_NUM, NUM(1), CK_POS, NULL, NULL},
+  {"gain", OT_NUM, NUM(1), CK_POS, NULL, NULL, 0},
   END,
 };
 
@@ -173,7 +182,7 @@ const CallSpec init_specs[] = {
 };
 
 static const OptSpec clip_opts[] = {
-  {"max", OT_NUM, REQUIRED, CK_POS, NULL, NULL},
+  {"max", OT_NUM, REQUIRED, CK_POS, NULL, NULL, 0},
   END,
 };
 
@@ -184,36 +193,36 @@ const CallSpec clip_specs[] = {
 };
 
 const OptSpec train_opts[] = {
-  {"optimizer", OT_CALL, REQUIRED, CK_ANY, NULL, optimizer_specs},
-  {"batch", OT_INT, INT(32), CK_POS, NULL, NULL},
-  {"epochs", OT_INT, INT(10), CK_POS, NULL, NULL},
-  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL},
-  {"shuffle", OT_BOOL, INT(1), CK_ANY, NULL, NULL},
-  {"validation", OT_INT, INT(0), CK_NONNEG, NULL, NULL},
-  {"clip", OT_CALL, REQUIRED, CK_ANY, NULL, clip_specs},
-  {"l2", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL},
+  {"optimizer", OT_CALL, REQUIRED, CK_ANY, NULL, optimizer_specs, 0},
+  {"batch", OT_INT, INT(32), CK_POS, NULL, NULL, BOUND_BATCH},
+  {"epochs", OT_INT, INT(10), CK_POS, NULL, NULL, BOUND_INT},
+  {"seed", OT_INT, INT(1), CK_NONNEG, NULL, NULL, BOUND_SEED},
+  {"shuffle", OT_BOOL, INT(1), CK_ANY, NULL, NULL, 0},
+  {"validation", OT_INT, INT(0), CK_NONNEG, NULL, NULL, BOUND_INT},
+  {"clip", OT_CALL, REQUIRED, CK_ANY, NULL, clip_specs, 0},
+  {"l2", OT_NUM, NUM(0), CK_NONNEG, NULL, NULL, 0},
   END,
 };
 
 static const OptSpec axis_opts[] = {
-  {"axis", OT_INT, INT(-1), CK_ANY, NULL, NULL},
+  {"axis", OT_INT, INT(-1), CK_ANY, NULL, NULL, BOUND_INT},
   END,
 };
 
 static const OptSpec reduce_opts[] = {
-  {"steps", OT_WORD, WORD("mean"), CK_ANY, "mean|sum", NULL},
-  {"batch", OT_WORD, WORD("mean"), CK_ANY, "mean|sum", NULL},
+  {"steps", OT_WORD, WORD("mean"), CK_ANY, "mean|sum", NULL, 0},
+  {"batch", OT_WORD, WORD("mean"), CK_ANY, "mean|sum", NULL, 0},
   END,
 };
 
 static const OptSpec conv_opts[] = {
-  {"stride", OT_INT, INT(1), CK_POS, NULL, NULL},
-  {"padding", OT_INT, INT(0), CK_NONNEG, NULL, NULL},
+  {"stride", OT_INT, INT(1), CK_POS, NULL, NULL, BOUND_INT},
+  {"padding", OT_INT, INT(0), CK_NONNEG, NULL, NULL, BOUND_INT},
   END,
 };
 
 static const OptSpec pool_opts[] = {
-  {"size", OT_INT, INT(2), CK_POS, NULL, NULL},
+  {"size", OT_INT, INT(2), CK_POS, NULL, NULL, BOUND_INT},
   END,
 };
 

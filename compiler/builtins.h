@@ -59,6 +59,8 @@ typedef struct OptSpec {
   OptCheck check;
   const char *words;   /* OT_WORD: "sum|mean" */
   const CallSpec *calls; /* OT_CALL: table ending with a NULL name */
+  double max;          /* OT_INT, OT_RANGE: the largest value (and -max
+                          the smallest); the checker says so past it */
 } OptSpec;
 
 /* Something called with options: an optimizer, a data source, an

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "arena.h"
+#include "names.h"
 
 enum {
   MAX_LAYER_DEPTH = 32,
@@ -34,7 +35,9 @@ enum {
 
 typedef struct Scope {
   struct Scope *parent;    /* layers: the top level, for constants only */
-  SymList syms;
+  SymList syms;            /* in the order declared */
+  NameTable names;         /* the same, by name */
+  SymList unsettled;       /* its sequences still to infer (infer_states) */
   const char *path;        /* prefix of full names: "" or "h." */
   const char *layer;       /* the layer being instantiated, or NULL */
   const NodeList *stmts;   /* its statements, for "defined later" notes */
@@ -60,6 +63,7 @@ typedef struct Checker {
   Scope *top;
   const Node *file;
   NodeList layers;         /* ND_LAYER, the file's first */
+  NameTable layer_names;   /* the same, by name */
   Define *defines;
   int ndefines;
   int speculative;         /* > 0: inferring, so silent and unrecorded */
@@ -144,17 +148,18 @@ void symlist_push(SymList *l, Sym *s) {
 }
 
 static Sym *scope_find_local(const Scope *s, const char *name) {
-  for (int i = s->syms.n - 1; i >= 0; i--)
-    if (strcmp(s->syms.v[i]->name, name) == 0)
-      return s->syms.v[i];
-  return NULL;
+  return names_get(&s->names, name);
+}
+
+static void scope_add(Scope *s, Sym *sym) {
+  symlist_push(&s->syms, sym);
+  names_put(&s->names, sym->name, sym);
+  if (sym->kind == SYM_SEQ)
+    symlist_push(&s->unsettled, sym);
 }
 
 static const Node *layer_find(const Checker *c, const char *name) {
-  for (int i = 0; i < c->layers.n; i++)
-    if (strcmp(c->layers.v[i]->name, name) == 0)
-      return c->layers.v[i];
-  return NULL;
+  return names_get(&c->layer_names, name);
 }
 
 static const char *kind_word(SymKind k) {
@@ -190,7 +195,7 @@ static Sym *declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
   sym->full = arena_printf("%s%s", s->path, name);
   sym->decl = decl;
   sym->scope = s;
-  symlist_push(&s->syms, sym);
+  scope_add(s, sym);
   return sym;
 }
 
@@ -207,7 +212,7 @@ static void poison(Checker *c, Scope *s, SymKind kind, const Node *decl) {
   sym->scope = s;
   sym->poisoned = true;
   sym->ty = type_unknown();
-  symlist_push(&s->syms, sym);
+  scope_add(s, sym);
 }
 
 /* Edit distance, for "did you mean" hints on misspelled names. */
@@ -368,6 +373,23 @@ static bool check_range_value(Checker *c, const Node *at, const OptSpec *o,
   return true;
 }
 
+/* An integer option within its bound (OptSpec.max), so that every use
+ * of it, in the generated code and the runtime, can take it as it is. */
+static bool check_bound(Checker *c, const Node *at, const OptSpec *o,
+                        double v) {
+  if (fabs(v) <= o->max)
+    return true;
+  /* every digit of an integer, up to where %g is shorter */
+  const char *got = arena_printf(fabs(v) < 1e17 ? "%.0f" : "%g", v);
+  if (v > 0)
+    error(c, at->loc, "'%s' must be at most %.0f, got %s", o->name, o->max,
+          got);
+  else
+    error(c, at->loc, "'%s' must be at least %.0f, got %s", o->name,
+          -o->max, got);
+  return false;
+}
+
 static CallValue *check_call_value(Checker *c, Scope *s, const Node *call,
                                    const CallSpec *table, const char *what);
 
@@ -399,7 +421,8 @@ static bool value_num(Checker *c, Scope *s, const Node *e, const OptSpec *o,
     error(c, e->loc, "'%s' must be true or false, got %g", o->name, v);
     return false;
   }
-  if (!check_range_value(c, e, o, v))
+  if (!check_range_value(c, e, o, v) ||
+      (o->type == OT_INT && !check_bound(c, e, o, v)))
     return false;
   *out = (Value){.kind = VAL_NUM, .num = v,
                  .is_int = o->type != OT_NUM || is_int};
@@ -439,7 +462,9 @@ static bool value_range(Checker *c, Scope *s, const Node *e, const OptSpec *o,
           (long long)hi);
     return false;
   }
-  if (!check_range_value(c, e, o, (double)lo))
+  if (!check_range_value(c, e, o, (double)lo) ||
+      !check_bound(c, e->lhs, o, (double)lo) ||
+      !check_bound(c, e->rhs, o, (double)hi))
     return false;
   *out = (Value){.kind = VAL_RANGE, .lo = (double)lo, .hi = (double)hi};
   return true;
@@ -1939,15 +1964,34 @@ static bool infer_seq(Checker *c, Scope *s, Sym *seq) {
   return true;
 }
 
+/* Whether a sequence needs no more inference: checked, or inferred with
+ * its length.  Nothing makes one unsettled again. */
+static bool settled(const Sym *seq) {
+  return seq->state == SEQ_DONE ||
+         (seq->state == SEQ_INFERRED && !seq->ty.unknown);
+}
+
+static void drop_settled(SymList *l) {
+  int kept = 0;
+  for (int i = 0; i < l->n; i++)
+    if (!settled(l->v[i]))
+      l->v[kept++] = l->v[i];
+  l->n = kept;
+}
+
+/* Infers what it can of the scope's sequences, in the order declared,
+ * until a round changes nothing.  Each step equation calls it, so it
+ * goes over the sequences still unsettled only, not the whole scope. */
 static void infer_states(Checker *c, Scope *s) {
+  SymList *u = &s->unsettled;
   for (int round = 0; round <= s->syms.n; round++) {
+    drop_settled(u);
     bool changed = false;
-    for (int i = 0; i < s->syms.n; i++) {
-      Sym *sym = s->syms.v[i];
-      if (sym->kind == SYM_SEQ && sym->state == SEQ_UNCHECKED)
+    for (int i = 0; i < u->n; i++) {
+      Sym *sym = u->v[i];
+      if (sym->state == SEQ_UNCHECKED) {
         changed |= infer_seq(c, s, sym);
-      else if (sym->kind == SYM_SEQ && sym->state == SEQ_INFERRED &&
-               sym->ty.unknown) {
+      } else if (sym->state == SEQ_INFERRED && sym->ty.unknown) {
         sym->state = SEQ_UNCHECKED;
         changed |= infer_seq(c, s, sym) && !sym->ty.unknown;
       }
@@ -2455,6 +2499,7 @@ static void collect_layers(Checker *c, const Node *file, bool user) {
       continue;
     }
     list_push(&c->layers, (Node *)st);
+    names_put(&c->layer_names, st->name, (Node *)st);
   }
 }
 
@@ -2466,7 +2511,7 @@ static void declare_truth(Checker *c, const Node *file) {
     sym->name = sym->full = names[v];
     sym->decl = file;
     sym->value = (Value){.kind = VAL_NUM, .num = v, .is_int = true};
-    symlist_push(&c->top->syms, sym);
+    scope_add(c->top, sym);
   }
 }
 

@@ -37,6 +37,11 @@ void emit_jit_free(Jit *j);
 Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,
                    const EmitOptions *o, const void **fn);
 
+/* Whether the header of -c may be written at path: 0 when there is no
+ * file there, or one that netc wrote; else 1 after reporting an error
+ * (netc never replaces a header it did not write). */
+int emit_check_header(const char *path);
+
 /* model.h beside an object file: the descriptor's declaration. */
 int emit_header(const char *path, const char *model_name,
                 const char *source);

@@ -2,6 +2,7 @@
 noinst_LIBRARIES += compiler/libnetc.a
 compiler_libnetc_a_SOURCES = \
   compiler/arena.c compiler/arena.h \
+  compiler/names.c compiler/names.h \
   compiler/diag.c compiler/diag.h \
   compiler/lexer.l compiler/lexer.h \
   compiler/parser.y compiler/parse.h \
@@ -15,6 +16,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/interp.c compiler/interp.h \
   compiler/codegen.c compiler/codegen.h \
   compiler/emit.c compiler/emit.h \
+  compiler/outfile.c compiler/outfile.h \
   compiler/frontend.c compiler/frontend.h
 nodist_compiler_libnetc_a_SOURCES = compiler/prelude.c
 BUILT_SOURCES += compiler/parser.h compiler/prelude.c

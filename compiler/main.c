@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -24,6 +25,7 @@
 #include "ir.h"
 #include "lexer.h"
 #include "netrt.h"
+#include "outfile.h"
 #include "parse.h"
 
 typedef enum Action {
@@ -48,8 +50,7 @@ typedef struct Options {
   int dtype_bytes;
 } Options;
 
-static void usage(FILE *out) {
-  fputs(
+static const char usage[] =
     "usage: netc [options] FILE.net\n"
     "       netc run [options] FILE.net COMMAND [command options]\n"
     "\n"
@@ -59,7 +60,9 @@ static void usage(FILE *out) {
     "\n"
     "output (default: an executable named after the model file):\n"
     "  -o FILE             the output file\n"
-    "  -c                  an object file and a C header FILE.h\n"
+    "  -c                  an object file and a C header FILE.h (an\n"
+    "                      existing FILE.h that netc did not write is\n"
+    "                      never replaced: that is an error)\n"
     "  -S                  assembly\n"
     "  --emit-llvm         LLVM IR\n"
     "  --dtype=f32|f64     the precision of the generated code (f32)\n"
@@ -85,8 +88,11 @@ static void usage(FILE *out) {
     "  --version           print the version\n"
     "\n"
     "Exit status: 0 when the model is fine, 1 after any error.\n"
-    "The language: docs/language.md; this command: docs/netc.md.\n",
-    out);
+    "The language: docs/language.md; this command: docs/netc.md.\n";
+
+/* Writes text to stdout with every write checked; the exit status. */
+static int print(const char *text) {
+  return outfile_write("-", text, strlen(text));
 }
 
 static int parse_define(Options *o, const char *arg) {
@@ -114,6 +120,11 @@ static int parse_define(Options *o, const char *arg) {
       return 0;
     }
     d->is_int = strpbrk(v, ".eE") == NULL;
+    if (d->is_int && fabs(d->value) > 9007199254740992.0) {
+      diag_fatal_noloc("-D %s: integer '%s' is too large (the limit is "
+                       "2^53)", d->name, v);   /* as in a model file */
+      return 0;
+    }
   }
   for (int i = 0; i < o->ndefines; i++)
     if (strcmp(o->defines[i].name, d->name) == 0) {
@@ -205,11 +216,11 @@ static int parse_options(Options *o, int argc, char **argv) {
     case OPT_CHECK: o->action = ACT_CHECK; break;
     case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
     case 'D': if (!parse_define(o, optarg)) return 1; break;
-    case 'h': usage(stdout); return 0;
+    case 'h': return print(usage);
     case OPT_VERSION:
-      printf("netc %s (LLVM %s)\n", PACKAGE_VERSION, emit_llvm_version());
-      return 0;
-    case OPT_PRELUDE: fputs(prelude_source, stdout); return 0;
+      return print(arena_printf("netc %s (LLVM %s)\n", PACKAGE_VERSION,
+                                emit_llvm_version()));
+    case OPT_PRELUDE: return print(prelude_source);
     case ':':
       diag_fatal_noloc("option '%s' needs a value", argv[optind - 1]);
       return 1;
@@ -288,36 +299,62 @@ static int run_in_memory(const Options *o, const Model *m) {
   return status;
 }
 
+/* Whether path is the model file itself, by device and inode: ./m.net,
+ * a link to it and m.net are one file. */
+static bool is_input(const Options *o, const char *path) {
+  struct stat in, out;
+  return strcmp(path, "-") != 0 && stat(o->input, &in) == 0 &&
+         stat(path, &out) == 0 && in.st_dev == out.st_dev &&
+         in.st_ino == out.st_ino;
+}
+
+/* Refuses outputs that cannot be written before generating any code:
+ * an executable to stdout, a file that would overwrite the model, and a
+ * header that netc did not write. */
+static int check_outputs(const Options *o, const EmitOptions *eo,
+                         const char *header) {
+  if (eo->kind == EMIT_EXECUTABLE && strcmp(eo->output, "-") == 0) {
+    diag_fatal_noloc("-o -: an executable cannot go to standard output");
+    return 1;
+  }
+  const char *paths[] = {eo->output, header};
+  for (int i = 0; i < 2; i++)
+    if (paths[i] && is_input(o, paths[i])) {
+      diag_fatal_noloc("the %s '%s' would overwrite the model file '%s'; "
+                       "name another output with -o", i ? "header" :
+                       "output", paths[i], o->input);
+      return 1;
+    }
+  return header ? emit_check_header(header) : 0;
+}
+
 /* lower -> differentiate -> generate -> emit */
 static int compile(const Options *o, const Model *m) {
+  EmitOptions eo = o->emit;
+  eo.output = output_name(o);
+  const char *header = eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0
+                           ? header_name(eo.output) : NULL;
+  if (check_outputs(o, &eo, header))
+    return 1;
   CodegenOptions cgo;
   IrProgram *p = differentiate(o, m, &cgo);
   if (!p)
     return 1;
   CgModule *mod = cg_module(p, &cgo);
-  EmitOptions eo = o->emit;
-  eo.output = output_name(o);
-  if (eo.kind == EMIT_EXECUTABLE && strcmp(eo.output, "-") == 0) {
-    diag_fatal_noloc("-o -: an executable cannot go to standard output");
-    return 1;
-  }
   int status = emit_module(mod, &eo);
   cg_free(mod);
-  if (status == 0 && eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0)
-    status = emit_header(header_name(eo.output), m->name, o->input);
+  if (status == 0 && header)
+    status = emit_header(header, m->name, o->input);
   return status;
 }
 
-static int run(const Options *o) {
-  SrcFile *src = src_read(o->input);
-  if (!src)
-    return 1;
+static int print_dump(FILE *out, const Options *o, const SrcFile *src) {
   switch (o->action) {
   case ACT_DUMP_TOKENS:
-    lex_dump_tokens(stdout, src);
+    lex_dump_tokens(out, src);
     return diag_exit_code();
   case ACT_DUMP_PARSE:
-    ast_dump(stdout, parse_file(src));
+    ast_dump(out, parse_file(src));
     return diag_exit_code();
   default:
     break;
@@ -325,19 +362,48 @@ static int run(const Options *o) {
   Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
   if (!m)
     return 1;
-  if (o->action == ACT_DUMP_AST)
-    model_dump(stdout, m);
-  if (o->action == ACT_DUMP_IR || o->action == ACT_DUMP_GRAD) {
-    IrProgram *p = lower_model(m);
-    if (!p)
-      return 1;
-    if (o->action == ACT_DUMP_GRAD)
-      ir_grad(p);
-    ir_dump(stdout, p);
+  if (o->action == ACT_DUMP_AST) {
+    model_dump(out, m);
+    return 0;
   }
-  if (o->action == ACT_COMPILE)
-    return o->jit ? run_in_memory(o, m) : compile(o, m);
+  IrProgram *p = lower_model(m);
+  if (!p)
+    return 1;
+  if (o->action == ACT_DUMP_GRAD)
+    ir_grad(p);
+  ir_dump(out, p);
   return 0;
+}
+
+/* A dump is printed into memory, then written to stdout by outfile.c, so
+ * that a write that fails says why. */
+static int dump(const Options *o, const SrcFile *src) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out)
+    DIE("open_memstream failed");
+  int status = print_dump(out, o, src);
+  if (fclose(out) != 0)
+    DIE("cannot finish a dump in memory");
+  if (outfile_write("-", buf, len) != 0)
+    status = 1;
+  free(buf);
+  return status;
+}
+
+static int run(const Options *o) {
+  SrcFile *src = src_read(o->input);
+  if (!src)
+    return 1;
+  if (o->action != ACT_CHECK && o->action != ACT_COMPILE)
+    return dump(o, src);
+  Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
+  if (!m)
+    return 1;
+  if (o->action == ACT_CHECK)
+    return 0;
+  return o->jit ? run_in_memory(o, m) : compile(o, m);
 }
 
 int main(int argc, char **argv) {
@@ -348,7 +414,10 @@ int main(int argc, char **argv) {
   int status = parse_options(&o, argc, argv);
   if (status < 0)
     status = run(&o);
-  fflush(stdout);
+  if (status == 0)        /* dumps, --help: a full disk is an error too */
+    status = outfile_flush_stdout();
+  else
+    fflush(stdout);
   arena_free_all();
   return status;
 }

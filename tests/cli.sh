@@ -46,6 +46,16 @@ check "-D with a value that is no number" 1 "'abc' is not a number" \
   -- -D x=abc "$tmp/m.net"
 check "-D given twice" 1 'is given twice' \
   -- -D x=1 -D x=2 "$tmp/m.net"
+printf 'const b = 8\n' >"$tmp/b.net"
+cat "$tmp/m.net" >>"$tmp/b.net"
+printf 'train { optimizer sgd(lr = 0.1)  batch b }\n' >>"$tmp/b.net"
+check "-D with an integer past 2^53" 1 \
+  "netc: error: -D b: integer '99999999999999999999' is too large" \
+  -- -D b=99999999999999999999 "$tmp/b.net"
+check "-D gives the batch, which has a bound" 1 \
+  "b.net:5:40: error: 'batch' must be at most 1048576, got 3000000000" \
+  -- --check -D b=3e9 "$tmp/b.net"
+check "-D gives a batch within the bound" 0 '' -- --check -D b=64 "$tmp/b.net"
 check "a missing file" 1 "netc: error: cannot open '$tmp/none.net'" \
   -- --check "$tmp/none.net"
 check "a directory" 1 "netc: error: cannot read '$tmp/dir'" \
@@ -75,6 +85,18 @@ check "--dtype takes f32 or f64 only" 1 'expected f32 or f64' \
 check "-O takes 0 to 3" 1 'expected -O0' -- -O9 "$tmp/m.net"
 check "--target with an unknown triple" 1 'netc: error: --target=nonsense' \
   -- --target=nonsense -c -o "$tmp/x.o" "$tmp/m.net"
+# A NUL byte in a string is an error, as it is anywhere else (a .net case
+# file cannot easily hold one).
+printf 'input x : float[2]\ntarget y : class[2]\n' >"$tmp/nul.net"
+printf 'data csv("a\000b.csv", features = 2, classes = 2)\n' >>"$tmp/nul.net"
+printf 'loss cross_entropy(dense(x, 2), y)\n' >>"$tmp/nul.net"
+check "a NUL byte in a string" 1 \
+  "nul.net:3:12: error: NUL byte '.x00' in a string" -- --check "$tmp/nul.net"
+printf 'input x : float[2]\000\n' >"$tmp/stray.net"
+check "a NUL byte elsewhere" 1 "stray.net:1:19: error: stray character '.x00'" \
+  -- --check "$tmp/stray.net"
+tr '\000' ' ' <"$tmp/nul.net" >"$tmp/space.net"
+check "the same model without the NUL checks" 0 '' -- --check "$tmp/space.net"
 if [ "$(id -u)" -ne 0 ]; then
   cp "$tmp/m.net" "$tmp/locked.net"
   chmod 000 "$tmp/locked.net"

@@ -46,6 +46,8 @@ tests_robust_gen_SOURCES = tests/robust-gen.c
 # Golden diagnostics: the exact messages of netc --check.
 DIAG_CASES = \
   tests/diag/add_shape.net \
+  tests/diag/batch_huge.net \
+  tests/diag/batch_wrap.net \
   tests/diag/builtin_arity.net \
   tests/diag/cannot_infer.net \
   tests/diag/class_arithmetic.net \
@@ -57,6 +59,7 @@ DIAG_CASES = \
   tests/diag/empty.net \
   tests/diag/index_range.net \
   tests/diag/initializers.net \
+  tests/diag/int_bounds.net \
   tests/diag/layer_args.net \
   tests/diag/layer_arity.net \
   tests/diag/layer_recursion.net \
@@ -89,6 +92,7 @@ CHECK_CASES = \
   tests/check/dump_parse.net \
   tests/check/dump_recurrence.net \
   tests/check/dump_tokens.net \
+  tests/check/int_bounds.net \
   tests/check/layer_override.net \
   tests/check/mnist_normalize.net \
   tests/check/text_data.net
@@ -98,6 +102,8 @@ TESTS += \
   tests/unit/optimizers \
   tests/unit/gemm_kernel \
   tests/cli.sh \
+  tests/outputs.sh \
+  tests/many-names.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
@@ -117,6 +123,8 @@ TESTS += \
 EXTRA_DIST += \
   tests/tap.h \
   tests/cli.sh \
+  tests/outputs.sh \
+  tests/many-names.sh \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
