@@ -71,6 +71,7 @@ DIAG_CASES = \
   tests/diag/optimizer_unknown.net \
   tests/diag/recurrence_forms.net \
   tests/diag/recurrence_initial.net \
+  tests/diag/steps_before_start.net \
   tests/diag/syntax_recovery.net \
   tests/diag/text_dir.net \
   tests/diag/text_file.net \
