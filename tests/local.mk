@@ -80,7 +80,9 @@ DIAG_CASES = \
   tests/diag/types.net \
   tests/diag/unknown_function.net \
   tests/diag/unknown_name.net \
-  tests/diag/varlen.net
+  tests/diag/varlen.net \
+  tests/diag/varlen_steps.net \
+  tests/diag/varlen_steps_default.net
 
 # Other case files: dumps, -D, accepted programs.
 CHECK_CASES = \
@@ -92,7 +94,8 @@ CHECK_CASES = \
   tests/check/dump_tokens.net \
   tests/check/layer_override.net \
   tests/check/mnist_normalize.net \
-  tests/check/text_data.net
+  tests/check/text_data.net \
+  tests/check/varlen_steps.net
 
 TESTS += \
   tests/unit/test_frontend \
