@@ -232,9 +232,13 @@ static void dump_value(FILE *out, const IrProgram *p, const IrValue *v,
 }
 
 void ir_dump(FILE *out, const IrProgram *p) {
-  fprintf(out, "program %s: %d parameters, %d inputs, %d targets\n",
+  fprintf(out, "program %s: %d parameters, %d inputs, %d targets",
           p->model ? p->model->name : "?", p->nparams, p->ninputs,
           p->ntargets);
+  if (p->min_steps > 1)
+    fprintf(out, ", examples of at least %lld steps",
+            (long long)p->min_steps);
+  fputc('\n', out);
   for (int i = 0; i < p->n; i++) {
     if (i == p->nforward && p->grads)
       fputs("backward:\n", out);

@@ -29,7 +29,7 @@ AM_TESTS_ENVIRONMENT = \
 
 check_PROGRAMS += tests/robust-gen tests/unit/test_frontend \
   tests/unit/gradcheck tests/unit/codegen_agree tests/unit/optimizers \
-  tests/unit/gemm_kernel
+  tests/unit/gemm_kernel tests/unit/varlen_steps
 tests_unit_gradcheck_SOURCES = tests/unit/gradcheck.c
 tests_unit_codegen_agree_SOURCES = tests/unit/codegen_agree.c
 tests_unit_codegen_agree_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) \
@@ -39,7 +39,11 @@ tests_unit_optimizers_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_gemm_kernel_SOURCES = tests/unit/gemm_kernel.c
 tests_unit_gemm_kernel_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_gradcheck_LDADD = compiler/libnetc.a
-tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
+tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c \
+  tests/unit/step_cases.h
+tests_unit_varlen_steps_SOURCES = tests/unit/varlen_steps.c \
+  tests/unit/step_cases.h
+tests_unit_varlen_steps_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_test_frontend_LDADD = compiler/libnetc.a
 tests_robust_gen_SOURCES = tests/robust-gen.c
 
@@ -99,6 +103,7 @@ CHECK_CASES = \
 
 TESTS += \
   tests/unit/test_frontend \
+  tests/unit/varlen_steps \
   tests/unit/optimizers \
   tests/unit/gemm_kernel \
   tests/cli.sh \
@@ -147,6 +152,8 @@ EXTRA_DIST += \
   tests/grad/lstm.net \
   tests/grad/rnn_stack.net \
   tests/grad/varlen.net \
+  tests/grad/varlen_first_step.net \
+  tests/grad/varlen_steps.net \
   tests/grad/losses.net \
   tests/grad/mixed.net \
   tests/grad/per_example.net \

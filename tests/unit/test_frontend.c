@@ -12,6 +12,7 @@
 #include "check.h"
 #include "frontend.h"
 #include "parse.h"
+#include "step_cases.h"
 
 typedef struct Captured {
   int n;
@@ -141,38 +142,13 @@ static void test_diagnostics(void) {
   diag_set_sink(NULL, NULL);
 }
 
-/* Models over x : float[<=6, 2] that read one fixed step (steps.c). */
-static const struct {
-  const char *what, *model;
-  int64_t steps;
-} step_reads[] = {
-  {"x[3] of an input", "loss mse(x[3], y)", 4},
-  {"x[-5] of an input, from each one's end", "loss mse(x[-5], y)", 5},
-  {"h[3] of a recurrence", "h = rnn(x, 2)\nloss mse(h[3], y)", 4},
-  {"h[-5] of a recurrence", "h = rnn(x, 2)\nloss mse(h[-5], y)", 5},
-  {"s[2] of a sequence computed from it", "s = sigmoid(x)\n"
-   "loss mse(s[2], y)", 3},
-  {"reverse(x)[3]", "loss mse(reverse(x)[3], y)", 4},
-  {"x[4, 1] in a step equation, elsewhere than the loss",
-   "p[t] = x[t] * x[4, 1]\nloss mse(p[-1], y)", 5},
-  {"x[2] in a layer", "layer third(s : float[<=n, m]) { return s[2] }\n"
-   "loss mse(third(x), y)", 3},
-  {"the largest of several", "loss mse(x[1] + x[-2] + x[5], y)", 6},
-  {"only h[-1] and x[t]", "h[t] = x[t] + h[t-1]   with h[-1] = 0\n"
-   "loss mse(h[-1], y)", 1},
-  {"x[0]", "loss mse(x[0], y)", 1},
-};
-
 static void test_steps(void) {
   Captured cap;
-  for (size_t i = 0; i < sizeof step_reads / sizeof step_reads[0]; i++) {
-    const char *text = arena_printf("input x : float[<=6, 2]\n"
-                                    "target y : float[2]\n%s\n",
-                                    step_reads[i].model);
-    Model *m = check_text(text, &cap);
-    ok(m && m->min_steps == step_reads[i].steps, "%s needs %lld steps "
-       "(got %lld%s%s)", step_reads[i].what,
-       (long long)step_reads[i].steps, m ? (long long)m->min_steps : -1LL,
+  for (int i = 0; i < NSTEP_CASES; i++) {
+    Model *m = check_text(step_case_text(i), &cap);
+    ok(m && m->min_steps == step_cases[i].steps, "%s needs %lld steps "
+       "(got %lld%s%s)", step_cases[i].what,
+       (long long)step_cases[i].steps, m ? (long long)m->min_steps : -1LL,
        cap.n ? ": " : "", cap.n ? cap.msg[0] : "");
   }
   Model *m = check_text("input x : float[6, 2]\ntarget y : float[2]\n"
