@@ -112,6 +112,7 @@ TESTS += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/fixed-steps.sh \
   tests/threads.sh \
   tests/gradcheck-noise.sh \
   tests/faults.sh \
@@ -131,6 +132,7 @@ EXTRA_DIST += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/fixed-steps.sh \
   tests/torch-parity.sh \
   tests/torch_parity.py \
   tests/threads.sh \

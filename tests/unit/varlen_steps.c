@@ -1,9 +1,11 @@
 /* tests/unit/varlen_steps.c — the fixed steps of sequences of varying
  * length (compiler/steps.c) in the interpreter and in generated code,
- * for each model of step_cases.h: a batch whose shortest example has
- * exactly the steps the model reads runs, the same loss and predictions
- * in both, and noise past each example's length changes neither; one
- * step shorter, the interpreter refuses the batch, naming the example. */
+ * for each model of step_cases.h: the compiled model's descriptor
+ * carries the fewest steps (netrt.h's min_steps, which the runtime
+ * checks its data against); a batch whose shortest example has exactly
+ * that many runs, the same loss and predictions in both, and noise past
+ * each example's length changes neither; one step shorter, the
+ * interpreter refuses the batch, naming the example. */
 #include <config.h>
 
 #include <math.h>
@@ -154,7 +156,10 @@ static void check_case(int i) {
   Jit *jit = emit_jit(p, &cgo, &eo, &desc);
   if (!ok(jit != NULL, "%s: compiles in memory", step_cases[i].what))
     return;
-  at_fewest(i, p, desc);
+  const NetrtModel *m = desc;
+  ok(m->min_steps == step_cases[i].steps, "%s: its descriptor says so "
+     "(min_steps %lld)", step_cases[i].what, (long long)m->min_steps);
+  at_fewest(i, p, m);
   one_shorter(i, p);
   emit_jit_free(jit);
 }
