@@ -249,9 +249,13 @@ static void dump_header(FILE *out, const Model *m) {
     print_value(out, &m->consts.v[i]->value);
     fputc('\n', out);
   }
-  for (int i = 0; i < m->inputs.n; i++)
-    fprintf(out, "input %s : %s\n", m->inputs.v[i]->name,
-            type_str(&m->inputs.v[i]->ty));
+  for (int i = 0; i < m->inputs.n; i++) {
+    const Type *t = &m->inputs.v[i]->ty;
+    fprintf(out, "input %s : %s", m->inputs.v[i]->name, type_str(t));
+    if (t->varlen && m->min_steps > 1)   /* steps.c */
+      fprintf(out, ", at least %" PRId64 " steps", m->min_steps);
+    fputc('\n', out);
+  }
   for (int i = 0; i < m->targets.n; i++)
     fprintf(out, "target %s : %s\n", m->targets.v[i]->name,
             type_str(&m->targets.v[i]->ty));

@@ -1,4 +1,5 @@
-/* compiler/frontend.c — parse the prelude and a model, and check them. */
+/* compiler/frontend.c — parse the prelude and a model, and check them
+ * (check.c, then the steps its sequences need: steps.c). */
 #include <config.h>
 
 #include "frontend.h"
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "steps.h"
 
 const Node *frontend_prelude(void) {
   static const Node *prelude;
@@ -25,5 +27,7 @@ Model *frontend_check(const SrcFile *file, Define *defines, int ndefines) {
   if (diag_error_count())
     return NULL;
   Model *m = check_model(tree, prelude, defines, ndefines);
+  if (!diag_error_count())
+    steps_check(m, tree);
   return diag_error_count() ? NULL : m;
 }

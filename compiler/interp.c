@@ -4,7 +4,10 @@
  * step and indices are computed element by element.  That is the point:
  * it is simple enough to trust, and it is the baseline that generated
  * code is measured against.  Class labels are stored one number per
- * position (a class[T, C] value holds T labels).
+ * position (a class[T, C] value holds T labels).  A batch with an example
+ * shorter than the steps the program reads of its sequences of varying
+ * length is refused, as the runtime refuses it, rather than read past
+ * its end.
  */
 #include <config.h>
 
@@ -19,6 +22,7 @@ struct Interp {
   int batch;
   double **val;          /* by value id */
   int64_t *t;            /* by loop id: the step being run */
+  char error[160];       /* why the last run failed, or "" */
 };
 
 /* The shape of a value's storage: labels drop the class dimension. */
@@ -253,8 +257,9 @@ static void eval_shape_op(const IrValue *v, Args *g) {
     const Type *seq = v->op == IR_PICK ? a : &v->ty;
     int64_t row = count(seq) / seq->dims[0];
     int64_t t = (int64_t)g->a[1][0] + v->lo[0];
-    if (t < 0)
-      t = 0;
+    if (t < 0)      /* interp_run checked the lengths: steps.c missed it */
+      DIE("step %lld from the end of an example of %g steps",
+          (long long)v->lo[0], g->a[1][0]);
     if (v->op == IR_PICK) {
       memcpy(g->out, g->a[0] + t * row, sizeof(double) * (size_t)row);
     } else {
@@ -668,9 +673,37 @@ static void eval_value(Interp *in, const IrValue *v, const Inputs *io) {
   }
 }
 
-void interp_run(Interp *in, double *const *params, double *const *inputs,
+/* Whether every example is as long as the fixed steps the program reads
+ * of its sequences of varying length need (the lengths after the inputs,
+ * netrt.h): a shorter one has no such step. */
+static bool long_enough(Interp *in, double *const *inputs) {
+  const IrProgram *p = in->p;
+  bool varlen = false;
+  for (int k = 0; k < p->ninputs; k++)
+    varlen |= p->inputs[k].ty.varlen;
+  for (int b = 0; varlen && b < in->batch; b++) {
+    double len = inputs[p->ninputs][b];
+    if (len < (double)p->min_steps) {
+      snprintf(in->error, sizeof in->error, "example %d has %g step%s; "
+               "the model needs sequences of at least %lld steps", b, len,
+               len == 1 ? "" : "s", (long long)p->min_steps);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool interp_run(Interp *in, double *const *params, double *const *inputs,
                 double *const *targets) {
   Inputs io = {params, inputs, targets};
+  in->error[0] = '\0';
+  if (!long_enough(in, inputs))
+    return false;
   for (int i = 0; i < in->p->n; i++)
     eval_value(in, in->p->v[i], &io);
+  return true;
+}
+
+const char *interp_error(const Interp *in) {
+  return in->error;
 }

@@ -14,10 +14,15 @@ typedef struct Interp Interp;
 /* Buffers for every value of p at batch size `batch`; free with
  * interp_free.  Parameters: one array each, as shaped.  Inputs and
  * targets: `batch` examples one after the other (class labels as
- * numbers). */
+ * numbers), and after the inputs each example's length when they are
+ * sequences of varying length (netrt.h). */
 Interp *interp_new(const IrProgram *p, int batch);
-void interp_run(Interp *in, double *const *params, double *const *inputs,
+/* Evaluates every value.  false, with interp_error() naming the example,
+ * when one is shorter than p->min_steps: it lacks a step the program
+ * reads, and nothing is evaluated. */
+bool interp_run(Interp *in, double *const *params, double *const *inputs,
                 double *const *targets);
+const char *interp_error(const Interp *in);   /* "" after a success */
 const double *interp_value(const Interp *in, const IrValue *v);
 double interp_loss(const Interp *in);
 void interp_free(Interp *in);

@@ -232,9 +232,13 @@ static void dump_value(FILE *out, const IrProgram *p, const IrValue *v,
 }
 
 void ir_dump(FILE *out, const IrProgram *p) {
-  fprintf(out, "program %s: %d parameters, %d inputs, %d targets\n",
+  fprintf(out, "program %s: %d parameters, %d inputs, %d targets",
           p->model ? p->model->name : "?", p->nparams, p->ninputs,
           p->ntargets);
+  if (p->min_steps > 1)
+    fprintf(out, ", examples of at least %lld steps",
+            (long long)p->min_steps);
+  fputc('\n', out);
   for (int i = 0; i < p->n; i++) {
     if (i == p->nforward && p->grads)
       fputs("backward:\n", out);
@@ -249,7 +253,7 @@ void ir_dump(FILE *out, const IrProgram *p) {
 }
 
 /* Marks v and what it reads, through loops: a loop's body reads values
- * computed before the loop. */
+ * computed before the loop, and a loop of varying length the lengths. */
 void ir_mark_reads(const IrValue *v, bool *marked) {
   if (marked[v->id])
     return;
@@ -259,6 +263,8 @@ void ir_mark_reads(const IrValue *v, bool *marked) {
   if (v->op != IR_LOOP)
     return;
   const IrLoop *l = v->loop;
+  if (l->length)                 /* where each example's steps end */
+    ir_mark_reads(l->length, marked);
   for (int k = 0; k < l->nstates; k++)
     ir_mark_reads(l->state_init[k], marked);
   for (int i = 0; i < l->body.n; i++)

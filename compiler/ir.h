@@ -104,6 +104,9 @@ typedef struct IrProgram {
   IrValue *output;       /* the prediction: the loss's first argument */
   IrValue *loss;         /* a scalar for the batch */
   int nforward;          /* values of the forward pass */
+  int64_t min_steps;     /* every example's length is at least this
+                            (Model.min_steps): the fixed steps read of
+                            sequences of varying length exist */
   IrValue **grads;       /* per parameter, after ir_grad() */
 } IrProgram;
 

@@ -10,6 +10,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/shape.c compiler/shape.h \
   compiler/builtins.c compiler/builtins.h \
   compiler/check.c compiler/check.h compiler/model.h \
+  compiler/steps.c compiler/steps.h \
   compiler/dump.c \
   compiler/ir.c compiler/ir.h compiler/ir_ops.h \
   compiler/lower.c compiler/grad.c \

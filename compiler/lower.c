@@ -679,6 +679,7 @@ IrProgram *lower_model(const Model *m) {
   L.p = arena_new(IrProgram);
   IrProgram *p = L.p;
   p->model = m;
+  p->min_steps = m->min_steps > 1 ? m->min_steps : 1;
   p->params = tensors(&m->params);
   p->nparams = m->params.n;
   p->inputs = tensors(&m->inputs);

@@ -73,6 +73,9 @@ typedef struct Model {
   CallValue *train;      /* train_opts, defaults filled */
   CallValue *optimizer;
   CallValue *clip;       /* NULL: no clipping */
+  int64_t min_steps;     /* the fewest steps of an example of a sequence
+                            of varying length: the most a fixed step of
+                            one needs (steps.c), at least 1 */
 } Model;
 
 void symlist_push(SymList *l, Sym *s);

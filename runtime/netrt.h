@@ -15,15 +15,17 @@
  *
  * Sequences of varying length: when an input is `varlen`, its examples are
  * padded with zeros to dims[0] steps, and inputs[ninputs] is one more
- * buffer holding each example's number of steps, as a real.  Steps past
- * an example's length change neither its loss nor any gradient.
+ * buffer holding each example's number of steps, as a real, at least
+ * min_steps (the model reads fixed steps, such as h[3], that a shorter
+ * example lacks).  Steps past an example's length change neither its
+ * loss nor any gradient.
  */
 #ifndef NETRT_H
 #define NETRT_H
 
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 5
+#define NETRT_ABI_VERSION 6
 
 enum { NETRT_MAX_DIMS = 6 };
 
@@ -147,6 +149,9 @@ typedef struct NetrtModel {
    * shard's loss and gradient are then not zero.  0: they are zero, and
    * shards' gradients add up as they are. */
   int param_terms;
+  /* Varlen inputs: the fewest steps an example may have (1 when the model
+   * reads no fixed step but the first and the last; 0 is taken as 1). */
+  int64_t min_steps;
 } NetrtModel;
 
 /* An executable's main() in libnetrt runs the model that netc names here:

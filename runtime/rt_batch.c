@@ -8,6 +8,8 @@
  * Sequences: a model with a varlen input gets one more input buffer, the
  * examples' lengths as reals (netrt.h); a dataset's examples, padded to
  * its own max_steps, are padded again to the model's when it has fewer.
+ * No example may be shorter than the model's min_steps: it lacks a step
+ * the model reads.
  */
 #include <config.h>
 
@@ -28,6 +30,11 @@ enum {
 
 static void *alloc_reals(int64_t n, int bytes) {
   return rt_alloc_zero((n > 0 ? n : 1) * bytes);
+}
+
+/* The fewest steps of an example of the model's varlen inputs. */
+static int64_t min_steps(const NetrtModel *m) {
+  return m->min_steps > 1 ? m->min_steps : 1;
 }
 
 /* The steps of the model's varlen inputs (rt_run.c checks that they
@@ -230,14 +237,34 @@ int rt_batch_check(RtBatch *b, const RtDataset *ds, char *err,
   return 0;
 }
 
+/* The first example of ds shorter than the model's fewest steps, which
+ * lacks a fixed step that the model reads (h[3], h[-5]). */
+static int check_lengths(const RtBatch *b, const RtDataset *ds, char *err,
+                         size_t errsz) {
+  int64_t need = min_steps(b->m);
+  for (size_t i = 0; b->max_steps > 0 && need > 1 && i < ds->count; i++) {
+    size_t steps = rt_example_steps(ds, i);
+    if ((int64_t)steps < need)
+      return rt_errorf(err, errsz, "example %zu has %zu step%s; the model "
+                       "needs sequences of at least %" PRId64 " steps", i,
+                       steps, steps == 1 ? "" : "s", need);
+  }
+  return 0;
+}
+
 int rt_batch_check_data(RtBatch *b, RtData *d, char *err, size_t errsz) {
   char why[RT_ERRSZ];
-  if (d->test.count && rt_batch_check(b, &d->test, why, sizeof why)) {
+  if (d->test.count && (rt_batch_check(b, &d->test, why, sizeof why) ||
+                        check_lengths(b, &d->test, why, sizeof why))) {
     snprintf(d->test_error, sizeof d->test_error, "the test set does not "
              "fit the model: %.960s", why);
     rt_dataset_free(&d->test);
   }
-  return rt_batch_check(b, &d->main, err, errsz);
+  if (rt_batch_check(b, &d->main, err, errsz))
+    return -1;
+  if (check_lengths(b, &d->main, why, sizeof why))
+    return rt_errorf(err, errsz, "%.400s: %.600s", d->origin, why);
+  return 0;
 }
 
 typedef void FillFn(const RtDataset *ds, const size_t *idx, size_t n,
@@ -378,9 +405,10 @@ void rt_batch_random(RtBatch *b, RtRng *r, int n) {
   b->has_labels = 0;
   if (b->max_steps <= 0)
     return;
+  int64_t fewest = min_steps(m);
   for (int i = 0; i < n; i++)
-    rt_batch_set_length(b, i, (int32_t)(1 + rt_rng_below(r,
-                                            (uint64_t)b->max_steps)));
+    rt_batch_set_length(b, i, (int32_t)(fewest + (int64_t)rt_rng_below(r,
+                                  (uint64_t)(b->max_steps - fewest + 1))));
   for (int i = 0; i < m->ninputs; i++)
     zero_padding(b, &m->inputs[i], b->in[i], n);
   for (int i = 0; i < m->ntargets; i++)

@@ -148,6 +148,7 @@ typedef struct RtView {
 
 typedef struct RtData {
   const char *source;          /* "mnist", "csv", "synthetic2d", ... */
+  char origin[512];            /* the main set's file, or the source */
   RtDataset main;              /* the training file (or the only one) */
   RtSplit split;
   RtDataset test;              /* the test set; count 0 if absent */
@@ -221,14 +222,16 @@ int rt_batch_check(RtBatch *b, const RtDataset *ds, char *err,
                    size_t errsz);
 /* rt_batch_check() of d's main set (its failure is an error), then of
  * its test set, which is dropped with a note in test_error when it
- * does not fit. */
+ * does not fit; and an example shorter than the model's min_steps
+ * (netrt.h) is an error in the main set, naming it and d->origin, and
+ * drops the test set. */
 int rt_batch_check_data(RtBatch *b, RtData *d, char *err, size_t errsz);
 /* Fills n examples, those of idx[0..n). */
 void rt_batch_fill(RtBatch *b, const RtDataset *ds, const size_t *idx,
                    int n);
 /* Random inputs and targets of the right kinds (gradcheck, bench); for
- * varlen inputs, lengths uniform in [1, max_steps] and zeros past them
- * in the inputs and the varlen targets. */
+ * varlen inputs, lengths uniform in [min_steps, max_steps] and zeros past
+ * them in the inputs and the varlen targets. */
 void rt_batch_random(RtBatch *b, RtRng *r, int n);
 /* Example i's length (varlen models; else nothing). */
 void rt_batch_set_length(RtBatch *b, int i, int32_t steps);

@@ -157,6 +157,9 @@ static void info_text(FILE *f, const NetrtModel *m) {
           "%d\n", m->name, m->dtype_bytes, m->max_batch, m->abi_version);
   fprintf(f, "signature: %s\n", m->signature ? m->signature : "");
   text_tensors(f, "inputs", m->inputs, m->ninputs);
+  if (m->min_steps > 1)
+    fprintf(f, "  every example at least %" PRId64 " steps long\n",
+            m->min_steps);
   text_tensors(f, "targets", m->targets, m->ntargets);
   shape_str(shape, sizeof shape, &m->output);
   fprintf(f, "output: %s%s\n", elem_name(m->output.elem), shape);
@@ -273,6 +276,7 @@ static void info_json(RtJson *j, const NetrtModel *m) {
   json_int(j, "abi_version", m->abi_version);
   json_int(j, "dtype_bytes", m->dtype_bytes);
   json_int(j, "max_batch", m->max_batch);
+  json_int(j, "min_steps", m->min_steps > 1 ? m->min_steps : 1);
   json_tensors(j, "inputs", m->inputs, m->ninputs, 0);
   json_tensors(j, "targets", m->targets, m->ntargets, 0);
   rt_json_key(j, "output");

@@ -42,7 +42,8 @@ static int check_tensor(const NetrtModel *m, const NetrtTensor *t,
   return 0;
 }
 
-/* Varlen inputs share one lengths buffer: the same maximum length. */
+/* Varlen inputs share one lengths buffer: the same maximum length, and
+ * the fewest steps (min_steps) no more than it. */
 static int check_varlen(const NetrtModel *m, char *err, size_t errsz) {
   int64_t steps = 0;
   for (int i = 0; i < m->ninputs; i++) {
@@ -61,6 +62,10 @@ static int check_varlen(const NetrtModel *m, char *err, size_t errsz) {
                        steps);
     steps = t->dims[0];
   }
+  if (m->min_steps < 0 || (steps && m->min_steps > steps))
+    return rt_errorf(err, errsz, "model '%s': examples of at least %" PRId64
+                     " steps, of at most %" PRId64, m->name, m->min_steps,
+                     steps);
   return 0;
 }
 
@@ -643,9 +648,11 @@ static int open_source(RtData *d, const NetrtModel *m, const RtOpts *o,
     snprintf(path, sizeof path, "%s", o->data);
   else
     data_option(opts, "path", path, sizeof path);
+  if (!*path && !strcmp(d->source, "mnist"))
+    snprintf(path, sizeof path, "data/mnist");
+  snprintf(d->origin, sizeof d->origin, "%s", *path ? path : d->source);
   if (!strcmp(d->source, "mnist"))
-    return open_mnist(d, *path ? path : "data/mnist", opts, want_test, err,
-                      errsz);
+    return open_mnist(d, path, opts, want_test, err, errsz);
   if (!strcmp(d->source, "csv")) {
     if (!*path)
       return rt_errorf(err, errsz, "csv: no file: give one with --data");

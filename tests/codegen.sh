@@ -17,6 +17,7 @@ exec "$CODEGEN_AGREE" tests/grad/elementwise.net tests/grad/losses.net \
   models/tiny_mlp_relu.net models/tiny_mlp_sigmoid.net tests/grad/lstm.net \
   tests/grad/gru.net tests/grad/rnn_stack.net tests/grad/learned_state.net \
   models/char_rnn.net models/word_rnn.net tests/grad/varlen.net \
+  tests/grad/varlen_first_step.net tests/grad/varlen_steps.net \
   tests/grad/bidirectional_steps.net tests/grad/bidirectional_fixed_steps.net \
   models/binary_add_lstm.net models/index_recall_gru.net \
   models/mnist_lstm.net models/mnist_gru.net models/mnist_bilstm.net

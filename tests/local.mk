@@ -29,7 +29,7 @@ AM_TESTS_ENVIRONMENT = \
 
 check_PROGRAMS += tests/robust-gen tests/unit/test_frontend \
   tests/unit/gradcheck tests/unit/codegen_agree tests/unit/optimizers \
-  tests/unit/gemm_kernel
+  tests/unit/gemm_kernel tests/unit/varlen_steps
 tests_unit_gradcheck_SOURCES = tests/unit/gradcheck.c
 tests_unit_codegen_agree_SOURCES = tests/unit/codegen_agree.c
 tests_unit_codegen_agree_LDADD = compiler/libnetc.a $(LLVM_LDFLAGS) \
@@ -39,7 +39,11 @@ tests_unit_optimizers_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_gemm_kernel_SOURCES = tests/unit/gemm_kernel.c
 tests_unit_gemm_kernel_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_gradcheck_LDADD = compiler/libnetc.a
-tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c
+tests_unit_test_frontend_SOURCES = tests/unit/test_frontend.c \
+  tests/unit/step_cases.h
+tests_unit_varlen_steps_SOURCES = tests/unit/varlen_steps.c \
+  tests/unit/step_cases.h
+tests_unit_varlen_steps_LDADD = $(tests_unit_codegen_agree_LDADD)
 tests_unit_test_frontend_LDADD = compiler/libnetc.a
 tests_robust_gen_SOURCES = tests/robust-gen.c
 
@@ -74,6 +78,7 @@ DIAG_CASES = \
   tests/diag/optimizer_unknown.net \
   tests/diag/recurrence_forms.net \
   tests/diag/recurrence_initial.net \
+  tests/diag/steps_before_start.net \
   tests/diag/syntax_recovery.net \
   tests/diag/text_dir.net \
   tests/diag/text_file.net \
@@ -82,7 +87,9 @@ DIAG_CASES = \
   tests/diag/types.net \
   tests/diag/unknown_function.net \
   tests/diag/unknown_name.net \
-  tests/diag/varlen.net
+  tests/diag/varlen.net \
+  tests/diag/varlen_steps.net \
+  tests/diag/varlen_steps_default.net
 
 # Other case files: dumps, -D, accepted programs.
 CHECK_CASES = \
@@ -95,10 +102,12 @@ CHECK_CASES = \
   tests/check/int_bounds.net \
   tests/check/layer_override.net \
   tests/check/mnist_normalize.net \
-  tests/check/text_data.net
+  tests/check/text_data.net \
+  tests/check/varlen_steps.net
 
 TESTS += \
   tests/unit/test_frontend \
+  tests/unit/varlen_steps \
   tests/unit/optimizers \
   tests/unit/gemm_kernel \
   tests/cli.sh \
@@ -109,6 +118,7 @@ TESTS += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/fixed-steps.sh \
   tests/threads.sh \
   tests/gradcheck-noise.sh \
   tests/faults.sh \
@@ -130,6 +140,7 @@ EXTRA_DIST += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
+  tests/fixed-steps.sh \
   tests/torch-parity.sh \
   tests/torch_parity.py \
   tests/threads.sh \
@@ -151,6 +162,8 @@ EXTRA_DIST += \
   tests/grad/lstm.net \
   tests/grad/rnn_stack.net \
   tests/grad/varlen.net \
+  tests/grad/varlen_first_step.net \
+  tests/grad/varlen_steps.net \
   tests/grad/losses.net \
   tests/grad/mixed.net \
   tests/grad/per_example.net \

@@ -4,9 +4,10 @@
 # fake_seq (a per-step logistic regression on binary_add, lengths 1..5,
 # input float[<=5, 2]), its double build fake_seq_f64, fake_seq_long
 # (its data asks for lengths 1..6) and fake_recall (index_recall, k = 3,
-# lengths 3..3, read from an input of up to 5 steps).  The models return
-# a NaN loss for a batch that breaks netrt.h's contract (lengths in
-# inputs[ninputs], zeros past them), so every command checks it.
+# lengths 3..3, read from an input of up to 5 steps, examples of at least
+# 3 steps: min_steps).  The models return a NaN loss for a batch that
+# breaks netrt.h's contract (lengths in inputs[ninputs], at least
+# min_steps, zeros past them), so every command checks it.
 #
 # Environment: FAKE_SEQ, FAKE_SEQ_F64, FAKE_SEQ_LONG, FAKE_RECALL
 # (default: the programs under tests/runtime/ of the current directory,
@@ -120,7 +121,14 @@ ok $(test $rc -eq 0 && has "^accuracy  1.0000 (100 of 100)" out &&
      has "confusion matrix" out && ! has "bit accuracy" out; echo $?) \
   "index_recall: eval prints the accuracy"
 run "$FAKE_RECALL" gradcheck
-ok $(test $rc -eq 0 && has passed out; echo $?) "index_recall: gradcheck"
+ok $(test $rc -eq 0 && has passed out; echo $?) \
+  "index_recall: gradcheck, random lengths of at least min_steps (3)"
+run "$FAKE_RECALL" bench --steps 20 --json
+ok $(test $rc -eq 0 && check 'd["steps"] == 20'; echo $?) \
+  "index_recall: bench"
+run "$FAKE_RECALL" info --json
+ok $(test $rc -eq 0 && check 'd["min_steps"] == 3 and
+  d["abi_version"] == 6'; echo $?) "index_recall: info --json: min_steps"
 
 # ---- errors ----
 run "$FAKE_SEQ_LONG" train --epochs 1

@@ -18,11 +18,12 @@
  * on the example's last step,
  *   logits = W x[length - 1] + c          W (10, 10), c (10)
  * which finds the digit at index 3 only when the driver pads the data's
- * 3 steps to 5 and passes the right lengths.
+ * 3 steps to 5 and passes the right lengths.  Its examples must have at
+ * least 3 steps (min_steps), as those of a model reading x[2] must.
  *
  * Both check the contract on every call: each length a whole number in
- * 1..5, zeros past it in the inputs and the targets.  A batch that
- * breaks it makes the loss NaN, which every command reports.
+ * min_steps..5, zeros past it in the inputs and the targets.  A batch
+ * that breaks it makes the loss NaN, which every command reports.
  *
  * One source, four executables:
  *   fake_seq        float reals, Adam                  (fake_seq)
@@ -49,6 +50,7 @@ enum {
   T = 5,                       /* the input's maximum length */
   MAXB = 8,                    /* the compiled batch */
 #ifdef FAKE_RECALL
+  MIN_STEPS = 3,               /* the fewest steps of an example */
   K = 10,                      /* digits: one-hot width and classes */
   STEP = K,                    /* input values per step */
   NW = K * K,                  /* W's reals, then c's */
@@ -56,6 +58,7 @@ enum {
   NOUT = K,                    /* output values per example */
   NTARGET = 1,                 /* target values per example */
 #else
+  MIN_STEPS = 1,
   STEP = 2,
   NPARAM = 3,                  /* w[0], w[1], b */
   NOUT = T,
@@ -74,7 +77,7 @@ typedef struct Work {
 static int read_lengths(const void *const *inputs, int n, int *len) {
   const Real *l = inputs[1];
   for (int i = 0; i < n; i++) {
-    if (!(l[i] >= 1 && l[i] <= T && l[i] == (int)l[i]))
+    if (!(l[i] >= MIN_STEPS && l[i] <= T && l[i] == (int)l[i]))
       return -1;
     len[i] = (int)l[i];
   }
@@ -356,6 +359,7 @@ static const NetrtModel fake_model = {
   .train_step = train_step,
   .evaluate = evaluate,
   .predict = predict,
+  .min_steps = MIN_STEPS,
 };
 
 const NetrtModel *const netrt_main_model = &fake_model;

@@ -93,7 +93,8 @@ static void check_padding(const IrProgram *p, double **params, double **in,
 }
 
 /* Sequences of varying length: random lengths after the inputs
- * (netrt.h), and zeros past them, as the runtime pads batches. */
+ * (netrt.h), from the fewest the model reads to the most, and zeros past
+ * them, as the runtime pads batches. */
 static void pad(const IrProgram *p, double **in, double **tg) {
   int64_t steps = 0;
   for (int k = 0; k < p->ninputs; k++)
@@ -103,9 +104,12 @@ static void pad(const IrProgram *p, double **in, double **tg) {
     return;
   double *len = in[p->ninputs];
   if (!len) {
+    int64_t lengths = steps - p->min_steps + 1;
     len = malloc(sizeof(double) * BATCH);
     for (int b = 0; b < BATCH; b++)
-      len[b] = b == 0 ? (double)steps : 1 + floor(uniform() * (double)steps);
+      len[b] = b == 0 ? (double)steps
+                      : (double)p->min_steps +
+                        floor(uniform() * (double)lengths);
     in[p->ninputs] = len;
   }
   for (int k = 0; k < p->ninputs; k++)
@@ -248,9 +252,9 @@ static void check_file(const char *path) {
     tg[k] = examples(&p->targets[k].ty);
   pad(p, in, tg);
   Interp *it = interp_new(p, BATCH);
-  interp_run(it, params, in, tg);
-  ok(isfinite(interp_loss(it)), "%s: the loss is finite (%g)", path,
-     interp_loss(it));
+  bool ran = interp_run(it, params, in, tg);
+  ok(ran && isfinite(interp_loss(it)), "%s: the loss is finite (%g)%s%s",
+     path, interp_loss(it), ran ? "" : ": ", interp_error(it));
   for (int k = 0; k < p->nparams; k++)
     check_param(p, k, params, in, tg, interp_value(it, p->grads[k]), path);
   check_one_by_one(p, params, in, tg, it, path);

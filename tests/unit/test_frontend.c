@@ -1,6 +1,7 @@
 /* tests/unit/test_frontend.c — the front end's stages through their APIs:
  * types and broadcasting, the parser's tree and locations, the checker's
- * model, and diagnostics captured through the diagnostic sink. */
+ * model, the steps its sequences of varying length need, and
+ * diagnostics captured through the diagnostic sink. */
 #include <config.h>
 
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "check.h"
 #include "frontend.h"
 #include "parse.h"
+#include "step_cases.h"
 
 typedef struct Captured {
   int n;
@@ -140,11 +142,27 @@ static void test_diagnostics(void) {
   diag_set_sink(NULL, NULL);
 }
 
+static void test_steps(void) {
+  Captured cap;
+  for (int i = 0; i < NSTEP_CASES; i++) {
+    Model *m = check_text(step_case_text(i), &cap);
+    ok(m && m->min_steps == step_cases[i].steps, "%s needs %lld steps "
+       "(got %lld%s%s)", step_cases[i].what,
+       (long long)step_cases[i].steps, m ? (long long)m->min_steps : -1LL,
+       cap.n ? ": " : "", cap.n ? cap.msg[0] : "");
+  }
+  Model *m = check_text("input x : float[6, 2]\ntarget y : float[2]\n"
+                        "loss mse(x[3] + x[-5], y)\n", &cap);
+  ok(m && m->min_steps == 1, "a sequence of fixed length needs no minimum");
+  diag_set_sink(NULL, NULL);
+}
+
 int main(void) {
   test_types();
   test_parser();
   test_checker();
   test_diagnostics();
+  test_steps();
   arena_free_all();
   return tap_done();
 }
