@@ -95,6 +95,7 @@ DIAG_CASES = \
 CHECK_CASES = \
   tests/check/bidirectional.net \
   tests/check/define.net \
+  tests/check/dump_grad.net \
   tests/check/dump_mlp.net \
   tests/check/dump_parse.net \
   tests/check/dump_recurrence.net \
