@@ -37,12 +37,12 @@ tests_fuzz_replay_ckpt_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_replay_json_SOURCES = $(FUZZ_REPLAY_FILES) tests/fuzz/json.c
 tests_fuzz_replay_json_LDADD = $(FUZZ_REPLAY_LIBS)
 
-TESTS += tests/fuzz-replay.sh
+# tests/fuzz-replay.sh is in tests/local.mk's TESTS; it finds these:
 AM_TESTS_ENVIRONMENT += \
   FUZZ_REPLAY_DIR='$(abs_top_builddir)/tests/fuzz'; export FUZZ_REPLAY_DIR; \
   FUZZ_TARGETS='$(FUZZ_TARGETS)'; export FUZZ_TARGETS;
-EXTRA_DIST += tests/fuzz-replay.sh tests/fuzz/fuzz.mk tests/fuzz/run.sh \
-  tests/fuzz/seeds.sh tests/fuzz/corpus tests/fuzz/regress
+EXTRA_DIST += tests/fuzz/fuzz.mk tests/fuzz/run.sh tests/fuzz/seeds.sh \
+  tests/fuzz/corpus tests/fuzz/regress
 
 .PHONY: fuzz fuzz-build
 if HAVE_FUZZ_CC
