@@ -53,4 +53,9 @@ char *fuzz_gz_file(const char *name, FuzzInput bytes);
  * its arrays shows up under the sanitizers. */
 void fuzz_fill_batches(const RtDataset *ds);
 
+/* The idx targets' loads of the pair of files images and labels, with
+ * MNIST's training names in fuzz_dir(): rt_load_idx, and for ten classes
+ * rt_load_mnist of fuzz_dir(), then the batches of what they loaded. */
+void fuzz_load_idx(const char *images, const char *labels, int classes);
+
 #endif

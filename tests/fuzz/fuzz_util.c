@@ -1,7 +1,7 @@
 /* tests/fuzz/fuzz_util.c — the fuzz targets' helpers (fuzz.h): taking
  * option bytes off the input, writing the input to a temporary file for
- * the readers that take a path, and filling batches of what a reader
- * loaded. */
+ * the readers that take a path, filling batches of what a reader
+ * loaded, and the idx targets' loads. */
 #include <config.h>
 
 #include <dirent.h>
@@ -160,4 +160,16 @@ void fuzz_fill_batches(const RtDataset *ds) {
   fill_inputs(ds, idx, n);
   if (rt_label_numel(ds) > 0)
     fill_labels(ds, idx, n);
+}
+
+void fuzz_load_idx(const char *images, const char *labels, int classes) {
+  RtDataset ds;
+  char err[512];
+  if (rt_load_idx(&ds, images, labels, classes, err, sizeof err) == 0)
+    fuzz_fill_batches(&ds);
+  rt_dataset_free(&ds);
+  if (classes == 10 &&
+      rt_load_mnist(&ds, fuzz_dir(), RT_MNIST_TRAIN, err, sizeof err) == 0)
+    fuzz_fill_batches(&ds);
+  rt_dataset_free(&ds);
 }

@@ -19,16 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FuzzInput images = fuzz_take(&in, fuzz_take_u16(&in));
   char *images_path = fuzz_file("train-images-idx3-ubyte", images);
   char *labels_path = fuzz_file("train-labels-idx1-ubyte", in);
-  RtDataset ds;
-  char err[512];
-  if (rt_load_idx(&ds, images_path, labels_path, classes, err,
-                  sizeof err) == 0)
-    fuzz_fill_batches(&ds);
-  rt_dataset_free(&ds);
-  if (classes == 10 &&
-      rt_load_mnist(&ds, fuzz_dir(), RT_MNIST_TRAIN, err, sizeof err) == 0)
-    fuzz_fill_batches(&ds);
-  rt_dataset_free(&ds);
+  fuzz_load_idx(images_path, labels_path, classes);
   free(images_path);
   free(labels_path);
   return 0;

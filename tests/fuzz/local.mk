@@ -42,7 +42,7 @@ AM_TESTS_ENVIRONMENT += \
   FUZZ_REPLAY_DIR='$(abs_top_builddir)/tests/fuzz'; export FUZZ_REPLAY_DIR; \
   FUZZ_TARGETS='$(FUZZ_TARGETS)'; export FUZZ_TARGETS;
 EXTRA_DIST += tests/fuzz/fuzz.mk tests/fuzz/run.sh tests/fuzz/seeds.sh \
-  tests/fuzz/corpus tests/fuzz/regress
+  tests/fuzz/frontend.dict tests/fuzz/corpus tests/fuzz/regress
 
 .PHONY: fuzz fuzz-build
 if HAVE_FUZZ_CC
