@@ -19,8 +19,11 @@ static size_t tensor_bytes(const RtTensor *t) {
   return n;
 }
 
+/* Into a buffer of exactly the tensor's size: the sanitizers catch a
+ * copy past it. */
 static void copy_out(const RtCkpt *ck, const RtTensor *t) {
-  void *dst = malloc(tensor_bytes(t) + 1);
+  size_t bytes = tensor_bytes(t);
+  void *dst = malloc(bytes ? bytes : 1);
   int64_t longer[RT_CKPT_MAX_DIMS + 1] = {0};
   char err[512];
   if (!dst)

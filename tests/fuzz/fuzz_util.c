@@ -116,13 +116,20 @@ static size_t target_values(const RtDataset *ds) {
   return rt_label_numel(ds) * (size_t)ds->classes;
 }
 
+/* n bytes of exactly that size, so that the sanitizers catch a write
+ * past them; a harness out of memory aborts. */
+static void *alloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    abort();
+  return p;
+}
+
 static void fill_labels(const RtDataset *ds, const size_t *idx, size_t n) {
   size_t k = rt_label_numel(ds);
-  int32_t *labels = malloc(n * k * sizeof *labels);
-  float *values = malloc(n * k * sizeof *values);
-  double *values64 = malloc(n * k * sizeof *values64);
-  if (!labels || !values || !values64)
-    abort();
+  int32_t *labels = alloc(n * k * sizeof *labels);
+  float *values = alloc(n * k * sizeof *values);
+  double *values64 = alloc(n * k * sizeof *values64);
   rt_batch_labels(ds, idx, n, labels);
   rt_batch_label_values(ds, idx, n, values);
   rt_batch_label_values_f64(ds, idx, n, values64);
@@ -131,15 +138,14 @@ static void fill_labels(const RtDataset *ds, const size_t *idx, size_t n) {
   free(values64);
 }
 
-static void fill_inputs(const RtDataset *ds, const size_t *idx, size_t n) {
+static void fill_inputs_and_targets(const RtDataset *ds, const size_t *idx,
+                                    size_t n) {
   size_t m = ds->input_numel, t = target_values(ds);
-  float *in = malloc(n * m * sizeof *in + 1);
-  double *in64 = malloc(n * m * sizeof *in64 + 1);
-  float *tg = malloc(n * t * sizeof *tg + 1);
-  double *tg64 = malloc(n * t * sizeof *tg64 + 1);
+  float *in = alloc(n * m * sizeof *in);
+  double *in64 = alloc(n * m * sizeof *in64);
+  float *tg = alloc(n * t * sizeof *tg);
+  double *tg64 = alloc(n * t * sizeof *tg64);
   int32_t lengths[2];
-  if (!in || !in64 || !tg || !tg64)
-    abort();
   rt_batch_inputs(ds, idx, n, in);
   rt_batch_inputs_f64(ds, idx, n, in64);
   rt_batch_targets(ds, idx, n, tg);
@@ -157,7 +163,7 @@ void fuzz_fill_batches(const RtDataset *ds) {
   if (ds->count == 0 || ds->input_numel > MAX_BATCHED_VALUES ||
       target_values(ds) > MAX_BATCHED_VALUES)
     return;
-  fill_inputs(ds, idx, n);
+  fill_inputs_and_targets(ds, idx, n);
   if (rt_label_numel(ds) > 0)
     fill_labels(ds, idx, n);
 }
