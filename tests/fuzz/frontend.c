@@ -4,7 +4,7 @@
  * (--dump=grad).  With NETC_FUZZ_CODEGEN set in the environment (f32,
  * or f64 for doubles), a model that gets through also becomes an LLVM
  * module (cg_module, which verifies it).  That is off by default: LLVM
- * costs a fifth of the executions a second and half again the memory,
+ * costs a fifth of the executions a second and a third more memory,
  * better spent on the stages before it, which every input reaches.
  *
  * Input: the model's text, as it is, named fuzz.net (so a data source's
