@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/line-length.sh — source lines fit in 80 columns (HACKING.md).
 #
-# Checks compiler/*.c *.h *.y *.l, every file in runtime/ and tests/*.c;
+# Checks compiler/*.c *.h *.y *.l, every file in runtime/, tests/*.c and
+# the fuzz targets (tests/fuzz/*.c *.h);
 # a tab counts to the next multiple of 8, a UTF-8 character as one
 # column.  Generated files (flex and bison output, compiler/prelude.c)
 # are skipped.  Lists every offender as file:line: (N columns).
@@ -18,7 +19,7 @@ trap 'rm -f "$tmp"' 0
 
 n=0
 for f in compiler/*.c compiler/*.h compiler/*.y compiler/*.l runtime/* \
-         tests/*.c; do
+         tests/*.c tests/fuzz/*.c tests/fuzz/*.h; do
   [ -f "$f" ] || continue
   case $f in
     compiler/lexer.c|compiler/parser.c|compiler/parser.h) continue ;;

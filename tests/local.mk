@@ -129,7 +129,8 @@ TESTS += \
   tests/models.sh \
   $(DIAG_CASES) \
   $(CHECK_CASES) \
-  tests/robust.sh
+  tests/robust.sh \
+  tests/fuzz-replay.sh
 
 EXTRA_DIST += \
   tests/tap.h \
@@ -178,5 +179,6 @@ EXTRA_DIST += \
   tests/include-rule.sh \
   tests/models.sh \
   tests/robust.sh \
+  tests/fuzz-replay.sh \
   $(DIAG_CASES) \
   $(CHECK_CASES)
