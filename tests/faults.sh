@@ -34,10 +34,7 @@ cd "$tmp" || exit 1
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 epoch_of() {    # epoch_of CKPT: the epoch a checkpoint's metadata gives
-  "$py" -c 'import json, struct, sys
-b = open(sys.argv[1], "rb").read(1 << 20)
-n = struct.unpack("<Q", b[:8])[0]
-print(json.loads(b[8:8 + n])["__metadata__"]["epoch"])' "$1" 2>/dev/null
+  "$py" "$top/tests/ckpt_compare.py" --meta "$1" epoch 2>/dev/null
 }
 
 if ! "$NETC" -o big "$top/tests/faults/big.net" 2>err; then
