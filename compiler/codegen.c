@@ -26,6 +26,7 @@
 
 #include "arena.h"
 #include "netrt.h"
+#include "plan.h"
 
 struct CgModule {
   LLVMContextRef ctx;
@@ -74,45 +75,9 @@ typedef struct Cg {
   int bytes;
   const IrProgram *p;
   const CodegenOptions *o;
-  int64_t *offset;          /* bytes into the workspace, per value */
-  int64_t *param_offset;    /* reals into the parameter buffer */
-  int64_t param_count, ws_bytes, grad_offset;
-  int64_t zero_targets;      /* bytes into the workspace: predict's
-                               targets (pointers, then zeros) */
-  int slots;                /* optimizer state per parameter value */
-  bool *fused;              /* computed inside the value that uses it */
-  bool *hoisted;            /* a loop's summed weight gradient: one GEMM
-                               over every step, after the loop */
-  bool *unused;             /* loop outputs nothing reads: not written */
-  bool *inlined;            /* elementwise values computed where their one
-                               elementwise reader loads them */
-  bool *add_tree;           /* a sum of unslices (an adjoint gathered from
-                               its slices' adjoints): one buffer */
-  bool *per_step;           /* a body value kept at every step (read by a
-                               backward loop, a hoisted GEMM or the next
-                               step); the others reuse one slot */
-  bool *step_view;          /* a step_in read in place in its sequence:
-                               no copy, no slot */
-  const IrValue **slice_of; /* by slice id: the value it is read in place
-                               in (a contiguous part), or NULL */
-  int64_t *slice_at;        /* where in that value, in reals */
-  bool *gemm_root;          /* a sum of products and addends computed by
-                               the products' GEMMs (mark_gemm_sums) */
-  int *grad_param;          /* by value id: k + 1 when it is parameter k's
-                               gradient, computed in place in the grads
-                               argument of gradient_shard; 0: not */
-  LLVMValueRef grads;       /* that argument, while gradient_shard is
-                               built */
-  const IrValue **stack_of; /* by body value id: the stacked loop output
-                               it is computed in place in, or NULL */
-  int64_t *pack_steps;      /* by packed value id: the fewest steps of the
-                               loops its products are in (1: none) */
-  int64_t *pack_offset;     /* by value id: bytes into the workspace of
-                               its transpose, packed for GEMMs; 0: none */
-  int64_t *swap_offset;     /* by loop output id: bytes into the workspace
-                               of the transpose its hoisted weight
-                               gradient is summed in (narrow_gradient);
-                               0: none */
+  const Plan *plan;         /* what every value's code does (plan.c) */
+  LLVMValueRef grads;       /* gradient_shard's grads argument, while it
+                               is built: in-place gradients go there */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
   int lanes;
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
@@ -126,12 +91,8 @@ typedef struct Cg {
   LLVMValueRef *latches;    /* the back edges of the loops outside GEMM
                                kernels (see limit_unrolling) */
   int nlatches, latch_cap;
-  /* train_step's gradient with the optimizer in its weight gradients'
-   * GEMMs (plan_gemm_updates) */
-  int *gemm_update;         /* by value id: k + 1 when it is parameter k's
-                               gradient, which its GEMM's tiles apply as
-                               they finish; 0: not */
-  bool any_gemm_update;     /* some gradient does: train_step has it */
+  /* building train_step's gradient with the optimizer in its weight
+   * gradients' GEMMs (Plan.gemm_update) */
   bool updating;            /* building that gradient */
   LLVMValueRef state, step, hyper;   /* its arguments */
   Hyper kernel_hy;          /* in such a GEMM kernel: the hyperparameters
@@ -312,7 +273,6 @@ static void if_close(Cg *cg, LLVMBasicBlockRef after) {
 
 /* ---- where values live ------------------------------------------------- */
 
-
 static int64_t count(const Type *t) { return ir_count(t); }
 
 static LLVMValueRef gep(Cg *cg, LLVMValueRef base, LLVMValueRef i) {
@@ -325,53 +285,33 @@ static LLVMValueRef byte_gep(Cg *cg, LLVMValueRef base, int64_t off) {
                        "");
 }
 
-/* A loop's body values keep one slot per step. */
-static bool in_body(const IrValue *v) {
-  return v->loop && v->op != IR_LOOP && v->op != IR_LOOP_OUT;
-}
-
-static int64_t slot_bytes(const Cg *cg, const IrValue *v) {
-  int64_t n = count(&v->ty) * (v->batched ? cg->o->batch : 1);
-  return (n * cg->bytes + 63) / 64 * 64;
-}
-
-/* Elements between one example's value and the next's. */
-static int64_t example_stride(const Cg *cg, const IrValue *v) {
-  if (cg->slice_of && cg->slice_of[v->id])
-    return example_stride(cg, cg->slice_of[v->id]);
-  if (cg->step_view && cg->step_view[v->id])
-    return count(&v->args[0]->ty);
-  if (cg->stack_of && cg->stack_of[v->id])
-    return count(&cg->stack_of[v->id]->ty);
-  return count(&v->ty);
-}
-
 static LLVMValueRef value_base(Cg *cg, const IrValue *v) {
-  if (cg->slice_of && cg->slice_of[v->id])
-    return gep(cg, value_base(cg, cg->slice_of[v->id]),
-               i64c(cg, cg->slice_at[v->id]));
-  const IrValue *seq = cg->step_view && cg->step_view[v->id] ? v->args[0]
-                      : cg->stack_of ? cg->stack_of[v->id] : NULL;
+  const Plan *pl = cg->plan;
+  if (pl->slice_of && pl->slice_of[v->id])
+    return gep(cg, value_base(cg, pl->slice_of[v->id]),
+               i64c(cg, pl->slice_at[v->id]));
+  const IrValue *seq = pl->step_view && pl->step_view[v->id] ? v->args[0]
+                      : pl->stack_of ? pl->stack_of[v->id] : NULL;
   if (seq)                                /* step t of example 0 */
     return gep(cg, value_base(cg, seq),
                mul(cg, cg->tv[v->loop->id], i64c(cg, count(&v->ty))));
   switch (v->op) {
   case IR_PARAM:
-    return gep(cg, cg->params, i64c(cg, cg->param_offset[v->index]));
+    return gep(cg, cg->params, i64c(cg, pl->param_offset[v->index]));
   case IR_INPUT: return cg->input_base[v->index];
   case IR_LENGTH: return cg->input_base[cg->p->ninputs];
   case IR_TARGET: return cg->target_base[v->index];
   default:
-    if (cg->grads && cg->grad_param[v->id])
+    if (cg->grads && pl->grad_param[v->id])
       return gep(cg, cg->grads,
-                 i64c(cg, cg->param_offset[cg->grad_param[v->id] - 1]));
-    if (in_body(v) && cg->per_step[v->id]) {      /* a slot per step */
-      LLVMValueRef at = add(cg, i64c(cg, cg->offset[v->id]),
-          mul(cg, cg->tv[v->loop->id], i64c(cg, slot_bytes(cg, v))));
+                 i64c(cg, pl->param_offset[pl->grad_param[v->id] - 1]));
+    if (plan_in_body(v) && pl->per_step[v->id]) {      /* a slot per step */
+      LLVMValueRef at = add(cg, i64c(cg, pl->offset[v->id]),
+          mul(cg, cg->tv[v->loop->id], i64c(cg, plan_slot_bytes(pl, v))));
       return LLVMBuildGEP2(cg->b, LLVMInt8TypeInContext(cg->ctx), cg->ws,
                            &at, 1, "");
     }
-    return byte_gep(cg, cg->ws, cg->offset[v->id]);
+    return byte_gep(cg, cg->ws, pl->offset[v->id]);
   }
 }
 
@@ -380,7 +320,7 @@ static LLVMValueRef elem_ptr(Cg *cg, const IrValue *v, LLVMValueRef b,
                              LLVMValueRef idx) {
   LLVMValueRef i = idx;
   if (v->batched && b)
-    i = add(cg, mul(cg, b, i64c(cg, example_stride(cg, v))), idx);
+    i = add(cg, mul(cg, b, i64c(cg, plan_example_stride(cg->plan, v))), idx);
   return gep(cg, value_base(cg, v), i);
 }
 
@@ -389,7 +329,7 @@ static LLVMValueRef elementwise_at(Cg *cg, const IrValue *v, LLVMValueRef b,
 
 static LLVMValueRef load(Cg *cg, const IrValue *v, LLVMValueRef b,
                          LLVMValueRef idx) {
-  if (cg->inlined && cg->inlined[v->id])
+  if (cg->plan->inlined && cg->plan->inlined[v->id])
     return elementwise_at(cg, v, b, idx);
   if (v->op == IR_CONST)
     return realc(cg, v->num);
@@ -743,7 +683,7 @@ static void tree_leaves(const Cg *cg, const IrValue *v, const IrValue **leaf,
                         int *n) {
   for (int k = 0; k < 2; k++) {
     const IrValue *a = v->args[k];
-    if (a->op == IR_ADD && cg->fused[a->id])
+    if (a->op == IR_ADD && cg->plan->fused[a->id])
       tree_leaves(cg, a, leaf, n);
     else
       leaf[(*n)++] = a;
@@ -757,7 +697,7 @@ static bool disjoint_unslices(const Cg *cg, const IrValue *v,
   int64_t rows = 0;
   for (int i = 0; i < n; i++) {
     const IrValue *u = leaf[i];
-    if (u->op != IR_UNSLICE || !cg->fused[u->id] || u->nslice != 1 ||
+    if (u->op != IR_UNSLICE || !cg->plan->fused[u->id] || u->nslice != 1 ||
         u->drop[0])
       return false;
     for (int j = 0; j < i; j++)
@@ -782,7 +722,7 @@ static void emit_add_tree(Cg *cg, const IrValue *v, LLVMValueRef b) {
   if (!covered)
     fill(cg, v, b, 0);
   for (int i = 0; i < n; i++) {
-    if (leaf[i]->op == IR_UNSLICE && cg->fused[leaf[i]->id]) {
+    if (leaf[i]->op == IR_UNSLICE && cg->plan->fused[leaf[i]->id]) {
       put_unslice(cg, v, b, leaf[i], disjoint);
       continue;
     }
@@ -1131,7 +1071,7 @@ static void emit_example(Cg *cg, const IrValue *v, LLVMValueRef b) {
   case IR_TANH: case IR_SIGMOID: case IR_RELU: case IR_ADD: case IR_SUB:
   case IR_MUL: case IR_DIV: case IR_TANH_GRAD: case IR_SIGMOID_GRAD:
   case IR_RELU_GRAD: case IR_ABS_GRAD:
-    if (v->op == IR_ADD && cg->add_tree[v->id])
+    if (v->op == IR_ADD && cg->plan->add_tree[v->id])
       emit_add_tree(cg, v, b);
     else
       emit_elementwise(cg, v, b);
@@ -1243,7 +1183,6 @@ static LLVMValueRef vec_fma(Cg *cg, LLVMValueRef a, LLVMValueRef b,
  * is contiguous at b_base + r * b_row.  i counts `rows` (a run-time value
  * or a constant), j counts `cols` (a constant); depth is a constant or
  * the batch. */
-enum { MAX_ADDENDS = 3, MAX_PRODUCTS = 8 };
 
 typedef struct Gemm {
   LLVMValueRef a_base, b_base, out_base;
@@ -1272,7 +1211,8 @@ static void emit_tile_update(Cg *cg, const Gemm *g, LLVMValueRef i,
   LLVMValueRef at = add(cg, mul(cg, i, i64c(cg, g->out_row)), j);
   Slot s;
   for (int k = 0; k < 3; k++)
-    s.ptr[k] = gep(cg, g->state, add(cg, at, i64c(cg, k * cg->param_count)));
+    s.ptr[k] = gep(cg, g->state,
+                   add(cg, at, i64c(cg, k * cg->plan->param_count)));
   cg->vec_tail = tail;
   emit_update_element(cg, &cg->kernel_hy, x, gep(cg, g->params, at), &s);
   cg->vec_tail = -1;
@@ -1553,16 +1493,16 @@ static void emit_outer_sum(Cg *cg, const IrValue *v, const IrValue *o) {
   if (g->batched && x->batched) {
     Gemm gm = {
       .a_base = value_base(cg, g), .a_row = 1,
-      .a_step = example_stride(cg, g),
-      .b_base = value_base(cg, x), .b_row = example_stride(cg, x),
+      .a_step = plan_example_stride(cg->plan, g),
+      .b_base = value_base(cg, x), .b_row = plan_example_stride(cg->plan, x),
       .out_base = value_base(cg, v), .out_row = K,
       .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
     };
-    int k = cg->updating ? cg->gemm_update[v->id] - 1 : -1;
+    int k = cg->updating ? cg->plan->gemm_update[v->id] - 1 : -1;
     if (k >= 0) {
       gm.update = true;
-      gm.params = gep(cg, cg->params, i64c(cg, cg->param_offset[k]));
-      gm.state = gep(cg, cg->state, i64c(cg, cg->param_offset[k]));
+      gm.params = gep(cg, cg->params, i64c(cg, cg->plan->param_offset[k]));
+      gm.state = gep(cg, cg->state, i64c(cg, cg->plan->param_offset[k]));
       gm.step = cg->step;
       gm.hyper = cg->hyper;
     }
@@ -1587,7 +1527,7 @@ static void emit_across_batch(Cg *cg, const IrValue *v) {
   const IrValue *a = v->args[0];
   int64_t n = count(&v->ty);
   Loop li, lb;
-  if (v->op == IR_BATCH_SUM && cg->fused[a->id]) {
+  if (v->op == IR_BATCH_SUM && cg->plan->fused[a->id]) {
     emit_outer_sum(cg, v, a);
     return;
   }
@@ -1629,27 +1569,6 @@ static void emit_step_in(Cg *cg, const IrValue *v, LLVMValueRef b) {
   loop_close(cg, &l);
 }
 
-/* A shared matrix times a vector of every example. */
-static bool batched_matvec(const IrValue *v) {
-  const IrValue *a = v->args[0], *c = v->args[1];
-  return v->op == IR_MATMUL && v->batched && !a->batched && c->batched &&
-         a->ty.ndim == 2 && c->ty.ndim == 1;
-}
-
-/* Values kept in the workspace, not in a loop's per-step slots. */
-static bool stored_once(const Cg *cg, const IrValue *v) {
-  return (v->op == IR_PARAM || v->nargs > 0) && !in_body(v) &&
-         !cg->fused[v->id] && v->op != IR_LOOP;
-}
-
-/* transpose(w) @ x reads w's rows as they are. */
-static const IrValue *transposed_source(const Cg *cg, const IrValue *a) {
-  if (a->op == IR_TRANSPOSE && stored_once(cg, a->args[0]) &&
-      !a->args[0]->batched)
-    return a->args[0];
-  return NULL;
-}
-
 /* Where a batched product goes: into its own buffer, or into a sum
  * that it is a term of (mark_gemm_sums): out (+)= the product + the
  * addends, each an example's vector or one vector for all (a bias). */
@@ -1665,21 +1584,23 @@ typedef struct Into {
 static bool emit_matvec_gemm(Cg *cg, const IrValue *v, const Into *to) {
   const IrValue *a = v->args[0], *x = v->args[1];
   int64_t M = a->ty.dims[0], K = a->ty.dims[1];
-  const IrValue *w = transposed_source(cg, a);
-  if (!w && !cg->pack_offset[a->id])
+  const IrValue *w = plan_transposed_source(cg->plan, a);
+  if (!w && !cg->plan->pack_offset[a->id])
     return false;
   Gemm g = {
-    .a_base = value_base(cg, x), .a_row = example_stride(cg, x), .a_step = 1,
+    .a_base = value_base(cg, x), .a_row = plan_example_stride(cg->plan, x),
+    .a_step = 1,
     .b_base = w ? value_base(cg, w) : byte_gep(cg, cg->ws,
-                                               cg->pack_offset[a->id]),
+                                               cg->plan->pack_offset[a->id]),
     .b_row = M, .out_base = value_base(cg, to->out),
-    .out_row = example_stride(cg, to->out),
+    .out_row = plan_example_stride(cg->plan, to->out),
     .rows = cg->batch, .depth = i64c(cg, K), .cols = M,
     .accumulate = to->accumulate, .nadd = to->nadd,
   };
   for (int k = 0; k < to->nadd; k++) {
     g.add_base[k] = value_base(cg, to->add[k]);
-    g.add_row[k] = to->add[k]->batched ? example_stride(cg, to->add[k]) : 0;
+    g.add_row[k] = to->add[k]->batched
+                       ? plan_example_stride(cg->plan, to->add[k]) : 0;
   }
   emit_gemm(cg, &g);
   return true;
@@ -1692,7 +1613,7 @@ static LLVMValueRef pack_pays(Cg *cg, const IrValue *a);
  * to pay for the pack (see PACK_MIN_ROWS), dot products otherwise. */
 static void emit_matvec_into(Cg *cg, const IrValue *v, const Into *to) {
   const IrValue *a = v->args[0];
-  if (transposed_source(cg, a) || !cg->pack_offset[a->id]) {
+  if (plan_transposed_source(cg->plan, a) || !cg->plan->pack_offset[a->id]) {
     if (!emit_matvec_gemm(cg, v, to))
       emit_matvec_dot_tiles(cg, v, to);
     return;
@@ -1717,10 +1638,10 @@ static bool gemm_sum_terms(const Cg *cg, const IrValue *v,
                            const IrValue **prod, int *nprod, Into *to) {
   for (int k = 0; k < 2; k++) {
     const IrValue *a = v->args[k];
-    if (a->op == IR_ADD && cg->fused[a->id]) {
+    if (a->op == IR_ADD && cg->plan->fused[a->id]) {
       if (!gemm_sum_terms(cg, a, prod, nprod, to))
         return false;
-    } else if (batched_matvec(a) && cg->fused[a->id]) {
+    } else if (plan_batched_matvec(a) && cg->plan->fused[a->id]) {
       if (*nprod == MAX_PRODUCTS)
         return false;
       prod[(*nprod)++] = a;
@@ -1761,7 +1682,7 @@ static void emit_dot_tile(Cg *cg, const IrValue *v, const Into *to,
   LLVMValueRef xrow[DOT_ROWS], arow[DOT_COLS], acc[DOT_ROWS][DOT_COLS];
   for (int r = 0; r < R; r++) {
     xrow[r] = gep(cg, xb, mul(cg, add(cg, b0, i64c(cg, r)),
-                              i64c(cg, example_stride(cg, x))));
+                              i64c(cg, plan_example_stride(cg->plan, x))));
     for (int c = 0; c < C; c++)
       acc[r][c] = acc_new(cg, LLVMConstNull(cg->vec));
   }
@@ -1869,50 +1790,17 @@ static void emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
 static void emit_pack(Cg *cg, const IrValue *a) {
   LLVMBasicBlockRef after = if_open(cg, pack_pays(cg, a));
   emit_transpose_into(cg, value_base(cg, a),
-                      byte_gep(cg, cg->ws, cg->pack_offset[a->id]),
+                      byte_gep(cg, cg->ws, cg->plan->pack_offset[a->id]),
                       a->ty.dims[0], a->ty.dims[1]);
   if_close(cg, after);
 }
 
-/* Packing a matrix costs about what multiplying it by PACK_MIN_ROWS
- * vectors costs. */
-enum { PACK_MIN_ROWS = 12 };
-
-/* A dot product shorter than this spends too much of itself on its final
- * horizontal sum (the autoencoder's decoder, 12% slower unpacked). */
-enum { DOT_MIN_DEPTH = 256 };
-
-/* The matrices of batched products that need their transpose packed:
- * those multiplied by enough vectors in a call (the batch times the
- * steps of the loop the product is in).  A product outside loops reads
- * its matrix once a call, and with long rows the dot-product tiles do as
- * well as the packed GEMM there without the pack (the MLP of C: 0.89
- * million training samples/s either way at batch 128, predict at batch
- * 64 1.8 million against 1.5): those are not packed. */
-static void mark_packs(Cg *cg, const IrBlock *b, bool *packed) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      mark_packs(cg, &v->loop->body, packed);
-      continue;
-    }
-    int64_t steps = v->loop ? v->loop->steps : 1;
-    const IrValue *a = v->nargs ? v->args[0] : NULL;
-    if (batched_matvec(v) && !transposed_source(cg, a) &&
-        stored_once(cg, a) && cg->o->batch * steps >= PACK_MIN_ROWS &&
-        (v->loop || a->ty.dims[1] < DOT_MIN_DEPTH)) {
-      if (!packed[a->id] || steps < cg->pack_steps[a->id])
-        cg->pack_steps[a->id] = steps;
-      packed[a->id] = true;
-    }
-  }
-}
 
 /* Whether this call multiplies a's pack by enough vectors to pay for it
  * (an i1): the compiled batch decides whether a is packed at all, the
  * call's batch (predict at batch 1, an empty shard) whether it is now. */
 static LLVMValueRef pack_pays(Cg *cg, const IrValue *a) {
-  LLVMValueRef rows = mul(cg, cg->batch, i64c(cg, cg->pack_steps[a->id]));
+  LLVMValueRef rows = mul(cg, cg->batch, i64c(cg, cg->plan->pack_steps[a->id]));
   return LLVMBuildICmp(cg->b, LLVMIntSGE, rows, i64c(cg, PACK_MIN_ROWS), "");
 }
 
@@ -1935,11 +1823,11 @@ static void emit_value(Cg *cg, const IrValue *v) {
     emit_loop(cg, v);
     return;
   }
-  if (cg->gemm_root[v->id]) {
+  if (cg->plan->gemm_root[v->id]) {
     emit_gemm_sum(cg, v);
     return;
   }
-  if (batched_matvec(v)) {
+  if (plan_batched_matvec(v)) {
     emit_batched_matvec(cg, v);
     return;
   }
@@ -1951,7 +1839,7 @@ static void emit_value(Cg *cg, const IrValue *v) {
     emit_across_batch(cg, v);
     return;
   }
-  if (cg->step_view[v->id] || cg->slice_of[v->id])
+  if (cg->plan->step_view[v->id] || cg->plan->slice_of[v->id])
     return;                /* read in place */
   for_examples(cg, v, v->op == IR_STEP_IN ? emit_step_in : emit_example);
 }
@@ -2009,8 +1897,8 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
   LLVMValueRef first = LLVMBuildICmp(cg->b, LLVMIntEQ, s, i64c(cg, 0), "");
   for (int k = 0; k < l->nouts; k++) {
     const IrValue *step = l->out_step[k], *o = l->out[k];
-    if (cg->hoisted[step->id] || cg->unused[o->id] ||
-        cg->stack_of[step->id] == o)
+    if (cg->plan->hoisted[step->id] || cg->plan->unused[o->id] ||
+        cg->plan->stack_of[step->id] == o)
       continue;
     int64_t n = count(&step->ty);
     Loop lb, li;
@@ -2041,59 +1929,24 @@ static void emit_outputs(Cg *cg, const IrLoop *l, LLVMValueRef s,
   }
 }
 
-/* Reals between a value's slots at consecutive steps of loop l (it is
- * one of l's body values or of its primal's), or 0: the same value at
- * every step.  -1: neither. */
-static int64_t step_stride(const Cg *cg, const IrValue *v, const IrLoop *l) {
-  if (!in_body(v))
-    return 0;
-  if (v->loop != l && v->loop != l->primal)
-    return -1;
-  if (cg->slice_of && cg->slice_of[v->id])
-    return step_stride(cg, cg->slice_of[v->id], l);
-  if ((cg->step_view && cg->step_view[v->id]) ||
-      (cg->stack_of && cg->stack_of[v->id]))
-    return count(&v->ty);
-  if (cg->per_step && !cg->per_step[v->id])
-    return -1;
-  return slot_bytes(cg, v) / cg->bytes;
-}
-
 /* The value at step 0 (a body value) or the value (one outside). */
 static LLVMValueRef step0_base(Cg *cg, const IrValue *v) {
-  if (cg->slice_of[v->id])
-    return gep(cg, step0_base(cg, cg->slice_of[v->id]),
-               i64c(cg, cg->slice_at[v->id]));
-  if (cg->step_view[v->id])
+  if (cg->plan->slice_of[v->id])
+    return gep(cg, step0_base(cg, cg->plan->slice_of[v->id]),
+               i64c(cg, cg->plan->slice_at[v->id]));
+  if (cg->plan->step_view[v->id])
     return value_base(cg, v->args[0]);
-  if (cg->stack_of[v->id])
-    return value_base(cg, cg->stack_of[v->id]);
-  return in_body(v) ? byte_gep(cg, cg->ws, cg->offset[v->id])
+  if (cg->plan->stack_of[v->id])
+    return value_base(cg, cg->plan->stack_of[v->id]);
+  return plan_in_body(v) ? byte_gep(cg, cg->ws, cg->plan->offset[v->id])
                     : value_base(cg, v);
 }
 
 /* v at step t of loop l: its slot, or its place in its sequence. */
 static LLVMValueRef at_step(Cg *cg, const IrValue *v, const IrLoop *l,
                             LLVMValueRef t) {
-  int64_t stride = step_stride(cg, v, l);
+  int64_t stride = plan_step_stride(cg->plan, v, l);
   return gep(cg, step0_base(cg, v), mul(cg, t, i64c(cg, stride)));
-}
-
-/* A weight gradient [M, K] with short rows (an input projection's: K is
- * the 28 pixels of an MNIST row) fills a fraction of each vector of its
- * GEMM's tiles and few accumulators; its transpose [K, M] has long rows
- * and full tiles.  It is summed transposed, then transposed once (the
- * LSTM's W_x gradient went from 7.3% of a step to 5.7%). */
-static bool narrow_gradient(const Cg *cg, const IrValue *out) {
-  int64_t M = out->ty.dims[0], K = out->ty.dims[1];
-  return K < TILE_VECS * cg->lanes && M >= TILE_VECS * cg->lanes &&
-         M % cg->lanes == 0;
-}
-
-static bool swapped_sum(const Cg *cg, const IrLoop *l, int k) {
-  return cg->hoisted[l->out_step[k]->id] &&
-         l->out_step[k]->args[0]->op == IR_OUTER &&
-         narrow_gradient(cg, l->out[k]);
 }
 
 static void zero_reals(Cg *cg, LLVMValueRef p, int64_t n) {
@@ -2118,9 +1971,9 @@ static void emit_hoisted_sum(Cg *cg, const IrLoop *l, int k) {
                                     i64c(cg, 0), "");
   LLVMBasicBlockRef after = if_open(cg, some);    /* not an empty shard */
   LLVMValueRef one = o->op == IR_OUTER ? NULL : acc_new(cg, realc(cg, 1));
-  bool swap = cg->swap_offset[out->id] != 0;
-  LLVMValueRef swapped = swap ? byte_gep(cg, cg->ws, cg->swap_offset[out->id])
-                              : NULL;
+  bool swap = cg->plan->swap_offset[out->id] != 0;
+  LLVMValueRef swapped =
+      swap ? byte_gep(cg, cg->ws, cg->plan->swap_offset[out->id]) : NULL;
   if (swap)
     zero_reals(cg, swapped, count(&out->ty));
   Loop lt;
@@ -2137,15 +1990,15 @@ static void emit_hoisted_sum(Cg *cg, const IrLoop *l, int k) {
     }
     gm.a_base = at_step(cg, g, l, t);
     gm.a_row = 1;
-    gm.a_step = example_stride(cg, g);
+    gm.a_step = plan_example_stride(cg->plan, g);
     gm.b_base = at_step(cg, x, l, t);
-    gm.b_row = example_stride(cg, x);
+    gm.b_row = plan_example_stride(cg->plan, x);
     gm.out_row = gm.cols = out->ty.dims[swap ? 0 : 1];
     gm.rows = i64c(cg, out->ty.dims[swap ? 1 : 0]);
   } else {
     gm.a_base = one;                /* a(i, r) = 1 */
     gm.b_base = at_step(cg, o, l, t);
-    gm.b_row = example_stride(cg, o);
+    gm.b_row = plan_example_stride(cg->plan, o);
     gm.cols = count(&o->ty);
     gm.rows = i64c(cg, 1);
   }
@@ -2170,81 +2023,18 @@ static void emit_loop(Cg *cg, const IrValue *lv) {
   emit_states(cg, l, s, t);
   for (int i = 0; i < l->body.n; i++) {
     const IrValue *v = l->body.v[i];
-    if (!cg->fused[v->id] && !cg->hoisted[v->id] && !cg->inlined[v->id])
+    if (!cg->plan->fused[v->id] && !cg->plan->hoisted[v->id] &&
+        !cg->plan->inlined[v->id])
       emit_value(cg, v);
   }
   emit_outputs(cg, l, s, t);
   loop_close(cg, &ls);
   for (int k = 0; k < l->nouts; k++)
-    if (cg->hoisted[l->out_step[k]->id])
+    if (cg->plan->hoisted[l->out_step[k]->id])
       emit_hoisted_sum(cg, l, k);
 }
 
 /* ---- the entry points -------------------------------------------------- */
-
-static int64_t place(Cg *cg, const IrBlock *b, int64_t at) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      at = place(cg, &v->loop->body, at);
-      continue;
-    }
-    if ((v->nargs == 0 && v->op != IR_STATE) || cg->fused[v->id] ||
-        cg->hoisted[v->id] || cg->unused[v->id] || cg->inlined[v->id] ||
-        cg->step_view[v->id] || cg->stack_of[v->id] || cg->slice_of[v->id])
-      continue;
-    cg->offset[v->id] = at;
-    at += slot_bytes(cg, v) * (cg->per_step[v->id] ? v->loop->steps : 1);
-  }
-  return at;
-}
-
-/* Target k for a whole batch. */
-static int64_t zero_target_bytes(const Cg *cg, int k) {
-  return type_numel(&cg->p->targets[k].ty) * cg->o->batch * cg->bytes;
-}
-
-static int64_t place_swapped_sums(Cg *cg, const IrBlock *b, int64_t at) {
-  for (int i = 0; i < b->n; i++) {
-    const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
-    if (!l)
-      continue;
-    at = place_swapped_sums(cg, &l->body, at);
-    for (int k = 0; k < l->nouts; k++)
-      if (swapped_sum(cg, l, k)) {
-        cg->swap_offset[l->out[k]->id] = at;
-        at += (count(&l->out[k]->ty) * cg->bytes + 63) / 64 * 64;
-      }
-  }
-  return at;
-}
-
-static void plan_workspace(Cg *cg) {
-  const IrProgram *p = cg->p;
-  cg->offset = arena_array(int64_t, p->nids + 1);
-  IrBlock top = {p->v, p->n, p->cap};
-  int64_t at = place(cg, &top, 0);
-  cg->swap_offset = arena_array(int64_t, p->nids + 1);
-  at = place_swapped_sums(cg, &top, at);
-  bool *packed = arena_array(bool, p->nids + 1);
-  cg->pack_offset = arena_array(int64_t, p->nids + 1);
-  cg->pack_steps = arena_array(int64_t, p->nids + 1);
-  mark_packs(cg, &top, packed);
-  for (int i = 0; i < p->n; i++) {
-    const IrValue *v = p->v[i];
-    if (!packed[v->id])
-      continue;
-    cg->pack_offset[v->id] = at;
-    at += (count(&v->ty) * cg->bytes + 63) / 64 * 64;
-  }
-  cg->grad_offset = at;
-  at += (cg->param_count * cg->bytes + 63) / 64 * 64;
-  cg->zero_targets = at;
-  at += (p->ntargets * 8 + 63) / 64 * 64;
-  for (int k = 0; k < p->ntargets; k++)
-    at += (zero_target_bytes(cg, k) + 63) / 64 * 64;
-  cg->ws_bytes = at;
-}
 
 /* 512-bit vectors where the target has them: LLVM would otherwise split
  * the GEMM kernels' vectors in two on CPUs it tunes for 256 bits. */
@@ -2323,518 +2113,17 @@ static bool *wanted(Cg *cg, int last, bool predict) {
 static void emit_values(Cg *cg, const bool *want) {
   for (int i = 0; i < cg->p->n; i++) {
     const IrValue *v = cg->p->v[i];
-    if (want[v->id] && v->op == IR_PARAM && cg->pack_offset[v->id])
+    if (want[v->id] && v->op == IR_PARAM && cg->plan->pack_offset[v->id])
       emit_pack(cg, v);
   }
   for (int i = 0; i < cg->p->n; i++) {
     const IrValue *v = cg->p->v[i];
-    if (!want[v->id] || cg->fused[v->id] || cg->inlined[v->id])
+    if (!want[v->id] || cg->plan->fused[v->id] || cg->plan->inlined[v->id])
       continue;
     emit_value(cg, v);
-    if (v->op != IR_PARAM && cg->pack_offset[v->id])
+    if (v->op != IR_PARAM && cg->plan->pack_offset[v->id])
       emit_pack(cg, v);
   }
-}
-
-/* Outer products whose only use is a batch sum are computed there. */
-static void count_uses(const IrBlock *b, int *uses) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    for (int a = 0; a < v->nargs; a++)
-      uses[v->args[a]->id]++;
-    if (v->op != IR_LOOP)
-      continue;
-    const IrLoop *l = v->loop;
-    count_uses(&l->body, uses);
-    for (int k = 0; k < l->nouts; k++)
-      uses[l->out_step[k]->id]++;
-    for (int k = 0; k < l->nstates; k++) {
-      uses[l->state_next[k]->id]++;
-      uses[l->state_init[k]->id]++;
-    }
-  }
-}
-
-static void mark_fusion(Cg *cg, const IrBlock *b, const int *uses) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i], *a = v->nargs ? v->args[0] : NULL;
-    if (v->op == IR_LOOP)
-      mark_fusion(cg, &v->loop->body, uses);
-    else if (v->op == IR_BATCH_SUM && a->op == IR_OUTER && uses[a->id] == 1 &&
-             a->loop == v->loop)
-      cg->fused[a->id] = true;
-  }
-}
-
-/* How many batched products read each transpose's source through it. */
-static void count_reads_through(const Cg *cg, const IrBlock *b, int *reads) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP)
-      count_reads_through(cg, &v->loop->body, reads);
-    else if (batched_matvec(v) && transposed_source(cg, v->args[0]))
-      reads[v->args[0]->id]++;
-  }
-}
-
-/* A transpose that only such products read is never written out: each
- * of them reads its source's rows instead (a materialized 512 x 128
- * transpose, strided stores, cost 4% of an LSTM step). */
-static void mark_read_through(Cg *cg, const IrBlock *b, const int *uses,
-                              const int *reads) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP)
-      mark_read_through(cg, &v->loop->body, uses, reads);
-    else if (v->op == IR_TRANSPOSE && reads[v->id] == uses[v->id])
-      cg->fused[v->id] = true;
-  }
-}
-
-/* A step_in of a sequence that has its own storage (an input, a target,
- * a value stored once) reads step t in place: its example stride is the
- * sequence's.  Copying x[t] for every step and example cost as much as
- * some of the gate arithmetic. */
-static void mark_step_view(Cg *cg, const IrValue *v) {
-  const IrValue *seq = v->args[0];
-  cg->step_view[v->id] = seq->batched == v->batched &&
-      (seq->op == IR_INPUT || seq->op == IR_TARGET ||
-       (stored_once(cg, seq) && !cg->inlined[seq->id] &&
-        !cg->add_tree[seq->id] && !cg->unused[seq->id]));
-}
-
-/* Where the slice v starts in its argument, in reals, when it is one
- * contiguous part of it (every sliced dim an index but the last, which
- * may be a range); -1 when it is not. */
-static int64_t contiguous_slice_at(const IrValue *v) {
-  const Type *src = &v->args[0]->ty;
-  int64_t at = 0;
-  for (int d = 0; d < src->ndim; d++) {
-    if (d < v->nslice - 1 && !v->drop[d])
-      return -1;
-    at = at * src->dims[d] + (d < v->nslice ? v->lo[d] : 0);
-  }
-  return at;
-}
-
-/* Whether v has storage of its own that a slice can read in place. */
-static bool addressable(const Cg *cg, const IrValue *v) {
-  if (v->op == IR_INPUT || v->op == IR_TARGET || v->op == IR_PARAM)
-    return true;
-  return v->nargs > 0 && v->op != IR_LOOP && !cg->fused[v->id] &&
-         !cg->inlined[v->id] && !cg->add_tree[v->id] &&
-         !cg->hoisted[v->id] && !cg->unused[v->id];
-}
-
-/* A contiguous slice of a value with storage reads it in place: a
- * gate's part of a cell's pre-activations was copied out at every step
- * (three copies cost 4% of a GRU step). */
-static void mark_slice_view(Cg *cg, const IrValue *v) {
-  const IrValue *src = v->args[0];
-  int64_t at = contiguous_slice_at(v);
-  if (cg->fused[v->id] || cg->unused[v->id] || at < 0 ||
-      src->batched != v->batched || !addressable(cg, src))
-    return;
-  cg->slice_of[v->id] = src;
-  cg->slice_at[v->id] = at;
-}
-
-/* Values read in place in another's storage: step_ins and slices. */
-static void mark_views(Cg *cg, const IrBlock *b) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP)
-      mark_views(cg, &v->loop->body);
-    else if (v->op == IR_STEP_IN)
-      mark_step_view(cg, v);
-    else if (v->op == IR_SLICE)
-      mark_slice_view(cg, v);
-  }
-}
-
-/* A slice read at other steps than its own (mark_per_step) is its
- * argument's storage read at those steps: the argument keeps every step
- * too.  From the last value back, so that slices of slices pass it on. */
-static void keep_slice_sources(Cg *cg, const IrBlock *b) {
-  for (int i = b->n - 1; i >= 0; i--) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP)
-      keep_slice_sources(cg, &v->loop->body);
-    else if (cg->slice_of[v->id] && cg->per_step[v->id] &&
-             in_body(cg->slice_of[v->id]))
-      cg->per_step[cg->slice_of[v->id]->id] = true;
-  }
-}
-
-/* A body value that a stacked output of its loop copies at every step is
- * computed in place in that output instead (step t of example b at the
- * output's own address), when nothing else decides what the output holds:
- * no lengths (padding steps stack zeros), one output per value. */
-static bool stackable(const Cg *cg, const IrLoop *l, int k) {
-  const IrValue *v = l->out_step[k], *o = l->out[k];
-  return l->out_kind[k] == OUT_STACK && !l->length && v->loop == l &&
-         in_body(v) && v->batched && o->batched && v->nargs > 0 &&
-         v->op != IR_STATE && !cg->unused[o->id] && !cg->fused[v->id] &&
-         !cg->hoisted[v->id] && !cg->inlined[v->id] &&
-         !cg->step_view[v->id] && !cg->stack_of[v->id] &&
-         !cg->slice_of[v->id] && count(&o->ty) == count(&v->ty) * l->steps;
-}
-
-static void mark_stack_views(Cg *cg, const IrBlock *b) {
-  for (int i = 0; i < b->n; i++) {
-    const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
-    if (!l)
-      continue;
-    mark_stack_views(cg, &l->body);
-    for (int k = 0; k < l->nouts; k++)
-      if (stackable(cg, l, k))
-        cg->stack_of[l->out_step[k]->id] = l->out[k];
-  }
-}
-
-static bool hoistable_outer(const Cg *cg, const IrLoop *l, int k,
-                            const int *uses) {
-  const IrValue *v = l->out_step[k], *o = v->nargs ? v->args[0] : NULL;
-  if (l->out_kind[k] != OUT_SUM || v->op != IR_BATCH_SUM || uses[v->id] != 1
-      || !cg->fused[o->id])
-    return false;
-  const IrValue *g = o->args[0], *x = o->args[1];
-  return g->batched && x->batched && g->ty.ndim == 1 && x->ty.ndim == 1 &&
-         step_stride(cg, g, l) >= 0 && step_stride(cg, x, l) >= 0;
-}
-
-/* Output k sums batch_sum(g) over the steps (a bias's gradient): after
- * the loop, step by step, as a one-row GEMM of ones and g, whose
- * register tiles read g once instead of loading and storing the sum for
- * every example. */
-static bool hoistable_sum(const Cg *cg, const IrLoop *l, int k,
-                          const int *uses) {
-  const IrValue *v = l->out_step[k], *g = v->nargs ? v->args[0] : NULL;
-  return l->out_kind[k] == OUT_SUM && v->op == IR_BATCH_SUM &&
-         uses[v->id] == 1 && !l->length && g->batched && g->ty.ndim == 1 &&
-         v->ty.ndim == 1 && step_stride(cg, g, l) >= 0;
-}
-
-static void mark_hoisted(Cg *cg, const IrBlock *b, const int *uses) {
-  for (int i = 0; i < b->n; i++) {
-    const IrLoop *l = b->v[i]->op == IR_LOOP ? b->v[i]->loop : NULL;
-    if (!l)
-      continue;
-    mark_hoisted(cg, &l->body, uses);
-    for (int k = 0; k < l->nouts; k++)
-      if (hoistable_outer(cg, l, k, uses) || hoistable_sum(cg, l, k, uses))
-        cg->hoisted[l->out_step[k]->id] = true;
-  }
-}
-
-/* Body values read at another step than their own: by another loop (a
- * backward loop reads its primal's), as a state's next value (read at
- * the step after), or by a GEMM hoisted after the loop. */
-static void mark_per_step(Cg *cg, const IrBlock *b) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    for (int a = 0; a < v->nargs; a++)
-      if (in_body(v->args[a]) && v->args[a]->loop != v->loop)
-        cg->per_step[v->args[a]->id] = true;
-    if (v->op != IR_LOOP)
-      continue;
-    const IrLoop *l = v->loop;
-    mark_per_step(cg, &l->body);
-    for (int k = 0; k < l->nstates; k++)
-      cg->per_step[l->state_next[k]->id] = true;
-    for (int k = 0; k < l->nouts; k++) {
-      if (!cg->hoisted[l->out_step[k]->id])
-        continue;
-      const IrValue *o = l->out_step[k]->args[0];
-      if (o->op == IR_OUTER)
-        cg->per_step[o->args[0]->id] = cg->per_step[o->args[1]->id] = true;
-      else
-        cg->per_step[o->id] = true;     /* a hoisted batch_sum's operand */
-    }
-  }
-}
-
-/* An add or unslice that only the add `to` reads, shaped as it is. */
-static bool absorbable(const IrValue *a, const IrValue *to, const int *uses) {
-  return (a->op == IR_ADD || a->op == IR_UNSLICE) && uses[a->id] == 1 &&
-         a->loop == to->loop && a->batched == to->batched &&
-         type_same_shape(&a->ty, &to->ty) && a->ty.elem == to->ty.elem;
-}
-
-/* Whether the add tree under v holds an unslice; absorbs its nodes. */
-static bool absorb_tree(Cg *cg, const IrValue *v, const int *uses) {
-  bool unslices = false;
-  for (int k = 0; k < 2; k++) {
-    const IrValue *a = v->args[k];
-    if (!absorbable(a, v, uses))
-      continue;
-    if (a->op == IR_ADD && !absorb_tree(cg, a, uses))
-      continue;
-    cg->fused[a->id] = true;
-    unslices = true;
-  }
-  return unslices;
-}
-
-static bool has_unslice(const IrValue *v, const int *uses) {
-  for (int k = 0; k < 2; k++) {
-    const IrValue *a = v->args[k];
-    if (absorbable(a, v, uses) &&
-        (a->op == IR_UNSLICE || has_unslice(a, uses)))
-      return true;
-  }
-  return false;
-}
-
-/* From the last value back, so that the outermost add takes the tree. */
-static void mark_add_trees(Cg *cg, const IrBlock *b, const int *uses) {
-  for (int i = b->n - 1; i >= 0; i--) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP)
-      mark_add_trees(cg, &v->loop->body, uses);
-    else if (v->op == IR_ADD && !cg->fused[v->id] && has_unslice(v, uses)) {
-      cg->add_tree[v->id] = true;
-      absorb_tree(cg, v, uses);
-    }
-  }
-}
-
-/* Whether a, a term of the sum v, can be added in by v's GEMMs as it
- * lies: one vector per example or one for all (a bias), with storage of
- * its own (an elementwise term is kept from being inlined, see
- * mark_inlined). */
-static bool gemm_addend(const Cg *cg, const IrValue *a, const IrValue *v) {
-  bool shaped = a->batched ? type_same_shape(&a->ty, &v->ty)
-                           : count(&a->ty) == count(&v->ty);
-  return shaped && a->ty.elem == v->ty.elem && !cg->fused[a->id] &&
-         !cg->add_tree[a->id] &&
-         (a->op == IR_PARAM || a->op == IR_INPUT || a->op == IR_STATE ||
-          (a->nargs > 0 && a->op != IR_LOOP));
-}
-
-/* The terms under the add v: an add read only by its parent (same loop
- * and shape) is part of the sum; a product read only by it is a GEMM;
- * anything else an addend.  Counts them; false if a term cannot be one.
- * With fuse, also marks the inner adds and the products fused (a second
- * walk, once the sum is known to qualify). */
-static bool gemm_sum_shape(Cg *cg, const IrValue *v, const IrValue *root,
-                           const int *uses, bool fuse, int *nprod,
-                           int *nadd) {
-  for (int k = 0; k < 2; k++) {
-    const IrValue *a = v->args[k];
-    bool inner = a->loop == root->loop && uses[a->id] == 1 &&
-                 !cg->fused[a->id] && !cg->add_tree[a->id] &&
-                 type_same_shape(&a->ty, &root->ty);
-    if (inner && a->op == IR_ADD && a->batched) {
-      if (!gemm_sum_shape(cg, a, root, uses, fuse, nprod, nadd))
-        return false;
-      cg->fused[a->id] |= fuse;
-    } else if (inner && batched_matvec(a)) {
-      (*nprod)++;
-      cg->fused[a->id] |= fuse;
-    } else if (gemm_addend(cg, a, root)) {
-      (*nadd)++;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
-/* A sum of batched products and other terms (z = W x + b, an LSTM's
- * x W_x + h W_h + biases, a dense layer's W x + b) is computed by the
- * products' GEMMs in its own buffer: the first starts its accumulators
- * from the other terms, the next ones add to it.  The products had a
- * buffer each and a pass over all of them added them up.  From the last
- * value back, so that the outermost add takes the sum. */
-static void mark_gemm_sums(Cg *cg, const IrBlock *b, const int *uses) {
-  for (int i = b->n - 1; i >= 0; i--) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      mark_gemm_sums(cg, &v->loop->body, uses);
-      continue;
-    }
-    if (v->op != IR_ADD || !v->batched || v->ty.ndim != 1 ||
-        cg->fused[v->id] || cg->add_tree[v->id])
-      continue;
-    int nprod = 0, nadd = 0;
-    if (!gemm_sum_shape(cg, v, v, uses, false, &nprod, &nadd) ||
-        nprod == 0 || nprod > MAX_PRODUCTS || nadd > MAX_ADDENDS)
-      continue;
-    cg->gemm_root[v->id] = true;
-    gemm_sum_shape(cg, v, v, uses, true, &nprod, &nadd);
-  }
-}
-
-static bool elementwise(IrOp op) {
-  switch (op) {
-  case IR_NEG: case IR_EXP: case IR_LOG: case IR_SQRT: case IR_ABS:
-  case IR_TANH: case IR_SIGMOID: case IR_RELU: case IR_ADD: case IR_SUB:
-  case IR_MUL: case IR_DIV: case IR_TANH_GRAD: case IR_SIGMOID_GRAD:
-  case IR_RELU_GRAD: case IR_ABS_GRAD:
-    return true;
-  default:
-    return false;
-  }
-}
-
-/* An elementwise value read only by an elementwise value of its shape, in
- * the same loop and example by example as it is, needs no buffer: the
- * reader computes it where it loads it (chains of gate arithmetic). */
-static void mark_inlined(Cg *cg, const IrBlock *b, const int *uses) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      mark_inlined(cg, &v->loop->body, uses);
-      continue;
-    }
-    if (!elementwise(v->op) || cg->fused[v->id] || cg->add_tree[v->id] ||
-        cg->gemm_root[v->id])
-      continue;
-    for (int k = 0; k < v->nargs; k++) {
-      const IrValue *a = v->args[k];
-      bool same = type_same_shape(&a->ty, &v->ty) &&
-                  a->batched == v->batched && a->loop == v->loop;
-      for (int j = 0; same && j < a->nargs; j++)
-        same = type_same_shape(&a->args[j]->ty, &a->ty) ||
-               type_numel(&a->args[j]->ty) == 1;
-      if (same && elementwise(a->op) && uses[a->id] == 1 &&
-          !cg->add_tree[a->id] && !cg->fused[a->id] && !cg->gemm_root[a->id])
-        cg->inlined[a->id] = true;
-    }
-  }
-}
-
-/* A gradient stored once in the workspace, as large as its parameter and
- * the gradient of no other, is written straight into gradient_shard's
- * grads argument: no copy of every gradient at the end of a step. */
-static bool in_place_gradient(const Cg *cg, const IrValue *g, int k) {
-  return g->nargs > 0 && stored_once(cg, g) && !g->batched &&
-         !cg->inlined[g->id] && !cg->unused[g->id] &&
-         !cg->step_view[g->id] && !cg->stack_of[g->id] &&
-         !cg->slice_of[g->id] && !cg->grad_param[g->id] &&
-         count(&g->ty) == type_numel(&cg->p->params[k].ty);
-}
-
-static void plan_fusion(Cg *cg) {
-  const IrProgram *p = cg->p;
-  int *uses = arena_array(int, p->nids + 1);
-  cg->fused = arena_array(bool, p->nids + 1);
-  IrBlock top = {p->v, p->n, p->cap};
-  count_uses(&top, uses);
-  for (int k = 0; p->grads && k < p->nparams; k++)
-    uses[p->grads[k]->id]++;
-  if (p->output)
-    uses[p->output->id]++;
-  mark_fusion(cg, &top, uses);
-  int *reads = arena_array(int, p->nids + 1);
-  count_reads_through(cg, &top, reads);
-  mark_read_through(cg, &top, uses, reads);
-  cg->hoisted = arena_array(bool, p->nids + 1);
-  mark_hoisted(cg, &top, uses);
-  cg->add_tree = arena_array(bool, p->nids + 1);
-  mark_add_trees(cg, &top, uses);
-  cg->gemm_root = arena_array(bool, p->nids + 1);
-  mark_gemm_sums(cg, &top, uses);
-  cg->inlined = arena_array(bool, p->nids + 1);
-  mark_inlined(cg, &top, uses);
-  cg->unused = arena_array(bool, p->nids + 1);
-  for (int i = 0; i < p->n; i++)
-    if (p->v[i]->op == IR_LOOP_OUT && uses[p->v[i]->id] == 0)
-      cg->unused[p->v[i]->id] = true;
-  cg->step_view = arena_array(bool, p->nids + 1);
-  cg->slice_of = arena_array(const IrValue *, p->nids + 1);
-  cg->slice_at = arena_array(int64_t, p->nids + 1);
-  mark_views(cg, &top);
-  cg->stack_of = arena_array(const IrValue *, p->nids + 1);
-  mark_stack_views(cg, &top);
-  cg->per_step = arena_array(bool, p->nids + 1);
-  mark_per_step(cg, &top);
-  keep_slice_sources(cg, &top);
-  cg->grad_param = arena_array(int, p->nids + 1);
-  for (int k = 0; p->grads && k < p->nparams; k++)
-    if (in_place_gradient(cg, p->grads[k], k))
-      cg->grad_param[p->grads[k]->id] = k + 1;
-}
-
-/* The values computed from parameter k where they are read: those
- * without an example in them (its transpose) and those computed inside
- * their reader (fused, inlined). */
-static void mark_param_views(const Cg *cg, const IrBlock *b, bool *view) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP)
-      mark_param_views(cg, &v->loop->body, view);
-    bool from = false;
-    for (int a = 0; a < v->nargs; a++)
-      from |= view[v->args[a]->id];
-    if (from && (!v->batched || cg->fused[v->id] || cg->inlined[v->id]))
-      view[v->id] = true;
-  }
-}
-
-static bool block_reads(const IrBlock *b, const bool *view) {
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    for (int a = 0; a < v->nargs; a++)
-      if (view[v->args[a]->id])
-        return true;
-    if (v->op != IR_LOOP)
-      continue;
-    for (int k = 0; k < v->loop->nstates; k++)
-      if (view[v->loop->state_init[k]->id])
-        return true;
-    if (block_reads(&v->loop->body, view))
-      return true;
-  }
-  return false;
-}
-
-/* Parameter k's gradient g can update it in its GEMM's tiles: it is
- * one batch sum of outer products of examples' vectors, computed in
- * place, and nothing after it reads the parameter. */
-static bool gemm_can_update(const Cg *cg, int k) {
-  const IrProgram *p = cg->p;
-  const IrValue *g = p->grads[k];
-  if (cg->grad_param[g->id] != k + 1 || g->op != IR_BATCH_SUM ||
-      g->args[0]->op != IR_OUTER || !cg->fused[g->args[0]->id] ||
-      !g->args[0]->args[0]->batched || !g->args[0]->args[1]->batched)
-    return false;
-  int at = 0;
-  while (at < p->n && p->v[at] != g)
-    at++;
-  if (at == p->n)
-    return false;
-  const IrValue *param = NULL;
-  for (int i = 0; i < p->n && !param; i++)
-    if (p->v[i]->op == IR_PARAM && p->v[i]->index == k)
-      param = p->v[i];
-  if (!param)
-    return false;
-  bool *view = arena_array(bool, p->nids + 1);
-  view[param->id] = true;
-  IrBlock top = {p->v, p->n, p->cap};
-  mark_param_views(cg, &top, view);
-  IrBlock after = {p->v + at + 1, p->n - at - 1, 0};
-  return !block_reads(&after, view);
-}
-
-/* train_step without clipping applies the optimizer in the GEMMs that
- * sum weight gradients (the MLP's 784-wide layer: no gradient written
- * and read again, the step 25% faster), when that covers most of the
- * parameters: else the backward pass is not compiled twice. */
-static void plan_gemm_updates(Cg *cg) {
-  const IrProgram *p = cg->p;
-  cg->gemm_update = arena_array(int, p->nids + 1);
-  int64_t covered = 0;
-  for (int k = 0; p->grads && k < p->nparams; k++)
-    if (gemm_can_update(cg, k)) {
-      cg->gemm_update[p->grads[k]->id] = k + 1;
-      covered += type_numel(&p->params[k].ty);
-    }
-  cg->any_gemm_update = covered > 0 && 2 * covered >= cg->param_count;
-  if (!cg->any_gemm_update)
-    memset(cg->gemm_update, 0, sizeof *cg->gemm_update * (size_t)(p->nids + 1));
 }
 
 static LLVMValueRef loss_double(Cg *cg) {
@@ -2860,11 +2149,11 @@ static void write_grads(Cg *cg, LLVMValueRef grads) {
   const IrProgram *p = cg->p;
   for (int k = 0; k < p->nparams; k++) {
     const IrValue *g = p->grads[k];
-    if (cg->grad_param[g->id] == k + 1)
+    if (cg->plan->grad_param[g->id] == k + 1)
       continue;                         /* computed there */
     Loop l;
     LLVMValueRef i = loop_open(cg, &l, i64c(cg, count(&g->ty)));
-    LLVMValueRef at = add(cg, i64c(cg, cg->param_offset[k]), i);
+    LLVMValueRef at = add(cg, i64c(cg, cg->plan->param_offset[k]), i);
     LLVMBuildStore(cg->b, load(cg, g, NULL, i), gep(cg, grads, at));
     loop_close(cg, &l);
   }
@@ -2946,15 +2235,15 @@ static LLVMValueRef build_predict(Cg *cg, LLVMValueRef evaluate) {
   LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->i32, cg->ptr, cg->ptr};
   begin(cg, "predict", LLVMFunctionType(cg->voidt, args, 5, 0));
   LLVMValueRef ws = LLVMGetParam(cg->fn, 4);
-  LLVMValueRef targets = byte_gep(cg, ws, cg->zero_targets);
-  int64_t at = cg->zero_targets + (cg->p->ntargets * 8 + 63) / 64 * 64;
+  const Plan *pl = cg->plan;
+  LLVMValueRef targets = byte_gep(cg, ws, pl->zero_targets);
+  int64_t at = pl->zero_targets + (cg->p->ntargets * 8 + 63) / 64 * 64;
   LLVMValueRef zeros = byte_gep(cg, ws, at);
-  int64_t zero_bytes = cg->ws_bytes - at;
+  int64_t zero_bytes = pl->ws_bytes - at;
   for (int k = 0; k < cg->p->ntargets; k++) {
     LLVMValueRef i = i64c(cg, k);
-    LLVMBuildStore(cg->b, byte_gep(cg, ws, at),
+    LLVMBuildStore(cg->b, byte_gep(cg, ws, pl->target_zeros[k]),
                    LLVMBuildGEP2(cg->b, cg->ptr, targets, &i, 1, ""));
-    at += (zero_target_bytes(cg, k) + 63) / 64 * 64;
   }
   LLVMBuildMemSet(cg->b, zeros, LLVMConstInt(LLVMInt8TypeInContext(cg->ctx),
                                              0, 0), i64c(cg, zero_bytes), 1);
@@ -2991,7 +2280,7 @@ static LLVMValueRef to_real(Cg *cg, LLVMValueRef d) {
  * norm is above max; clip_value: clamp each one (PyTorch's
  * clip_grad_norm_ and clip_grad_value_). */
 static void emit_clip(Cg *cg, LLVMValueRef grads, const Hyper *hy) {
-  LLVMValueRef n = i64c(cg, cg->param_count);
+  LLVMValueRef n = i64c(cg, cg->plan->param_count);
   LLVMBasicBlockRef after = if_open(cg, fcmp(cg, LLVMRealOGT,
                                              hy->d[HY_CLIP_NORM],
                                              f64c(cg, 0)));
@@ -3288,7 +2577,8 @@ static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
     g = f_add(cg, g, ld(cg, gep(cg, u->grads[k], i)));
   Slot s;
   for (int k = 0; k < 3; k++)
-    s.ptr[k] = gep(cg, u->state, add(cg, i, i64c(cg, k * cg->param_count)));
+    s.ptr[k] = gep(cg, u->state,
+                   add(cg, i, i64c(cg, k * cg->plan->param_count)));
   emit_update_element(cg, hy, g, gep(cg, u->params, i), &s);
   loop_close(cg, &l);
 }
@@ -3333,7 +2623,7 @@ static void update_the_rest(Cg *cg, LLVMValueRef params, LLVMValueRef state,
   const IrProgram *p = cg->p;
   bool *in_gemm = arena_array(bool, p->nparams + 1);
   for (int k = 0; k < p->nparams; k++)
-    in_gemm[k] = cg->gemm_update[p->grads[k]->id] == k + 1;
+    in_gemm[k] = cg->plan->gemm_update[p->grads[k]->id] == k + 1;
   for (int k = 0; k < p->nparams;) {
     if (in_gemm[k]) {
       k++;
@@ -3342,9 +2632,10 @@ static void update_the_rest(Cg *cg, LLVMValueRef params, LLVMValueRef state,
     int last = k;
     while (last + 1 < p->nparams && !in_gemm[last + 1])
       last++;
-    int64_t end = cg->param_offset[last] + type_numel(&p->params[last].ty);
-    emit_update(cg, params, state, &grads, 1, step, hy,
-                i64c(cg, cg->param_offset[k]), i64c(cg, end));
+    const int64_t *at = cg->plan->param_offset;
+    int64_t end = at[last] + type_numel(&p->params[last].ty);
+    emit_update(cg, params, state, &grads, 1, step, hy, i64c(cg, at[k]),
+                i64c(cg, end));
     k = last + 1;
   }
 }
@@ -3359,7 +2650,7 @@ static LLVMValueRef build_train_step(Cg *cg, LLVMValueRef shard,
   begin(cg, "train_step", LLVMFunctionType(cg->f64, args, 8, 0));
   LLVMValueRef p[8];
   args_of(cg, p, 8);
-  LLVMValueRef grads = byte_gep(cg, p[7], cg->grad_offset);
+  LLVMValueRef grads = byte_gep(cg, p[7], cg->plan->grad_offset);
   LLVMValueRef result = local(cg, cg->f64);
   LLVMBasicBlockRef after = NULL;
   if (gradient_update) {
@@ -3412,7 +2703,7 @@ static LLVMValueRef build_update(Cg *cg) {
   emit_clip(cg, grads, &hy);
   emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), &grads, 1,
               LLVMGetParam(cg->fn, 3), &hy, i64c(cg, 0),
-              i64c(cg, cg->param_count));
+              i64c(cg, cg->plan->param_count));
   LLVMBuildRetVoid(cg->b);
   return cg->fn;
 }
@@ -3474,73 +2765,6 @@ static LLVMValueRef build_update_range(Cg *cg) {
   emit_update(cg, p[0], p[1], g, 1, p[4], &hy, p[6], p[7]);
   LLVMBuildRetVoid(cg->b);
   return cg->fn;
-}
-
-/* Shards add up when nothing per example depends on a sum over the
- * batch: d loss / d a batch mean must be a constant (the loss is a sum of
- * batch means and sums, plus terms of the parameters alone). */
-static bool depends_on_batch(const IrValue *v, const bool *dep) {
-  for (int a = 0; a < v->nargs; a++)
-    if (dep[v->args[a]->id])
-      return true;
-  return false;
-}
-
-static bool mark_batch_dependence(const IrBlock *b, bool *dep) {
-  bool additive = true;
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      const IrLoop *l = v->loop;
-      for (int pass = 0; pass < 2; pass++) {    /* states feed back */
-        for (int k = 0; k < l->nstates; k++)
-          dep[l->state_in[k]->id] |= dep[l->state_init[k]->id] ||
-                                     dep[l->state_next[k]->id];
-        additive &= mark_batch_dependence(&l->body, dep);
-      }
-      for (int k = 0; k < l->nouts; k++)
-        dep[l->out[k]->id] = dep[l->out_step[k]->id];
-      continue;
-    }
-    bool from = depends_on_batch(v, dep);
-    dep[v->id] = from || v->op == IR_BATCH_SUM || v->op == IR_BATCH_MEAN;
-    if (v->batched && from)
-      additive = false;
-  }
-  return additive;
-}
-
-static bool shards_add_up(const IrProgram *p) {
-  bool *dep = arena_array(bool, p->nids + 1);
-  IrBlock top = {p->v, p->n, p->cap};
-  return mark_batch_dependence(&top, dep);
-}
-
-/* Whether the loss has a term without examples in it (an L2 penalty, a
- * constant): then an empty shard's loss and gradient are not zero, and
- * the threads must take them off.  A loss made of batch sums and means by
- * adding, subtracting, negating and scaling by constants has none; any
- * other form is taken to have some. */
-static bool loss_has_param_terms(const IrValue *v) {
-  switch (v->op) {
-  case IR_BATCH_SUM:
-  case IR_BATCH_MEAN:
-    return false;
-  case IR_ADD:
-  case IR_SUB:
-    return loss_has_param_terms(v->args[0]) ||
-           loss_has_param_terms(v->args[1]);
-  case IR_NEG:
-    return loss_has_param_terms(v->args[0]);
-  case IR_MUL:
-    if (v->args[0]->op == IR_CONST)
-      return loss_has_param_terms(v->args[1]);
-    if (v->args[1]->op == IR_CONST)
-      return loss_has_param_terms(v->args[0]);
-    return true;
-  default:
-    return true;
-  }
 }
 
 /* ---- the descriptor (netrt.h's NetrtModel, field by field) ------------ */
@@ -3760,33 +2984,6 @@ static const char *signature(Cg *cg) {
   return s;
 }
 
-/* Multiply-adds count twice; everything else once per element; a loop's
- * body once per step. */
-static int64_t block_flops(const IrBlock *b, int batch) {
-  int64_t total = 0;
-  for (int i = 0; i < b->n; i++) {
-    const IrValue *v = b->v[i];
-    if (v->op == IR_LOOP) {
-      total += v->loop->steps * block_flops(&v->loop->body, batch);
-      continue;
-    }
-    int64_t n = type_numel(&v->ty);
-    if (v->op == IR_MATMUL)
-      n *= 2 * v->args[0]->ty.dims[v->args[0]->ty.ndim - 1];
-    else if (v->op == IR_OUTER)
-      n *= 2;
-    else if (v->nargs == 0 || v->op == IR_LOOP_OUT)
-      n = 0;
-    total += n * (v->batched ? batch : 1);
-  }
-  return total;
-}
-
-static int64_t flops(const IrProgram *p, int batch) {
-  IrBlock top = {p->v, p->n, p->cap};
-  return block_flops(&top, batch);
-}
-
 static LLVMValueRef internal(LLVMValueRef fn) {
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   return fn;
@@ -3796,21 +2993,22 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[8]) {
   Desc d;
   desc_types(cg, &d);
   const IrProgram *p = cg->p;
+  const Plan *pl = cg->plan;
   IrTensor out = {"output", p->output ? p->output->ty : type_scalar(), NULL};
   if (!p->output)
     out.ty = type_vector(0);      /* predict writes nothing */
   LLVMValueRef f[] = {
     i32c(cg, NETRT_ABI_VERSION), cstring(cg, p->model->name),
     cstring(cg, signature(cg)), i32c(cg, cg->bytes), i32c(cg, cg->o->batch),
-    i64c(cg, cg->param_count), i64c(cg, cg->param_count * cg->slots),
-    i64c(cg, cg->ws_bytes), i64c(cg, flops(p, cg->o->batch)),
+    i64c(cg, pl->param_count), i64c(cg, pl->param_count * pl->slots),
+    i64c(cg, pl->ws_bytes), i64c(cg, pl->flops),
     i32c(cg, p->nparams), i32c(cg, p->ninputs), i32c(cg, p->ntargets),
-    tensor_array(cg, &d, p->params, p->nparams, cg->param_offset, "params"),
+    tensor_array(cg, &d, p->params, p->nparams, pl->param_offset, "params"),
     tensor_array(cg, &d, p->inputs, p->ninputs, NULL, "inputs"),
     tensor_array(cg, &d, p->targets, p->ntargets, NULL, "targets"),
     tensor_const(cg, &d, &out, 0), train_const(cg, &d),
     fns[0], fns[1], fns[2], fns[3], fns[4], fns[5], fns[6], fns[7],
-    i32c(cg, loss_has_param_terms(p->loss)), i64c(cg, p->min_steps),
+    i32c(cg, pl->param_terms), i64c(cg, p->min_steps),
   };
   const char *name = arena_printf("netc_model_%s", p->model->name);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
@@ -3908,23 +3106,17 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   Cg c = {0}, *cg = &c;
   cg->p = p;
   start_module(cg, p->model->name, o);
-  cg->param_offset = arena_array(int64_t, p->nparams + 1);
-  for (int k = 0; k < p->nparams; k++) {
-    cg->param_offset[k] = cg->param_count;
-    cg->param_count += type_numel(&p->params[k].ty);
-  }
-  cg->slots = 3;
+  PlanTarget t = {.bytes = cg->bytes, .batch = o->batch,
+                  .lanes = cg->lanes, .tile_vecs = TILE_VECS};
+  cg->plan = plan_program(p, &t);
   cg->tv = arena_array(LLVMValueRef, p->nloops + 1);
-  plan_fusion(cg);
-  plan_workspace(cg);
-  plan_gemm_updates(cg);
   LLVMValueRef fns[8];
   LLVMValueRef shard = internal(build_gradient_shard(cg));
   keep_apart(cg, shard);
   fns[5] = internal(build_update(cg));
   fns[0] = internal(build_gradient(cg, shard));
   LLVMValueRef gradient_update = NULL;
-  if (cg->any_gemm_update) {
+  if (cg->plan->any_gemm_update) {
     gradient_update = internal(build_gradient_update(cg));
     keep_apart(cg, gradient_update);
   }
@@ -3932,7 +3124,7 @@ CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
   fns[2] = internal(build_evaluate(cg));
   keep_apart(cg, fns[2]);
   fns[3] = internal(build_predict(cg, fns[2]));
-  fns[4] = shards_add_up(p) ? shard : LLVMConstNull(cg->ptr);
+  fns[4] = cg->plan->shards_add_up ? shard : LLVMConstNull(cg->ptr);
   fns[6] = internal(build_clip(cg));
   fns[7] = internal(build_update_range(cg));
   build_descriptor(cg, fns);
@@ -3948,6 +3140,8 @@ int64_t cg_gemm_workspace(const CgGemmShape *s, const CodegenOptions *o) {
  * transposed is packed first, as a model packs a weight it multiplies. */
 CgModule *cg_gemm_module(const CgGemmShape *s, const CodegenOptions *o) {
   Cg c = {0}, *cg = &c;
+  static const Plan none;           /* a kernel alone has no values */
+  cg->plan = &none;
   start_module(cg, "gemm", o);
   LLVMTypeRef args[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
   begin(cg, CG_GEMM_SYMBOL, LLVMFunctionType(cg->voidt, args, 4, 0));

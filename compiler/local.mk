@@ -15,6 +15,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/ir.c compiler/ir.h compiler/ir_ops.h \
   compiler/lower.c compiler/grad.c \
   compiler/interp.c compiler/interp.h \
+  compiler/plan.c compiler/plan.h \
   compiler/codegen.c compiler/codegen.h \
   compiler/emit.c compiler/emit.h \
   compiler/outfile.c compiler/outfile.h \
