@@ -3,7 +3,10 @@
  * Optimizes with the new pass manager for the host CPU (or -march= and
  * --target=), then writes an object file, assembly or IR, or links an
  * executable: the object plus libnetrt (which holds main) through the
- * system C compiler driver.
+ * system C compiler driver.  For netc run, it loads the module into an
+ * LLJIT instead and hands back the address of its descriptor.  The
+ * driver generates the module (cg_module) on both paths; only the JIT's
+ * LLVM context, which the module must be built in, comes from here.
  */
 #include <config.h>
 
@@ -313,9 +316,27 @@ int emit_header(const char *path, const char *model_name,
 
 /* ---- in memory: netc run ---------------------------------------------- */
 
+struct JitContext {
+  LLVMOrcThreadSafeContextRef tsc;
+};
+
 struct Jit {
   LLVMOrcLLJITRef jit;
 };
+
+JitContext *emit_jit_context(CodegenOptions *cgo) {
+  JitContext *c = calloc(1, sizeof *c);
+  if (!c)
+    DIE("out of memory");
+  c->tsc = LLVMOrcCreateNewThreadSafeContext();
+  cgo->context = LLVMOrcThreadSafeContextGetContext(c->tsc);
+  return c;
+}
+
+static void free_jit_context(JitContext *c) {
+  LLVMOrcDisposeThreadSafeContext(c->tsc);
+  free(c);
+}
 
 static bool jit_failed(LLVMErrorRef err, const char *what) {
   if (!err)
@@ -326,29 +347,13 @@ static bool jit_failed(LLVMErrorRef err, const char *what) {
   return true;
 }
 
-/* Optimizes m (built in tsc's context) and loads it into a new JIT;
- * *addr is its symbol's address. */
-static Jit *jit_module(CgModule *m, LLVMOrcThreadSafeContextRef tsc,
-                       const EmitOptions *o, const void **addr) {
-  LLVMTargetMachineRef tm = target_machine(o);
-  if (!tm) {
-    cg_free(m);
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    return NULL;
-  }
-  optimize(cg_llvm_module(m), tm, o->opt_level);
-  LLVMDisposeTargetMachine(tm);
-  LLVMOrcThreadSafeModuleRef tsm =
-      LLVMOrcCreateNewThreadSafeModule(cg_llvm_module(m), tsc);
-  cg_release_module(m);
-  const char *symbol = arena_strdup(cg_descriptor_name(m));
-  cg_free(m);
-  LLVMOrcDisposeThreadSafeContext(tsc);   /* the module keeps it alive */
+/* Starts a JIT that resolves the module's calls into the C library from
+ * the libraries netc runs with. */
+static Jit *start_jit(void) {
   Jit *j = calloc(1, sizeof *j);
   if (!j)
     DIE("out of memory");
   if (jit_failed(LLVMOrcCreateLLJIT(&j->jit, NULL), "cannot start the JIT")) {
-    LLVMOrcDisposeThreadSafeModule(tsm);
     free(j);
     return NULL;
   }
@@ -358,6 +363,18 @@ static Jit *jit_module(CgModule *m, LLVMOrcThreadSafeContextRef tsc,
           &gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL),
           "cannot resolve the C library in the JIT"))
     LLVMOrcJITDylibAddGenerator(jd, gen);
+  return j;
+}
+
+/* Loads tsm into a new JIT; *addr is symbol's address. */
+static Jit *load_module(LLVMOrcThreadSafeModuleRef tsm, const char *symbol,
+                        const void **addr) {
+  Jit *j = start_jit();
+  if (!j) {
+    LLVMOrcDisposeThreadSafeModule(tsm);
+    return NULL;
+  }
+  LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(j->jit);
   LLVMOrcExecutorAddress at = 0;
   if (jit_failed(LLVMOrcLLJITAddLLVMIRModule(j->jit, jd, tsm),
                  "cannot add the model to the JIT") ||
@@ -370,18 +387,36 @@ static Jit *jit_module(CgModule *m, LLVMOrcThreadSafeContextRef tsc,
   return j;
 }
 
+/* Optimizes m (built in c's context) and loads it into a new JIT. */
+Jit *emit_jit_module(CgModule *m, JitContext *c, const EmitOptions *o,
+                     const void **symbol) {
+  LLVMTargetMachineRef tm = target_machine(o);
+  if (!tm) {
+    cg_free(m);
+    free_jit_context(c);
+    return NULL;
+  }
+  optimize(cg_llvm_module(m), tm, o->opt_level);
+  LLVMDisposeTargetMachine(tm);
+  LLVMOrcThreadSafeModuleRef tsm =
+      LLVMOrcCreateNewThreadSafeModule(cg_llvm_module(m), c->tsc);
+  cg_release_module(m);
+  const char *name = arena_strdup(cg_descriptor_name(m));
+  cg_free(m);
+  free_jit_context(c);       /* the module keeps the context alive */
+  return load_module(tsm, name, symbol);
+}
+
 Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
               const void **descriptor) {
-  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  cgo->context = LLVMOrcThreadSafeContextGetContext(tsc);
-  return jit_module(cg_module(p, cgo), tsc, o, descriptor);
+  JitContext *c = emit_jit_context(cgo);
+  return emit_jit_module(cg_module(p, cgo), c, o, descriptor);
 }
 
 Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,
                    const EmitOptions *o, const void **fn) {
-  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  cgo->context = LLVMOrcThreadSafeContextGetContext(tsc);
-  return jit_module(cg_gemm_module(s, cgo), tsc, o, fn);
+  JitContext *c = emit_jit_context(cgo);
+  return emit_jit_module(cg_gemm_module(s, cgo), c, o, fn);
 }
 
 void emit_jit_free(Jit *j) {

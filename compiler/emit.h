@@ -1,5 +1,6 @@
 /* compiler/emit.h — writing the generated module: object files, assembly,
- * LLVM IR, executables linked with libnetrt, and a C header. */
+ * LLVM IR, executables linked with libnetrt, and a C header; or loading
+ * it into a JIT (netc run). */
 #ifndef NETC_EMIT_H
 #define NETC_EMIT_H
 
@@ -26,14 +27,23 @@ const char *emit_llvm_version(void);
 /* Optimizes and writes m; 0, or 1 after reporting an error. */
 int emit_module(CgModule *m, const EmitOptions *o);
 
-/* Compiles p in memory (netc run); *descriptor is the model's NetrtModel.
- * NULL after reporting an error.  The code lives until emit_jit_free. */
+/* netc run, in memory.  The module is built in the JIT's LLVM context:
+ * emit_jit_context puts it in cgo->context before cg_module, then
+ * emit_jit_module optimizes the module and loads it, taking over the
+ * module and the context.  *symbol is then the address of the module's
+ * cg_descriptor_name (a model's NetrtModel, or netc_gemm).  NULL after
+ * reporting an error.  The code lives until emit_jit_free. */
+typedef struct JitContext JitContext;
 typedef struct Jit Jit;
-Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
-              const void **descriptor);
+JitContext *emit_jit_context(CodegenOptions *cgo);
+Jit *emit_jit_module(CgModule *m, JitContext *c, const EmitOptions *o,
+                     const void **symbol);
 void emit_jit_free(Jit *j);
 
-/* cg_gemm_module in memory; *fn is its netc_gemm. */
+/* The three steps in one call, for the tests and bench/: cg_module or
+ * cg_gemm_module in memory. */
+Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
+              const void **descriptor);
 Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,
                    const EmitOptions *o, const void **fn);
 

@@ -25,14 +25,12 @@ struct Interp {
   char error[160];       /* why the last run failed, or "" */
 };
 
-/* The shape of a value's storage: labels drop the class dimension. */
-
+/* The reals a value of type t stores: labels drop the class dimension
+ * (ir_count). */
 static int64_t count(const Type *t) { return ir_count(t); }
 
-static int64_t per_example(const IrValue *v) { return count(&v->ty); }
-
 /* Reals of one step of v (one example, or the shared value). */
-static int64_t per_example(const IrValue *v);
+static int64_t per_example(const IrValue *v) { return count(&v->ty); }
 
 /* A loop's body values keep one slot per step. */
 static bool in_body(const IrValue *v) {
@@ -340,9 +338,6 @@ static double log_sum_exp(const double *z, int64_t C, double *p) {
     p[c] = exp(z[c] - mx) / s;
   return mx + log(s);
 }
-
-
-/* Positions a loss averages over: rows of classes, or elements. */
 
 static double label_at(const double *t, int64_t r, int64_t C) {
   double l = t[r];

@@ -1,11 +1,17 @@
 /* compiler/main.c — the netc driver: options, then the pipeline.
  *
- *   read -> parse (lexer.l, parser.y) -> check (check.c)
- *        -> lower (lower.c) -> differentiate (grad.c) -> dump
+ *   read -> parse (lexer.l, parser.y) -> check (check.c, steps.c)
+ *        -> lower (lower.c) -> differentiate (grad.c)
+ *        -> generate (codegen.c) -> emit (emit.c)
  *
- * Code generation (lower, grad, plan, codegen, emit) joins the pipeline
- * in the next release; until then netc checks models and prints their
- * intermediate forms.
+ * run_pipeline() is that pipeline, for every action.  netc FILE.net writes
+ * an executable linked with libnetrt; -c an object file and its C
+ * header, -S assembly, --emit-llvm LLVM IR.  netc run FILE.net COMMAND
+ * generates the module in the JIT's context instead, has emit.c load it
+ * and runs libnetrt's command on it, as the executable would.  --check
+ * stops after checking; each --dump=FORM prints one stage's result on
+ * stdout and stops after that stage (tokens, parse, ast, ir, grad); any
+ * stage that reports an error stops the run with exit status 1.
  */
 #include <config.h>
 
@@ -19,6 +25,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "ast.h"
 #include "codegen.h"
 #include "emit.h"
 #include "frontend.h"
@@ -26,10 +33,10 @@
 #include "lexer.h"
 #include "netrt.h"
 #include "outfile.h"
-#include "parse.h"
 
+/* What the run does; a dump names the stage it stops after. */
 typedef enum Action {
-  ACT_COMPILE,
+  ACT_COMPILE,              /* a file, or with netc run the JIT */
   ACT_CHECK,
   ACT_DUMP_TOKENS,
   ACT_DUMP_PARSE,
@@ -171,6 +178,33 @@ static int parse_dtype(Options *o, const char *what) {
   return 1;
 }
 
+static int parse_opt_level(Options *o, const char *level) {
+  if (strlen(level) != 1 || level[0] < '0' || level[0] > '3') {
+    diag_fatal_noloc("-O%s: expected -O0, -O1, -O2 or -O3", level);
+    return 0;
+  }
+  o->emit.opt_level = level[0] - '0';
+  return 1;
+}
+
+/* The arguments after the options: the model file, and for netc run
+ * the command with its own options.  -1 to go on, else the exit status. */
+static int take_operands(Options *o, int argc, char **argv) {
+  if (o->jit && optind < argc) {     /* the rest belongs to the command */
+    o->input = argv[optind];
+    o->run_argc = argc - optind;
+    o->run_argv = argv + optind;
+    return -1;
+  }
+  if (optind != argc - 1) {
+    diag_fatal_noloc(optind == argc ? "no input file; see netc --help"
+                                    : "expected one input file");
+    return 1;
+  }
+  o->input = argv[optind];
+  return -1;
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int parse_options(Options *o, int argc, char **argv) {
   static const struct option longopts[] = {
@@ -188,7 +222,7 @@ static int parse_options(Options *o, int argc, char **argv) {
   int c;
   opterr = 0;
   if (argc > 1 && strcmp(argv[1], "run") == 0) {
-    o->jit = true;
+    o->jit = true;           /* then parse as if "run" were the program */
     argv[1] = argv[0];
     argc--;
     argv++;
@@ -206,13 +240,7 @@ static int parse_options(Options *o, int argc, char **argv) {
     case OPT_DTYPE: if (!parse_dtype(o, optarg)) return 1; break;
     case OPT_MARCH: o->emit.cpu = optarg; break;
     case OPT_TARGET: o->emit.triple = optarg; break;
-    case 'O':
-      if (strlen(optarg) != 1 || optarg[0] < '0' || optarg[0] > '3') {
-        diag_fatal_noloc("-O%s: expected -O0, -O1, -O2 or -O3", optarg);
-        return 1;
-      }
-      o->emit.opt_level = optarg[0] - '0';
-      break;
+    case 'O': if (!parse_opt_level(o, optarg)) return 1; break;
     case OPT_CHECK: o->action = ACT_CHECK; break;
     case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
     case 'D': if (!parse_define(o, optarg)) return 1; break;
@@ -230,19 +258,7 @@ static int parse_options(Options *o, int argc, char **argv) {
       return 1;
     }
   }
-  if (o->jit && optind < argc) {     /* the rest belongs to the command */
-    o->input = argv[optind];
-    o->run_argc = argc - optind;
-    o->run_argv = argv + optind;
-    return -1;
-  }
-  if (optind != argc - 1) {
-    diag_fatal_noloc(optind == argc ? "no input file; see netc --help"
-                                    : "expected one input file");
-    return 1;
-  }
-  o->input = argv[optind];
-  return -1;
+  return take_operands(o, argc, argv);
 }
 
 /* The output's name: -o, else the model file's name without .net (and
@@ -267,36 +283,6 @@ static const char *header_name(const char *object) {
   if (n > 2 && strcmp(object + n - 2, ".o") == 0)
     n -= 2;
   return arena_printf("%.*s.h", (int)n, object);
-}
-
-/* lower -> differentiate; the code is specialized to the model's batch */
-static IrProgram *differentiate(const Options *o, const Model *m,
-                                CodegenOptions *cgo) {
-  IrProgram *p = lower_model(m);
-  if (!p)
-    return NULL;
-  ir_grad(p);
-  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
-  *cgo = (CodegenOptions){.dtype_bytes = o->dtype_bytes, .batch = (int)batch,
-                          .main_model = !o->jit &&
-                                        o->emit.kind == EMIT_EXECUTABLE};
-  return p;
-}
-
-/* netc run: compile in memory and hand the model to libnetrt's commands,
- * as a compiled executable would. */
-static int run_in_memory(const Options *o, const Model *m) {
-  CodegenOptions cgo;
-  IrProgram *p = differentiate(o, m, &cgo);
-  if (!p)
-    return 1;
-  const void *desc;
-  Jit *jit = emit_jit(p, &cgo, &o->emit, &desc);
-  if (!jit)
-    return 1;
-  int status = netrt_main(desc, o->run_argc, o->run_argv);
-  emit_jit_free(jit);
-  return status;
 }
 
 /* Whether path is the model file itself, by device and inode: ./m.net,
@@ -328,82 +314,153 @@ static int check_outputs(const Options *o, const EmitOptions *eo,
   return header ? emit_check_header(header) : 0;
 }
 
-/* lower -> differentiate -> generate -> emit */
-static int compile(const Options *o, const Model *m) {
-  EmitOptions eo = o->emit;
-  eo.output = output_name(o);
-  const char *header = eo.kind == EMIT_OBJECT && strcmp(eo.output, "-") != 0
-                           ? header_name(eo.output) : NULL;
-  if (check_outputs(o, &eo, header))
-    return 1;
-  CodegenOptions cgo;
-  IrProgram *p = differentiate(o, m, &cgo);
-  if (!p)
-    return 1;
-  CgModule *mod = cg_module(p, &cgo);
-  int status = emit_module(mod, &eo);
-  cg_free(mod);
-  if (status == 0 && header)
-    status = emit_header(header, m->name, o->input);
-  return status;
+/* Where a compiled model goes. */
+typedef struct Outputs {
+  EmitOptions emit;         /* the options, with the output's name */
+  const char *header;       /* -c: the C header beside the object; NULL */
+} Outputs;
+
+/* Names the outputs and checks that they can be written; the status. */
+static int name_outputs(const Options *o, Outputs *out) {
+  out->emit = o->emit;
+  out->emit.output = output_name(o);
+  bool object_file = out->emit.kind == EMIT_OBJECT &&
+                     strcmp(out->emit.output, "-") != 0;
+  out->header = object_file ? header_name(out->emit.output) : NULL;
+  return check_outputs(o, &out->emit, out->header);
 }
 
-static int print_dump(FILE *out, const Options *o, const SrcFile *src) {
-  switch (o->action) {
-  case ACT_DUMP_TOKENS:
-    lex_dump_tokens(out, src);
-    return diag_exit_code();
-  case ACT_DUMP_PARSE:
-    ast_dump(out, parse_file(src));
-    return diag_exit_code();
-  default:
-    break;
-  }
-  Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
-  if (!m)
-    return 1;
-  if (o->action == ACT_DUMP_AST) {
-    model_dump(out, m);
-    return 0;
-  }
-  IrProgram *p = lower_model(m);
-  if (!p)
-    return 1;
-  if (o->action == ACT_DUMP_GRAD)
-    ir_grad(p);
-  ir_dump(out, p);
-  return 0;
-}
+/* ---- dumps ------------------------------------------------------------ */
 
 /* A dump is printed into memory, then written to stdout by outfile.c, so
  * that a write that fails says why. */
-static int dump(const Options *o, const SrcFile *src) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  if (!out)
+typedef struct Dump {
+  FILE *out;
+  char *buf;
+  size_t len;
+} Dump;
+
+static FILE *open_dump(Dump *d) {
+  *d = (Dump){0};
+  d->out = open_memstream(&d->buf, &d->len);
+  if (!d->out)
     DIE("open_memstream failed");
-  int status = print_dump(out, o, src);
-  if (fclose(out) != 0)
+  return d->out;
+}
+
+/* Writes the dump out; status, the stage's, or 1 when the write fails. */
+static int write_dump(Dump *d, int status) {
+  if (fclose(d->out) != 0)
     DIE("cannot finish a dump in memory");
-  if (outfile_write("-", buf, len) != 0)
+  if (outfile_write("-", d->buf, d->len) != 0)
     status = 1;
-  free(buf);
+  free(d->buf);
   return status;
 }
 
-static int run(const Options *o) {
+/* The tokens and the parsed tree print even after errors: they show
+ * where the lexer and the parser went wrong. */
+static int dump_tokens(const SrcFile *src) {
+  Dump d;
+  lex_dump_tokens(open_dump(&d), src);
+  return write_dump(&d, diag_exit_code());
+}
+
+static int dump_tree(const Node *tree) {
+  Dump d;
+  ast_dump(open_dump(&d), tree);
+  return write_dump(&d, diag_exit_code());
+}
+
+static int dump_model(const Model *m) {
+  Dump d;
+  model_dump(open_dump(&d), m);
+  return write_dump(&d, 0);
+}
+
+static int dump_ir(const IrProgram *p) {
+  Dump d;
+  ir_dump(open_dump(&d), p);
+  return write_dump(&d, 0);
+}
+
+/* ---- the back end ----------------------------------------------------- */
+
+/* The code is specialized to the model's batch; an executable's module
+ * also defines the model its main runs. */
+static CodegenOptions codegen_options(const Options *o, const Model *m) {
+  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
+  return (CodegenOptions){.dtype_bytes = o->dtype_bytes, .batch = (int)batch,
+                          .main_model = !o->jit &&
+                                        o->emit.kind == EMIT_EXECUTABLE};
+}
+
+/* The module to its outputs: the file, and -c's header. */
+static int write_outputs(const Outputs *out, const Options *o,
+                         const Model *m, CgModule *mod) {
+  int status = emit_module(mod, &out->emit);
+  cg_free(mod);
+  if (status == 0 && out->header)
+    status = emit_header(out->header, m->name, o->input);
+  return status;
+}
+
+/* netc run: the module into the JIT, and libnetrt's command on it, as a
+ * compiled executable would run it. */
+static int run_in_memory(const Options *o, CgModule *mod, JitContext *jc) {
+  const void *desc;
+  Jit *jit = emit_jit_module(mod, jc, &o->emit, &desc);
+  if (!jit)
+    return 1;
+  int status = netrt_main(desc, o->run_argc, o->run_argv);
+  emit_jit_free(jit);
+  return status;
+}
+
+/* ---- the pipeline ----------------------------------------------------- */
+
+static bool compiles_to_files(const Options *o) {
+  return o->action == ACT_COMPILE && !o->jit;
+}
+
+/* read -> parse -> check -> lower -> differentiate -> generate -> emit.
+ * Each stage takes the previous one's result; a dump stops the run after
+ * the stage it prints, and a stage that reports errors stops it too. */
+static int run_pipeline(const Options *o) {
   SrcFile *src = src_read(o->input);
   if (!src)
     return 1;
-  if (o->action != ACT_CHECK && o->action != ACT_COMPILE)
-    return dump(o, src);
-  Model *m = frontend_check(src, (Define *)o->defines, o->ndefines);
+  if (o->action == ACT_DUMP_TOKENS)
+    return dump_tokens(src);
+  const Node *tree = frontend_parse(src);
+  if (o->action == ACT_DUMP_PARSE)
+    return dump_tree(tree);
+  if (diag_error_count())
+    return 1;
+  Model *m = frontend_check_tree(tree, (Define *)o->defines, o->ndefines);
   if (!m)
     return 1;
+  if (o->action == ACT_DUMP_AST)
+    return dump_model(m);
   if (o->action == ACT_CHECK)
     return 0;
-  return o->jit ? run_in_memory(o, m) : compile(o, m);
+  Outputs out = {0};    /* unwritable ones refused before any codegen */
+  if (compiles_to_files(o) && name_outputs(o, &out))
+    return 1;
+  IrProgram *p = lower_model(m);
+  if (!p)
+    return 1;
+  if (o->action == ACT_DUMP_IR)
+    return dump_ir(p);
+  ir_grad(p);
+  if (o->action == ACT_DUMP_GRAD)
+    return dump_ir(p);
+  /* a planning stage (--dump=plan) goes here, between grad and codegen */
+  CodegenOptions cgo = codegen_options(o, m);
+  JitContext *jit_context = o->jit ? emit_jit_context(&cgo) : NULL;
+  CgModule *mod = cg_module(p, &cgo);
+  return o->jit ? run_in_memory(o, mod, jit_context)
+                : write_outputs(&out, o, m, mod);
 }
 
 int main(int argc, char **argv) {
@@ -413,7 +470,7 @@ int main(int argc, char **argv) {
   diag_set_color(isatty(STDERR_FILENO) && !getenv("NO_COLOR"));
   int status = parse_options(&o, argc, argv);
   if (status < 0)
-    status = run(&o);
+    status = run_pipeline(&o);
   if (status == 0)        /* dumps, --help: a full disk is an error too */
     status = outfile_flush_stdout();
   else
