@@ -3036,7 +3036,7 @@ static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
   cg->voidt = LLVMVoidTypeInContext(cg->ctx);
   cg->vec_tail = -1;
-  cg->lanes = 64 / cg->bytes;
+  cg->lanes = cg_plan_target(o).lanes;
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
 }
 
@@ -3102,13 +3102,23 @@ static CgModule *finish_module(Cg *cg, const char *symbol) {
   return m;
 }
 
-CgModule *cg_module(const IrProgram *p, const CodegenOptions *o) {
+/* Every vector 512 bits wide, whatever the target (issue 16 derives it
+ * from the target). */
+PlanTarget cg_plan_target(const CodegenOptions *o) {
+  return (PlanTarget){.bytes = o->dtype_bytes, .batch = o->batch,
+                      .lanes = 64 / o->dtype_bytes, .tile_vecs = TILE_VECS};
+}
+
+CgModule *cg_module(const IrProgram *p, const Plan *plan,
+                    const CodegenOptions *o) {
   Cg c = {0}, *cg = &c;
   cg->p = p;
   start_module(cg, p->model->name, o);
-  PlanTarget t = {.bytes = cg->bytes, .batch = o->batch,
-                  .lanes = cg->lanes, .tile_vecs = TILE_VECS};
-  cg->plan = plan_program(p, &t);
+  PlanTarget t = cg_plan_target(o);
+  if (plan->p != p || plan->bytes != t.bytes || plan->batch != t.batch ||
+      plan->lanes != t.lanes || plan->tile_vecs != t.tile_vecs)
+    DIE("codegen: the plan is not for this program and target");
+  cg->plan = plan;
   cg->tv = arena_array(LLVMValueRef, p->nloops + 1);
   LLVMValueRef fns[8];
   LLVMValueRef shard = internal(build_gradient_shard(cg));

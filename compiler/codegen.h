@@ -3,6 +3,7 @@
 #define NETC_CODEGEN_H
 
 #include "ir.h"
+#include "plan.h"
 
 typedef struct CodegenOptions {
   int dtype_bytes;       /* 4: float, 8: double */
@@ -14,8 +15,13 @@ typedef struct CodegenOptions {
 
 typedef struct CgModule CgModule;   /* owns an LLVM context and module */
 
-/* p must have its gradients (ir_grad). */
-CgModule *cg_module(const IrProgram *p, const CodegenOptions *o);
+/* What the plan needs to know of the code these options generate: the
+ * reals' width, the batch, the kernels' vectors and tiles. */
+PlanTarget cg_plan_target(const CodegenOptions *o);
+/* p must have its gradients (ir_grad); plan is plan_program(p,
+ * cg_plan_target(o)). */
+CgModule *cg_module(const IrProgram *p, const Plan *plan,
+                    const CodegenOptions *o);
 void cg_free(CgModule *m);
 const char *cg_descriptor_name(const CgModule *m);
 

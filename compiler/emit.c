@@ -410,7 +410,9 @@ Jit *emit_jit_module(CgModule *m, JitContext *c, const EmitOptions *o,
 Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
               const void **descriptor) {
   JitContext *c = emit_jit_context(cgo);
-  return emit_jit_module(cg_module(p, cgo), c, o, descriptor);
+  PlanTarget t = cg_plan_target(cgo);
+  return emit_jit_module(cg_module(p, plan_program(p, &t), cgo), c, o,
+                         descriptor);
 }
 
 Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,

@@ -1,8 +1,8 @@
 /* compiler/main.c — the netc driver: options, then the pipeline.
  *
  *   read -> parse (lexer.l, parser.y) -> check (check.c, steps.c)
- *        -> lower (lower.c) -> differentiate (grad.c)
- *        -> generate (codegen.c) -> emit (emit.c)
+ *        -> lower (lower.c) -> differentiate (grad.c) -> plan (plan.c)
+ *        -> generate (codegen*.c) -> emit (emit.c)
  *
  * run_pipeline() is that pipeline, for every action.  netc FILE.net writes
  * an executable linked with libnetrt; -c an object file and its C
@@ -10,8 +10,9 @@
  * generates the module in the JIT's context instead, has emit.c load it
  * and runs libnetrt's command on it, as the executable would.  --check
  * stops after checking; each --dump=FORM prints one stage's result on
- * stdout and stops after that stage (tokens, parse, ast, ir, grad); any
- * stage that reports an error stops the run with exit status 1.
+ * stdout and stops after that stage (tokens, parse, ast, ir, grad,
+ * plan); any stage that reports an error stops the run with exit
+ * status 1.
  */
 #include <config.h>
 
@@ -43,6 +44,7 @@ typedef enum Action {
   ACT_DUMP_AST,
   ACT_DUMP_IR,
   ACT_DUMP_GRAD,
+  ACT_DUMP_PLAN,
 } Action;
 
 typedef struct Options {
@@ -88,6 +90,8 @@ static const char usage[] =
     "                      parameter with its full name and initializer\n"
     "  --dump=ir           print the tensor IR of the forward pass\n"
     "  --dump=grad         print the IR with the backward pass appended\n"
+    "  --dump=plan         print the code generator's plan: what each\n"
+    "                      value's code does and where it lives\n"
     "  -D NAME=VALUE       override the constant NAME (a number, true or\n"
     "                      false); may be repeated\n"
     "  --prelude           print the prelude, the layers every model sees\n"
@@ -153,9 +157,11 @@ static int parse_dump(Options *o, const char *what) {
     o->action = ACT_DUMP_IR;
   else if (strcmp(what, "grad") == 0)
     o->action = ACT_DUMP_GRAD;
+  else if (strcmp(what, "plan") == 0)
+    o->action = ACT_DUMP_PLAN;
   else {
-    diag_fatal_noloc("--dump=%s: expected tokens, parse, ast, ir or grad",
-                     what);
+    diag_fatal_noloc("--dump=%s: expected tokens, parse, ast, ir, grad or "
+                     "plan", what);
     return 0;
   }
   return 1;
@@ -384,6 +390,12 @@ static int dump_ir(const IrProgram *p) {
   return write_dump(&d, 0);
 }
 
+static int dump_plan(const Plan *plan) {
+  Dump d;
+  plan_dump(open_dump(&d), plan);
+  return write_dump(&d, 0);
+}
+
 /* ---- the back end ----------------------------------------------------- */
 
 /* The code is specialized to the model's batch; an executable's module
@@ -423,7 +435,8 @@ static bool compiles_to_files(const Options *o) {
   return o->action == ACT_COMPILE && !o->jit;
 }
 
-/* read -> parse -> check -> lower -> differentiate -> generate -> emit.
+/* read -> parse -> check -> lower -> differentiate -> plan -> generate
+ * -> emit.
  * Each stage takes the previous one's result; a dump stops the run after
  * the stage it prints, and a stage that reports errors stops it too. */
 static int run_pipeline(const Options *o) {
@@ -455,10 +468,13 @@ static int run_pipeline(const Options *o) {
   ir_grad(p);
   if (o->action == ACT_DUMP_GRAD)
     return dump_ir(p);
-  /* a planning stage (--dump=plan) goes here, between grad and codegen */
   CodegenOptions cgo = codegen_options(o, m);
+  PlanTarget target = cg_plan_target(&cgo);
+  Plan *plan = plan_program(p, &target);
+  if (o->action == ACT_DUMP_PLAN)
+    return dump_plan(plan);
   JitContext *jit_context = o->jit ? emit_jit_context(&cgo) : NULL;
-  CgModule *mod = cg_module(p, &cgo);
+  CgModule *mod = cg_module(p, plan, &cgo);
   return o->jit ? run_in_memory(o, mod, jit_context)
                 : write_outputs(&out, o, m, mod);
 }

@@ -852,6 +852,17 @@ static const char *param_name(const Plan *pl, int k1) {
   return pl->p->params[k1 - 1].name;
 }
 
+/* A leaf's name, as --dump=ir prints it. */
+static const char *leaf_name(const Plan *pl, const IrValue *v) {
+  const IrProgram *p = pl->p;
+  switch (v->op) {
+  case IR_PARAM: return p->params[v->index].name;
+  case IR_INPUT: return p->inputs[v->index].name;
+  case IR_TARGET: return p->targets[v->index].name;
+  default: return NULL;
+  }
+}
+
 /* What the plan computes inside something else, or reads elsewhere. */
 static void dump_placement(FILE *out, const Plan *pl, const IrValue *v,
                            bool *first) {
@@ -876,8 +887,9 @@ static void dump_storage(FILE *out, const Plan *pl, const IrValue *v,
                          bool *first) {
   int id = v->id;
   if (has_slot(pl, v) && pl->per_step[id] && v->loop)
-    say(out, first, "at %" PRId64 ", %" PRId64 " bytes x %" PRId64 " steps",
-        pl->offset[id], plan_slot_bytes(pl, v), v->loop->steps);
+    say(out, first, "at %" PRId64 ", %" PRId64 " bytes x %" PRId64 " step%s",
+        pl->offset[id], plan_slot_bytes(pl, v), v->loop->steps,
+        v->loop->steps == 1 ? "" : "s");
   else if (has_slot(pl, v))
     say(out, first, "at %" PRId64 ", %" PRId64 " bytes", pl->offset[id],
         plan_slot_bytes(pl, v));
@@ -888,8 +900,9 @@ static void dump_storage(FILE *out, const Plan *pl, const IrValue *v,
     say(out, first, "updates %s in its gemm",
         param_name(pl, pl->gemm_update[id]));
   if (pl->pack_offset[id])
-    say(out, first, "packed at %" PRId64 " (loops of %" PRId64 " steps)",
-        pl->pack_offset[id], pl->pack_steps[id]);
+    say(out, first, "packed at %" PRId64 " (loops of %" PRId64 " step%s)",
+        pl->pack_offset[id], pl->pack_steps[id],
+        pl->pack_steps[id] == 1 ? "" : "s");
   if (pl->swap_offset[id])
     say(out, first, "summed transposed at %" PRId64, pl->swap_offset[id]);
 }
@@ -900,6 +913,8 @@ static void dump_block(FILE *out, const Plan *pl, const IrBlock *b,
 static void dump_value(FILE *out, const Plan *pl, const IrValue *v,
                        int indent) {
   fprintf(out, "%*s%%%d %s", indent, "", v->id, ir_op_name[v->op]);
+  if (leaf_name(pl, v))
+    fprintf(out, " %s", leaf_name(pl, v));
   if (v->op == IR_LOOP) {
     fprintf(out, " L%d:\n", v->loop->id);
     dump_block(out, pl, &v->loop->body, indent + 2);

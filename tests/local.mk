@@ -103,6 +103,10 @@ CHECK_CASES = \
   tests/check/int_bounds.net \
   tests/check/layer_override.net \
   tests/check/mnist_normalize.net \
+  tests/check/plan_bidirectional.net \
+  tests/check/plan_lstm.net \
+  tests/check/plan_mlp.net \
+  tests/check/plan_varlen.net \
   tests/check/text_data.net \
   tests/check/varlen_steps.net
 

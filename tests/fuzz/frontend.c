@@ -59,7 +59,8 @@ static void generate(const Model *m, const IrProgram *p, int dtype_bytes) {
   if (!(batch >= 1 && batch <= INT_MAX))
     return;
   CodegenOptions o = {.dtype_bytes = dtype_bytes, .batch = (int)batch};
-  cg_free(cg_module(p, &o));
+  PlanTarget t = cg_plan_target(&o);
+  cg_free(cg_module(p, plan_program(p, &t), &o));
 }
 
 /* 0: no code generation; else the bytes of a real. */
