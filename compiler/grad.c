@@ -310,6 +310,105 @@ static void grad_value(Grad *G, IrValue *v, IrValue *g) {
   }
 }
 
+/* The adjoints of the states, carried from each step to the one before:
+ * a STATE of the backward loop per forward state, seeding the adjoint of
+ * its next value.  Past an example's length the forward loop kept its
+ * states and wrote zeros: no adjoint reaches that step's body (MASK), and
+ * the carried adjoint passes it by (the loop's own length rule). */
+static IrValue **carry_state_adjoints(Grad *G, const IrLoop *fl) {
+  IrValue **carried = arena_array(IrValue *, fl->nstates + 1);
+  for (int k = 0; k < fl->nstates; k++) {
+    carried[k] = ir_add(G->p, IR_STATE, float_of(fl->state_in[k]->ty), 0,
+                        NULL);
+    carried[k]->index = k;
+    IrValue *seed = carried[k];
+    if (fl->length)
+      seed = binary(G, IR_MASK, seed->ty, seed, fl->length);
+    accumulate(G, fl->state_next[k], seed);
+  }
+  return carried;
+}
+
+/* A stacked output's adjoint, read at the backward loop's step. */
+static void seed_stacked_outputs(Grad *G, const IrLoop *fl) {
+  for (int k = 0; k < fl->nouts; k++) {
+    IrValue *a = G->adj[fl->out[k]->id];
+    if (!a || fl->out_kind[k] != OUT_STACK)
+      continue;
+    IrValue *step = unary(G, IR_STEP_IN, float_of(fl->out_step[k]->ty), a);
+    if (fl->length)
+      step = binary(G, IR_MASK, step->ty, step, fl->length);
+    accumulate(G, fl->out_step[k], step);
+  }
+}
+
+/* Each carried state's next value: the adjoint the body gave its state
+ * (zeros when none), one per example. */
+static void close_state_adjoints(Grad *G, LoopGrad *lg, IrValue **carried,
+                                 IrValue **zero) {
+  const IrLoop *fl = lg->fl;
+  for (int k = 0; k < fl->nstates; k++) {
+    IrValue *next = lg->state_adj[k];
+    if (!next)
+      next = ir_add(G->p, IR_ZEROS, float_of(fl->state_in[k]->ty), 0, NULL);
+    if (next->batched != carried[k]->batched)
+      next = unary(G, IR_UNBATCH, next->ty, next);
+    lg->state_adj[k] = next;
+    ir_loop_state(lg->bl, carried[k], zero[k], next);
+  }
+}
+
+/* The backward loop's outputs, and the value each one's adjoint goes to:
+ * the sequences' adjoints stacked, the outer values' summed over the
+ * steps (values with the same adjoint, a cell's two biases, share one:
+ * out_at[i] is outer i's output), the states' at the last step. */
+static void declare_outputs(LoopGrad *lg, IrValue **targets, int *out_at,
+                            bool *twin) {
+  const IrLoop *fl = lg->fl;
+  int nt = 0;
+  for (int i = 0; i < lg->nseq; i++) {
+    ir_loop_out(lg->bl, lg->seq_adj[i], OUT_STACK);
+    targets[nt++] = lg->seq[i];
+  }
+  for (int i = 0; i < lg->nouter; i++) {
+    for (int j = 0; j < i && !twin[i]; j++)
+      if (lg->outer_adj[j] == lg->outer_adj[i] && !twin[j]) {
+        twin[i] = true;
+        out_at[i] = out_at[j];
+      }
+    if (twin[i])
+      continue;
+    out_at[i] = ir_loop_out(lg->bl, lg->outer_adj[i], OUT_SUM);
+    targets[nt++] = lg->outer[i];
+  }
+  for (int k = 0; k < fl->nstates; k++) {
+    ir_loop_out(lg->bl, lg->state_adj[k], OUT_LAST);
+    targets[nt++] = fl->state_init[k];
+  }
+}
+
+/* The outputs' values after the loop, each added to its target's
+ * adjoint. */
+static void add_loop_outputs(Grad *G, LoopGrad *lg, IrValue *blv,
+                             IrValue **targets, const int *out_at,
+                             const bool *twin) {
+  IrLoop *bl = lg->bl;
+  for (int o = 0; o < bl->nouts; o++) {
+    IrValue *step = bl->out_step[o];
+    Type ty = bl->out_kind[o] == OUT_STACK
+        ? type_prepend(&step->ty, lg->fl->steps, false) : step->ty;
+    IrValue *out = unary(G, IR_LOOP_OUT, ty, blv);
+    out->index = o;
+    out->loop = bl;
+    out->batched = step->batched;
+    bl->out[o] = out;
+    accumulate(G, targets[o], out);
+  }
+  for (int i = 0; i < lg->nouter; i++)
+    if (twin[i])
+      accumulate(G, lg->outer[i], bl->out[out_at[i]]);
+}
+
 /* The backward loop of a forward loop: t runs the other way, the body
  * is the reverse of the forward body at the same t, the adjoints of the
  * states flow from each step to the one before (its own states), and
@@ -330,84 +429,23 @@ static void grad_loop(Grad *G, IrValue *lv) {
     zero[k] = ir_add(p, IR_ZEROS, float_of(fl->state_in[k]->ty), 0, NULL);
   p->cur = lg.bl;
   G->lg = &lg;
-  IrValue **carried = arena_array(IrValue *, fl->nstates + 1);
-  /* Past an example's length the forward loop kept its states and wrote
-   * zeros: no adjoint reaches that step's body (MASK), and the carried
-   * adjoint passes it by (the loop's own length rule). */
-  for (int k = 0; k < fl->nstates; k++) {
-    carried[k] = ir_add(p, IR_STATE, float_of(fl->state_in[k]->ty), 0, NULL);
-    carried[k]->index = k;
-    IrValue *seed = carried[k];
-    if (fl->length)
-      seed = binary(G, IR_MASK, seed->ty, seed, fl->length);
-    accumulate(G, fl->state_next[k], seed);
-  }
-  for (int k = 0; k < fl->nouts; k++) {
-    IrValue *a = G->adj[fl->out[k]->id];
-    if (!a || fl->out_kind[k] != OUT_STACK)
-      continue;
-    IrValue *step = unary(G, IR_STEP_IN, float_of(fl->out_step[k]->ty), a);
-    if (fl->length)
-      step = binary(G, IR_MASK, step->ty, step, fl->length);
-    accumulate(G, fl->out_step[k], step);
-  }
+  IrValue **carried = carry_state_adjoints(G, fl);
+  seed_stacked_outputs(G, fl);
   for (int i = fl->body.n - 1; i >= 0; i--) {
     IrValue *v = fl->body.v[i];
     if (G->adj[v->id] && G->needs[v->id])
       grad_value(G, v, G->adj[v->id]);
   }
-  for (int k = 0; k < fl->nstates; k++) {
-    IrValue *next = lg.state_adj[k];
-    if (!next)
-      next = ir_add(p, IR_ZEROS, float_of(fl->state_in[k]->ty), 0, NULL);
-    if (next->batched != carried[k]->batched)
-      next = unary(G, IR_UNBATCH, next->ty, next);
-    lg.state_adj[k] = next;
-    ir_loop_state(lg.bl, carried[k], zero[k], next);
-  }
+  close_state_adjoints(G, &lg, carried, zero);
   p->cur = NULL;
   G->lg = NULL;
   IrValue *blv = ir_add(p, IR_LOOP, type_scalar(), fl->nstates, zero);
   blv->loop = lg.bl;
   IrValue **targets = arena_array(IrValue *, cap);
-  int nt = 0;
-  for (int i = 0; i < lg.nseq; i++) {
-    ir_loop_out(lg.bl, lg.seq_adj[i], OUT_STACK);
-    targets[nt++] = lg.seq[i];
-  }
-  /* outer i's sum over the steps is output out_at[i]; values with the
-   * same adjoint (a cell's two biases) share one */
   int *out_at = arena_array(int, lg.nouter + 1);
   bool *twin = arena_array(bool, lg.nouter + 1);
-  for (int i = 0; i < lg.nouter; i++) {
-    for (int j = 0; j < i && !twin[i]; j++)
-      if (lg.outer_adj[j] == lg.outer_adj[i] && !twin[j]) {
-        twin[i] = true;
-        out_at[i] = out_at[j];
-      }
-    if (twin[i])
-      continue;
-    out_at[i] = ir_loop_out(lg.bl, lg.outer_adj[i], OUT_SUM);
-    targets[nt++] = lg.outer[i];
-  }
-  for (int k = 0; k < fl->nstates; k++) {
-    ir_loop_out(lg.bl, lg.state_adj[k], OUT_LAST);
-    targets[nt++] = fl->state_init[k];
-  }
-  for (int o = 0; o < lg.bl->nouts; o++) {
-    IrValue *step = lg.bl->out_step[o];
-    Type ty = lg.bl->out_kind[o] == OUT_STACK
-        ? type_prepend(&step->ty, fl->steps, false) : step->ty;
-    IrValue *out = unary(G, IR_LOOP_OUT, ty, blv);
-    out->index = o;
-    out->loop = lg.bl;
-    out->batched = step->batched;
-    lg.bl->out[o] = out;
-    accumulate(G, targets[o], out);
-  }
-  for (int i = 0; i < lg.nouter; i++)
-    if (twin[i])
-      accumulate(G, lg.outer[i], lg.bl->out[out_at[i]]);
+  declare_outputs(&lg, targets, out_at, twin);
+  add_loop_outputs(G, &lg, blv, targets, out_at, twin);
 }
 
 /* Which values depend on a parameter, loops and their states included. */
