@@ -10,6 +10,9 @@ compiler_libnetc_a_SOURCES = \
   compiler/shape.c compiler/shape.h \
   compiler/builtins.c compiler/builtins.h \
   compiler/check.c compiler/check.h compiler/model.h \
+  compiler/check_internal.h compiler/check_scope.c compiler/check_options.c \
+  compiler/check_expr.c compiler/check_builtin.c compiler/check_layer.c \
+  compiler/check_stmt.c compiler/check_recur.c compiler/check_data.c \
   compiler/steps.c compiler/steps.h \
   compiler/dump.c \
   compiler/ir.c compiler/ir.h compiler/ir_ops.h \

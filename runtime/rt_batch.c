@@ -424,8 +424,6 @@ int64_t rt_batch_bit_lengths(const RtBatch *b) {
 void rt_batch_argmax(RtBatch *b, int n) {
   if (b->classes <= 0)
     return;
-  if (b->m->dtype_bytes == 8)
-    rt_argmax_f64(b->out, (size_t)n, (size_t)b->classes, b->pred);
-  else
-    rt_argmax(b->out, (size_t)n, (size_t)b->classes, b->pred);
+  rt_argmax(b->out, b->m->dtype_bytes, (size_t)n, (size_t)b->classes,
+            b->pred);
 }

@@ -100,7 +100,7 @@ static int src_fail(Src *s) {
 
 /* Reads up to n bytes into buf; *got says how many arrived (fewer only at
  * the end of the data).  -1 on a read error or corrupt gzip data. */
-static int src_read(Src *s, void *buf, size_t n, size_t *got) {
+static int src_read_upto(Src *s, void *buf, size_t n, size_t *got) {
   *got = 0;
   while (*got < n) {
     size_t want = n - *got < READ_CHUNK ? n - *got : READ_CHUNK;
@@ -133,7 +133,7 @@ static int src_read_all(Src *s, size_t need, uint8_t **out, size_t *got) {
     uint8_t *grown;
     if (!buf)
       return rt_errorf(s->err, s->errsz, "%s: out of memory", s->path);
-    if (src_read(s, buf + *got, cap - *got, &n) < 0) {
+    if (src_read_upto(s, buf + *got, cap - *got, &n) < 0) {
       free(buf);
       return -1;
     }
@@ -154,7 +154,7 @@ static int src_read_all(Src *s, size_t need, uint8_t **out, size_t *got) {
 static int src_expect_end(Src *s, const char *what) {
   unsigned char extra;
   size_t n;
-  if (src_read(s, &extra, 1, &n) < 0)
+  if (src_read_upto(s, &extra, 1, &n) < 0)
     return -1;
   if (n == 0 && *src_cut_note(s))
     return rt_errorf(s->err, s->errsz, "%s: truncated: the gzip stream "
@@ -185,7 +185,7 @@ static int idx_header(Idx *f, int images) {
   uint32_t want = images ? 2051 : 2049, other = images ? 2049 : 2051;
   const char *kind = images ? "images" : "labels";
   Src *s = &f->src;
-  if (src_read(s, h, need, &got) < 0)
+  if (src_read_upto(s, h, need, &got) < 0)
     return -1;
   if (got == 0 && *src_cut_note(s))
     return rt_errorf(s->err, s->errsz, "%s: truncated: the gzip stream "
@@ -424,7 +424,7 @@ static int csv_fill(Csv *c, size_t line_no) {
     c->cap = cap;
   }
   want = c->cap - c->end;
-  if (src_read(&c->src, c->buf + c->end, want, &got) < 0)
+  if (src_read_upto(&c->src, c->buf + c->end, want, &got) < 0)
     return -1;
   c->end += got;
   c->eof = got < want;

@@ -7,7 +7,7 @@
 
 #include "rt_driver.h"
 
-static const char *elem_name(NetrtElem e) {
+static const char *elem_type_name(NetrtElem e) {
   switch (e) {
   case NETRT_FLOAT: return "float";
   case NETRT_ONEHOT: return "onehot";
@@ -69,7 +69,7 @@ static void text_tensors(FILE *f, const char *title, const NetrtTensor *t,
   fprintf(f, "%s:\n", title);
   for (int i = 0; i < n; i++) {
     shape_str(shape, sizeof shape, &t[i]);
-    fprintf(f, "  %-20s %s%s\n", t[i].name, elem_name(t[i].elem), shape);
+    fprintf(f, "  %-20s %s%s\n", t[i].name, elem_type_name(t[i].elem), shape);
   }
 }
 
@@ -162,7 +162,7 @@ static void info_text(FILE *f, const NetrtModel *m) {
             m->min_steps);
   text_tensors(f, "targets", m->targets, m->ntargets);
   shape_str(shape, sizeof shape, &m->output);
-  fprintf(f, "output: %s%s\n", elem_name(m->output.elem), shape);
+  fprintf(f, "output: %s%s\n", elem_type_name(m->output.elem), shape);
   text_params(f, m);
   text_train(f, m);
   fprintf(f, "flops per step: %" PRId64 " (batch %d)\n", m->flops_per_step,
@@ -178,7 +178,7 @@ static void json_tensor(RtJson *j, const NetrtTensor *t, int param) {
   rt_json_key(j, "name");
   rt_json_string(j, t->name);
   rt_json_key(j, "type");
-  rt_json_string(j, elem_name(t->elem));
+  rt_json_string(j, elem_type_name(t->elem));
   rt_json_key(j, "shape");
   rt_json_array_begin(j);
   for (int d = 0; d < t->ndim; d++)

@@ -629,12 +629,19 @@ static int item_end(Parser *p, char close, const char *what) {
   return expected(p, what);
 }
 
-static int parse_array(Parser *p, RtJsonValue *v) {
+/* Reads one item of an array or an object into item; the container
+ * holds the items read so far. */
+typedef int ParseItem(Parser *p, RtJsonValue *container, RtJsonValue *item);
+
+/* The items of an array or an object, up to the closing bracket; pos is
+ * at the opening one.  after_item is what a message expects after an
+ * item that neither ',' nor the bracket follows. */
+static int parse_items(Parser *p, RtJsonValue *v, char close,
+                       const char *after_item, ParseItem *parse_item) {
   size_t cap = 0;
-  v->kind = RT_JSON_ARRAY;
   if (nest(p) < 0)
     return -1;
-  if (p->pos < p->len && p->s[p->pos] == ']') {
+  if (p->pos < p->len && p->s[p->pos] == close) {
     p->pos++;
     p->depth--;
     return 0;
@@ -644,14 +651,26 @@ static int parse_array(Parser *p, RtJsonValue *v) {
     int end;
     if (!item)
       return -1;
-    if (parse_value(p, item) < 0) {
+    if (parse_item(p, v, item) < 0) {
       rt_json_value_free(item);
       return -1;
     }
     v->count++;
-    if ((end = item_end(p, ']', "',' or ']' after an array element")))
+    if ((end = item_end(p, close, after_item)))
       return end < 0 ? -1 : 0;
   }
+}
+
+/* An array's element is a value; the elements before it do not matter. */
+static int parse_element(Parser *p, RtJsonValue *array, RtJsonValue *item) {
+  (void)array;
+  return parse_value(p, item);
+}
+
+static int parse_array(Parser *p, RtJsonValue *v) {
+  v->kind = RT_JSON_ARRAY;
+  return parse_items(p, v, ']', "',' or ']' after an array element",
+                     parse_element);
 }
 
 static int duplicate_key(const RtJsonValue *v, const RtJsonValue *item) {
@@ -682,29 +701,9 @@ static int parse_member(Parser *p, RtJsonValue *v, RtJsonValue *item) {
 }
 
 static int parse_object(Parser *p, RtJsonValue *v) {
-  size_t cap = 0;
   v->kind = RT_JSON_OBJECT;
-  if (nest(p) < 0)
-    return -1;
-  if (p->pos < p->len && p->s[p->pos] == '}') {
-    p->pos++;
-    p->depth--;
-    return 0;
-  }
-  for (;;) {
-    RtJsonValue *item = new_item(p, v, &cap);
-    int end;
-    if (!item)
-      return -1;
-    if (parse_member(p, v, item) < 0) {
-      rt_json_value_free(item);
-      return -1;
-    }
-    v->count++;
-    skip_ws(p);
-    if ((end = item_end(p, '}', "',' or '}' after an object member")))
-      return end < 0 ? -1 : 0;
-  }
+  return parse_items(p, v, '}', "',' or '}' after an object member",
+                     parse_member);
 }
 
 static int parse_value(Parser *p, RtJsonValue *v) {

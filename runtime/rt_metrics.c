@@ -11,26 +11,27 @@
 
 /* ---- classification ---- */
 
-void rt_argmax(const float *scores, size_t rows, size_t cols,
-               int32_t *out) {
-  for (size_t i = 0; i < rows; i++, scores += cols) {
-    size_t best = 0;
-    for (size_t j = 1; j < cols; j++)
-      if (scores[j] > scores[best] ||
-          (isnan(scores[best]) && !isnan(scores[j])))
-        best = j;
-    out[i] = (int32_t)best;
-  }
+/* The i-th real of an array of floats or doubles, as a double: exact for
+ * a float, so comparisons order floats as they would themselves. */
+static double real_at(const void *reals, int real_bytes, size_t i) {
+  if (real_bytes == 8)
+    return ((const double *)reals)[i];
+  return ((const float *)reals)[i];
 }
 
-void rt_argmax_f64(const double *scores, size_t rows, size_t cols,
-                   int32_t *out) {
-  for (size_t i = 0; i < rows; i++, scores += cols) {
+void rt_argmax(const void *scores, int real_bytes, size_t rows, size_t cols,
+               int32_t *out) {
+  assert(real_bytes == 4 || real_bytes == 8);
+  for (size_t i = 0; i < rows; i++) {
     size_t best = 0;
-    for (size_t j = 1; j < cols; j++)
-      if (scores[j] > scores[best] ||
-          (isnan(scores[best]) && !isnan(scores[j])))
+    double top = real_at(scores, real_bytes, i * cols);
+    for (size_t j = 1; j < cols; j++) {
+      double s = real_at(scores, real_bytes, i * cols + j);
+      if (s > top || (isnan(top) && !isnan(s))) {
         best = j;
+        top = s;
+      }
+    }
     out[i] = (int32_t)best;
   }
 }

@@ -24,11 +24,11 @@
 
 /* ---- classification ---- */
 
-/* The class with the largest score in each row of scores (rows, cols):
- * the first one on ties; a NaN never wins over a number. */
-void rt_argmax(const float *scores, size_t rows, size_t cols, int32_t *out);
-void rt_argmax_f64(const double *scores, size_t rows, size_t cols,
-                   int32_t *out);
+/* The class with the largest score in each row of scores (rows, cols),
+ * reals of real_bytes each (4: float, 8: double): the first one on ties;
+ * a NaN never wins over a number. */
+void rt_argmax(const void *scores, int real_bytes, size_t rows, size_t cols,
+               int32_t *out);
 
 /* The fraction of n predictions equal to the truth (0 when n is 0). */
 double rt_accuracy(const int32_t *truth, const int32_t *pred, size_t n);

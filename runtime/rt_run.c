@@ -71,7 +71,7 @@ static int check_varlen(const NetrtModel *m, char *err, size_t errsz) {
 
 /* The descriptor is generated code's; a wrong one is a netc bug, but a
  * clear message beats a crash. */
-static int check_model(const NetrtModel *m, char *err, size_t errsz) {
+static int check_descriptor(const NetrtModel *m, char *err, size_t errsz) {
   if (m->abi_version != NETRT_ABI_VERSION)
     return rt_errorf(err, errsz, "model '%s' was compiled for runtime ABI "
                      "%d; this runtime has ABI %d", m->name,
@@ -94,7 +94,7 @@ static int check_model(const NetrtModel *m, char *err, size_t errsz) {
 int rt_run_alloc(RtRun *r, const NetrtModel *m, char *err, size_t errsz) {
   memset(r, 0, sizeof *r);
   r->m = m;
-  if (check_model(m, err, errsz))
+  if (check_descriptor(m, err, errsz))
     return -1;
   r->params = rt_alloc_zero(m->param_count * m->dtype_bytes);
   r->state = rt_alloc_zero(m->state_count * m->dtype_bytes);

@@ -207,10 +207,10 @@ static void test_argmax(void) {
                      -INFINITY};
   const double d[] = {0.5, -2, 7, 1e300};
   int32_t out[4];
-  rt_argmax(s, 4, 3, out);
+  rt_argmax(s, (int)sizeof s[0], 4, 3, out);
   ok(out[0] == 1 && out[1] == 1 && out[2] == 2 && out[3] == 0,
      "argmax: first on ties, NaN never wins, all -inf gives 0");
-  rt_argmax_f64(d, 2, 2, out);
+  rt_argmax(d, (int)sizeof d[0], 2, 2, out);
   ok(out[0] == 0 && out[1] == 1, "argmax of doubles");
   ok(rt_accuracy(out, out, 0) == 0, "accuracy of nothing is 0");
 }
