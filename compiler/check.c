@@ -56,13 +56,13 @@ static void finish_train(Checker *c) {
   Model *m = c->m;
   if (!m->train) {
     static const CallSpec train_spec = {"train", NULL, train_opts, NULL};
-    m->train = new_call_value(&train_spec);
+    m->train = check_new_call_value(&train_spec);
   }
   Value *opt = &m->train->vals[opt_index(train_opts, "optimizer")];
   if (opt->kind == VAL_CALL) {
     m->optimizer = opt->call;
   } else {
-    m->optimizer = new_call_value(spec_find(optimizer_specs, "sgd"));
+    m->optimizer = check_new_call_value(spec_find(optimizer_specs, "sgd"));
     m->optimizer->vals[opt_index(m->optimizer->spec->opts, "lr")] =
         (Value){.kind = VAL_NUM, .num = 0.01};
     *opt = (Value){.kind = VAL_CALL, .str = "sgd", .call = m->optimizer};
@@ -99,17 +99,17 @@ static void collect_layers(Checker *c, const Node *file, bool user) {
     const Node *st = file->list.v[i];
     if (st->kind != ND_LAYER)
       continue;
-    const Node *old = layer_find(c, st->name);
+    const Node *old = check_layer_find(c, st->name);
     if (old && (user || old->loc.file == st->loc.file)) {
-      error(c, st->name_loc, "layer %s is already defined", st->name);
-      note(c, old->name_loc, "the first definition is here");
+      check_error(c, st->name_loc, "layer %s is already defined", st->name);
+      check_note(c, old->name_loc, "the first definition is here");
       continue;
     }
     if (old)
       continue;  /* the file's own layer replaces the prelude's */
     if (builtin_find(st->name)) {
-      error(c, st->name_loc, "'%s' is a builtin function; choose another "
-            "name for the layer", st->name);
+      check_error(c, st->name_loc, "'%s' is a builtin function; choose another "
+                  "name for the layer", st->name);
       continue;
     }
     list_push(&c->layers, (Node *)st);
@@ -125,7 +125,7 @@ static void declare_truth(Checker *c, const Node *file) {
     sym->name = sym->full = names[v];
     sym->decl = file;
     sym->value = (Value){.kind = VAL_NUM, .num = v, .is_int = true};
-    scope_add(c->top, sym);
+    check_scope_add(c->top, sym);
   }
 }
 
@@ -152,14 +152,14 @@ Model *check_model(const Node *file, const Node *prelude, Define *defines,
     if (file->list.v[i]->kind == ND_DATA)
       data = file->list.v[i];
   if (c.m->data && data && diag_error_count() == 0)
-    bind_data(&c, data);
+    check_bind_data(&c, data);
   if (file->list.n == 0 && diag_error_count() == 0)
-    error(&c, (SrcLoc){c.m->file, 1, 1, 1, 1}, "the file holds no "
-          "statements; a model needs at least an input and a loss");
+    check_error(&c, (SrcLoc){c.m->file, 1, 1, 1, 1}, "the file holds no "
+                "statements; a model needs at least an input and a loss");
   SrcLoc end = {c.m->file, 1, 1, 1, 1};
   if (!c.m->loss && diag_error_count() == 0 && file->list.n > 0)
-    error(&c, end, "the model has no loss; add one, such as "
-          "'loss cross_entropy(logits, label)'");
+    check_error(&c, end, "the model has no loss; add one, such as "
+                "'loss cross_entropy(logits, label)'");
   for (int i = 0; i < ndefines; i++)
     if (!defines[i].used)
       diag_fatal_noloc("-D %s: the model has no constant '%s'",

@@ -20,8 +20,8 @@ static Node *fold_unary(Checker *c, const Node *e, const Builtin *fn,
   double v;
   const char *f = fn->name;
   if ((strcmp(f, "log") == 0 && x <= 0) || (strcmp(f, "sqrt") == 0 && x < 0)) {
-    error(c, e->loc, "%s(%g) is not a real number", f, x);
-    return failed(c, e);
+    check_error(c, e->loc, "%s(%g) is not a real number", f, x);
+    return check_failed(c, e);
   }
   if (strcmp(f, "tanh") == 0) v = tanh(x);
   else if (strcmp(f, "sigmoid") == 0) v = 1 / (1 + exp(-x));
@@ -31,10 +31,10 @@ static Node *fold_unary(Checker *c, const Node *e, const Builtin *fn,
   else if (strcmp(f, "sqrt") == 0) v = sqrt(x);
   else v = fabs(x);
   if (!isfinite(v)) {
-    error(c, e->loc, "this constant is too large");
-    return failed(c, e);
+    check_error(c, e->loc, "this constant is too large");
+    return check_failed(c, e);
   }
-  return const_num(e, v, false);
+  return check_const_num(e, v, false);
 }
 
 static const char *ordinal(int i) {
@@ -57,8 +57,8 @@ static bool check_tensor_args(Checker *c, Scope *s, const Node *e,
     if (is_error(t)) {
       ok = false;
     } else if (is_const(t) && fn->kind != BK_UNARY) {
-      error(c, a->loc, "the %s argument of %s must be a tensor, not a number",
-            ordinal(have), fn->name);
+      check_error(c, a->loc, "the %s argument of %s must be a tensor, not a "
+                  "number", ordinal(have), fn->name);
       ok = false;
     }
     list_push(&call->list, t);
@@ -68,9 +68,9 @@ static bool check_tensor_args(Checker *c, Scope *s, const Node *e,
   if (!ok)
     return false;
   if ((want >= 0 && have < want) || (want < 0 && have < 1)) {
-    error(c, e->loc, "%s takes %s%d tensor argument%s, got %d", fn->name,
-          want < 0 ? "at least " : "", want < 0 ? 1 : want,
-          want == 1 || want < 0 ? "" : "s", have);
+    check_error(c, e->loc, "%s takes %s%d tensor argument%s, got %d", fn->name,
+                want < 0 ? "at least " : "", want < 0 ? 1 : want,
+                want == 1 || want < 0 ? "" : "s", have);
     return false;
   }
   return true;
@@ -78,8 +78,8 @@ static bool check_tensor_args(Checker *c, Scope *s, const Node *e,
 
 static bool no_class(Checker *c, const Node *t, const char *fn) {
   if (t->ty->elem == EL_CLASS) {
-    error(c, t->loc, "%s cannot take class labels (%s); they are only a loss "
-          "target", fn, type_str(t->ty));
+    check_error(c, t->loc, "%s cannot take class labels (%s); they are only "
+                "a loss target", fn, type_str(t->ty));
     return false;
   }
   return true;
@@ -92,8 +92,8 @@ static bool builtin_concat(Checker *c, const Node *e, Node *call, Type *out) {
   if (axis < 0)
     axis += first->ndim;
   if (first->ndim == 0 || axis < 0 || axis >= first->ndim) {
-    error(c, e->loc, "concat axis %d is outside the %d dimensions of %s",
-          (int)axis_v->num, first->ndim, type_str(first));
+    check_error(c, e->loc, "concat axis %d is outside the %d dimensions of %s",
+                (int)axis_v->num, first->ndim, type_str(first));
     return false;
   }
   Type r = *first;
@@ -104,8 +104,8 @@ static bool builtin_concat(Checker *c, const Node *e, Node *call, Type *out) {
     for (int d = 0; ok && d < t->ndim; d++)
       ok = d == axis || t->dims[d] == first->dims[d];
     if (!ok) {
-      error(c, call->list.v[i]->loc, "cannot concatenate %s and %s along "
-            "dimension %d", type_str(first), type_str(t), axis + 1);
+      check_error(c, call->list.v[i]->loc, "cannot concatenate %s and %s along "
+                  "dimension %d", type_str(first), type_str(t), axis + 1);
       return false;
     }
     r.dims[axis] += t->dims[axis];
@@ -119,30 +119,30 @@ static bool builtin_reshape(Checker *c, Scope *s, const Node *e, Node *call,
   const Type *t = call->list.v[0]->ty;
   const Node *shape = consumed < e->list.n ? e->list.v[consumed]->lhs : NULL;
   if (!shape || shape->kind != ND_LIST || consumed + 1 != e->list.n) {
-    error(c, e->loc, "reshape takes a tensor and a shape, as in "
-          "reshape(x, [4, 7])");
+    check_error(c, e->loc, "reshape takes a tensor and a shape, as in "
+                "reshape(x, [4, 7])");
     return false;
   }
   if (t->varlen) {
-    error(c, e->loc, "a sequence of varying length cannot be reshaped");
+    check_error(c, e->loc, "a sequence of varying length cannot be reshaped");
     return false;
   }
   if (shape->list.n > MAX_DIMS || shape->list.n == 0) {
-    error(c, shape->loc, "a shape has 1 to %d dimensions", MAX_DIMS);
+    check_error(c, shape->loc, "a shape has 1 to %d dimensions", MAX_DIMS);
     return false;
   }
   Type r = {.elem = EL_FLOAT, .ndim = shape->list.n};
   for (int i = 0; i < shape->list.n; i++)
-    if (!const_int(c, s, shape->list.v[i], &r.dims[i], "a dimension"))
+    if (!check_const_int(c, s, shape->list.v[i], &r.dims[i], "a dimension"))
       return false;
     else if (r.dims[i] <= 0) {
-      error(c, shape->list.v[i]->loc, "a dimension must be positive");
+      check_error(c, shape->list.v[i]->loc, "a dimension must be positive");
       return false;
     }
   if (type_numel(&r) != type_numel(t)) {
-    error(c, e->loc, "cannot reshape %s (%lld values) to %s (%lld values)",
-          type_str(t), (long long)type_numel(t), type_str(&r),
-          (long long)type_numel(&r));
+    check_error(c, e->loc, "cannot reshape %s (%lld values) to %s "
+                "(%lld values)", type_str(t), (long long)type_numel(t),
+                type_str(&r), (long long)type_numel(&r));
     return false;
   }
   *out = r;
@@ -155,9 +155,9 @@ static bool builtin_conv(Checker *c, const Node *e, Node *call, Type *out) {
   if (x->ndim != 3 || x->varlen || w->ndim != 4 || b->ndim != 1 ||
       w->dims[1] != x->dims[0] || b->dims[0] != w->dims[0] ||
       w->dims[2] != w->dims[3]) {
-    error(c, e->loc, "conv takes x float[c, h, w], W float[k, c, s, s] and "
-          "b float[k]; got %s, %s and %s", type_str(x), type_str(w),
-          type_str(b));
+    check_error(c, e->loc, "conv takes x float[c, h, w], W float[k, c, s, s] "
+                "and b float[k]; got %s, %s and %s", type_str(x), type_str(w),
+                type_str(b));
     return false;
   }
   int64_t stride = (int64_t)call_value(call->opts, "stride")->num;
@@ -166,8 +166,8 @@ static bool builtin_conv(Checker *c, const Node *e, Node *call, Type *out) {
   int64_t oh = (x->dims[1] + 2 * pad - k) / stride + 1;
   int64_t ow = (x->dims[2] + 2 * pad - k) / stride + 1;
   if (x->dims[1] + 2 * pad < k || x->dims[2] + 2 * pad < k) {
-    error(c, e->loc, "a %lldx%lld kernel does not fit in %s",
-          (long long)k, (long long)k, type_str(x));
+    check_error(c, e->loc, "a %lldx%lld kernel does not fit in %s",
+                (long long)k, (long long)k, type_str(x));
     return false;
   }
   *out = (Type){.elem = EL_FLOAT, .ndim = 3, .dims = {w->dims[0], oh, ow}};
@@ -179,9 +179,9 @@ static bool builtin_maxpool(Checker *c, const Node *e, Node *call,
   const Type *x = call->list.v[0]->ty;
   int64_t k = (int64_t)call_value(call->opts, "size")->num;
   if (x->ndim != 3 || x->varlen || x->dims[1] < k || x->dims[2] < k) {
-    error(c, e->loc, "maxpool with size %lld takes float[c, h, w] with h and "
-          "w at least %lld, got %s", (long long)k, (long long)k,
-          type_str(x));
+    check_error(c, e->loc, "maxpool with size %lld takes float[c, h, w] with "
+                "h and w at least %lld, got %s", (long long)k, (long long)k,
+                type_str(x));
     return false;
   }
   *out = (Type){.elem = EL_FLOAT, .ndim = 3,
@@ -195,9 +195,9 @@ static bool builtin_batchnorm(Checker *c, const Node *e, Node *call,
              *b = call->list.v[2]->ty;
   if (x->ndim < 1 || x->varlen || g->ndim != 1 || b->ndim != 1 ||
       g->dims[0] != x->dims[0] || b->dims[0] != x->dims[0]) {
-    error(c, e->loc, "batch_norm takes x float[c, ...], gamma float[c] and "
-          "beta float[c]; got %s, %s and %s", type_str(x), type_str(g),
-          type_str(b));
+    check_error(c, e->loc, "batch_norm takes x float[c, ...], gamma float[c] "
+                "and beta float[c]; got %s, %s and %s", type_str(x),
+                type_str(g), type_str(b));
     return false;
   }
   *out = *x;
@@ -207,7 +207,7 @@ static bool builtin_batchnorm(Checker *c, const Node *e, Node *call,
 
 /* Does a prediction match its target?  A trailing dimension of 1 on the
  * prediction is allowed: dense(h[t], 1) against binary[<=20]. */
-bool same_up_to_trailing_one(const Type *p, const Type *t) {
+bool check_same_up_to_trailing_one(const Type *p, const Type *t) {
   if (type_same_shape(p, t))
     return true;
   if (p->ndim == t->ndim + 1 && p->dims[p->ndim - 1] == 1) {
@@ -223,29 +223,29 @@ static bool builtin_loss(Checker *c, const Node *e, const Builtin *fn,
   const Node *pred = call->list.v[0], *target = call->list.v[1];
   const Type *p = pred->ty, *t = target->ty;
   if (p->elem == EL_CLASS) {
-    error(c, pred->loc, "the first argument of %s is the prediction; class "
-          "labels (%s) go second", fn->name, type_str(p));
+    check_error(c, pred->loc, "the first argument of %s is the prediction; "
+                "class labels (%s) go second", fn->name, type_str(p));
     return false;
   }
   bool ok;
   if (t->elem == EL_CLASS)
     ok = fn->target != LT_SAME && type_same_shape(p, t);
   else
-    ok = fn->target != LT_CLASS && same_up_to_trailing_one(p, t);
+    ok = fn->target != LT_CLASS && check_same_up_to_trailing_one(p, t);
   if (!ok) {
     if (fn->target == LT_CLASS && t->elem != EL_CLASS)
-      error(c, target->loc, "%s needs class labels as its target, got %s",
-            fn->name, type_str(t));
+      check_error(c, target->loc, "%s needs class labels as its target, got %s",
+                  fn->name, type_str(t));
     else if (fn->target == LT_SAME && t->elem == EL_CLASS)
-      error(c, target->loc, "%s compares with values of the same shape, not "
-            "class labels (%s)", fn->name, type_str(t));
+      check_error(c, target->loc, "%s compares with values of the same shape, "
+                  "not class labels (%s)", fn->name, type_str(t));
     else
-      error(c, e->loc, "%s of %s against %s: the shapes do not match",
-            fn->name, type_str(p), type_str(t));
+      check_error(c, e->loc, "%s of %s against %s: the shapes do not match",
+                  fn->name, type_str(p), type_str(t));
     if (t->elem == EL_CLASS && !type_same_shape(p, t))
-      note(c, target->loc, "class labels %s need one score per class: "
-           "a prediction of shape %s", type_str(t),
-           type_str(&(Type){.elem = EL_FLOAT, .ndim = t->ndim,
+      check_note(c, target->loc, "class labels %s need one score per class: "
+                 "a prediction of shape %s", type_str(t),
+                 type_str(&(Type){.elem = EL_FLOAT, .ndim = t->ndim,
                             .varlen = t->varlen,
                             .dims = {t->dims[0], t->dims[1], t->dims[2],
                                      t->dims[3], t->dims[4], t->dims[5]}}));
@@ -267,8 +267,8 @@ static bool builtin_type(Checker *c, Scope *s, const Node *e,
     return true;
   case BK_SOFTMAX:
     if (x->ndim == 0) {
-      error(c, e->loc, "%s needs at least one dimension, got a scalar",
-            fn->name);
+      check_error(c, e->loc, "%s needs at least one dimension, got a scalar",
+                  fn->name);
       return false;
     }
     *out = *x;
@@ -281,14 +281,15 @@ static bool builtin_type(Checker *c, Scope *s, const Node *e,
     return builtin_concat(c, e, call, out);
   case BK_REVERSE:
     if (x->ndim == 0) {
-      error(c, e->loc, "reverse needs a sequence, got a scalar");
+      check_error(c, e->loc, "reverse needs a sequence, got a scalar");
       return false;
     }
     *out = *x;
     return true;
   case BK_FLATTEN:
     if (x->varlen) {
-      error(c, e->loc, "a sequence of varying length cannot be flattened");
+      check_error(c, e->loc, "a sequence of varying length cannot be "
+                  "flattened");
       return false;
     }
     *out = type_vector(type_numel(x));
@@ -297,7 +298,7 @@ static bool builtin_type(Checker *c, Scope *s, const Node *e,
     return builtin_reshape(c, s, e, call, consumed, out);
   case BK_TRANSPOSE:
     if (x->ndim != 2 || x->varlen) {
-      error(c, e->loc, "transpose takes a matrix, got %s", type_str(x));
+      check_error(c, e->loc, "transpose takes a matrix, got %s", type_str(x));
       return false;
     }
     *out = (Type){.elem = EL_FLOAT, .ndim = 2,
@@ -317,34 +318,34 @@ static bool builtin_type(Checker *c, Scope *s, const Node *e,
 
 Node *check_builtin(Checker *c, Scope *s, const Node *e,
                     const Builtin *fn) {
-  Node *call = typed(e, ND_CALL, type_unknown());
+  Node *call = check_typed(e, ND_CALL, type_unknown());
   call->fn = fn;
   int consumed;
   if (!check_tensor_args(c, s, e, fn, call, &consumed))
-    return failed(c, e);
+    return check_failed(c, e);
   if (fn->kind == BK_UNARY && is_const(call->list.v[0]))
     return fold_unary(c, e, fn, call->list.v[0]->num);
   CallSpec *spec = arena_new(CallSpec);
   spec->name = fn->name;
   spec->opts = fn->opts;
-  call->opts = new_call_value(spec);
+  call->opts = check_new_call_value(spec);
   if (fn->kind != BK_RESHAPE &&
-      !fill_options(c, s, &e->list, consumed, fn->name, fn->opts,
-                    call->opts, e->loc))
-    return failed(c, e);
+      !check_fill_options(c, s, &e->list, consumed, fn->name, fn->opts,
+                          call->opts, e->loc))
+    return check_failed(c, e);
   for (int i = 0; i < call->list.n; i++) {
     Node *a = call->list.v[i];
     if (is_unknown(a))
       return call;
     if (fn->kind != BK_LOSS || i == 0)
       if (!no_class(c, a, fn->name))
-        return failed(c, e);
+        return check_failed(c, e);
     if (a->ty->reduced) {
-      error(c, a->loc, "%s cannot take a loss", fn->name);
-      return failed(c, e);
+      check_error(c, a->loc, "%s cannot take a loss", fn->name);
+      return check_failed(c, e);
     }
   }
   if (!builtin_type(c, s, e, fn, call, consumed, call->ty))
-    return failed(c, e);
+    return check_failed(c, e);
   return call;
 }

@@ -32,17 +32,17 @@ static bool read_text_file(Checker *c, const Node *at, const char *path,
   const char *full = beside(c, path);
   struct stat sb;
   if (stat(full, &sb) != 0) {
-    error(c, at->loc, "cannot open '%s': %s", full, strerror(errno));
+    check_error(c, at->loc, "cannot open '%s': %s", full, strerror(errno));
     return false;
   }
   if (!S_ISREG(sb.st_mode) || sb.st_size > MAX_TEXT) {
-    error(c, at->loc, "'%s' is %s", full, S_ISREG(sb.st_mode) ?
-          "larger than 16 MB" : "not a regular file");
+    check_error(c, at->loc, "'%s' is %s", full, S_ISREG(sb.st_mode) ?
+                "larger than 16 MB" : "not a regular file");
     return false;
   }
   FILE *fp = fopen(full, "rb");
   if (!fp) {
-    error(c, at->loc, "cannot open '%s': %s", full, strerror(errno));
+    check_error(c, at->loc, "cannot open '%s': %s", full, strerror(errno));
     return false;
   }
   size_t cap = 4096, len = 0;
@@ -61,7 +61,8 @@ static bool read_text_file(Checker *c, const Node *at, const char *path,
   fclose(fp);
   buf[len] = '\0';
   if (strlen(buf) != len) {
-    error(c, at->loc, "'%s' holds NUL bytes; text() reads plain text", full);
+    check_error(c, at->loc, "'%s' holds NUL bytes; text() reads plain text",
+                full);
     return false;
   }
   *text = buf;
@@ -70,7 +71,7 @@ static bool read_text_file(Checker *c, const Node *at, const char *path,
 
 static void define_data_const(Checker *c, const Node *st, const char *name,
                               int64_t v) {
-  Sym *sym = declare(c, c->top, SYM_CONST, st, name, st->loc);
+  Sym *sym = check_declare(c, c->top, SYM_CONST, st, name, st->loc);
   if (!sym)
     return;
   sym->value = (Value){.kind = VAL_NUM, .num = (double)v, .is_int = true};
@@ -82,7 +83,7 @@ static void poison_text_consts(Checker *c, const Node *st) {
   static const char *names[] = {"vocab", "T"};
   for (int i = 0; i < 2; i++) {
     Node *decl = ast_stmt(ND_CONST, names[i], st->loc, st->loc);
-    poison(c, c->top, SYM_CONST, decl);
+    check_poison(c, c->top, SYM_CONST, decl);
   }
 }
 
@@ -91,7 +92,7 @@ static void check_text_source(Checker *c, const Node *st, CallValue *cv) {
   const char *text = call_value(cv, "text")->str;
   const char *file = call_value(cv, "file")->str;
   if (*text && *file) {
-    error(c, st->lhs->loc, "text takes a text or a file, not both");
+    check_error(c, st->lhs->loc, "text takes a text or a file, not both");
     poison_text_consts(c, st);
     return;
   }
@@ -105,8 +106,8 @@ static void check_text_source(Checker *c, const Node *st, CallValue *cv) {
   cv->vals[opt_index(cv->spec->opts, "file")].str = "";
   size_t len = strlen(text);
   if (len < 2) {
-    error(c, st->lhs->loc, "text needs at least 2 characters to predict "
-          "one from another");
+    check_error(c, st->lhs->loc, "text needs at least 2 characters to predict "
+                "one from another");
     poison_text_consts(c, st);
     return;
   }
@@ -123,7 +124,7 @@ static void check_text_source(Checker *c, const Node *st, CallValue *cv) {
 
 void check_data(Checker *c, const Node *st) {
   if (c->m->data) {
-    error(c, st->loc, "the model already has a data source");
+    check_error(c, st->loc, "the model already has a data source");
     return;
   }
   CallValue *cv = check_call_value(c, c->top, st->lhs, data_specs,
@@ -137,8 +138,8 @@ void check_data(Checker *c, const Node *st) {
   if (strcmp(name, "index_recall") == 0) {
     const Value *k = call_value(cv, "k"), *lengths = call_value(cv, "lengths");
     if (k->num > lengths->lo)   /* k counts from 1, as the task states */
-      error(c, st->lhs->loc, "digit %g is not in every sequence: the "
-            "shortest has %g digits", k->num, lengths->lo);
+      check_error(c, st->lhs->loc, "digit %g is not in every sequence: the "
+                  "shortest has %g digits", k->num, lengths->lo);
   }
 }
 
@@ -172,7 +173,8 @@ static int data_provides(const Checker *c, Provided *in, int *nin,
                         .dims = {(int64_t)call_value(cv, "classes")->num}},
                        false};
   } else if (strcmp(name, "text") == 0) {
-    const Sym *vocab = lookup(c->top, "vocab"), *T = lookup(c->top, "T");
+    const Sym *vocab = check_lookup(c->top, "vocab");
+    const Sym *T = check_lookup(c->top, "T");
     if (!vocab || !T)
       return 0;
     int64_t v = (int64_t)vocab->value.num, n = (int64_t)T->value.num;
@@ -205,36 +207,36 @@ static void bind_one(Checker *c, const Sym *sym, const Provided *p,
   else
     ok = ok && (type_same_shape(t, &p->ty) ||
                 (p->ty.elem == EL_BINARY &&
-                 same_up_to_trailing_one(t, &p->ty)));
+                 check_same_up_to_trailing_one(t, &p->ty)));
   if (ok)
     return;
   if (p->any_shape)
-    error(c, sym->decl->type->loc, "%s '%s' is %s, but %s gives %lld "
-          "values per example", kind_word(sym->kind), sym->name,
-          type_str(t), c->m->data->spec->name,
-          (long long)type_numel(&p->ty));
+    check_error(c, sym->decl->type->loc, "%s '%s' is %s, but %s gives %lld "
+                "values per example", check_kind_word(sym->kind), sym->name,
+                type_str(t), c->m->data->spec->name,
+                (long long)type_numel(&p->ty));
   else
-    error(c, sym->decl->type->loc, "%s '%s' is %s, but %s gives %s",
-          kind_word(sym->kind), sym->name, type_str(t),
-          c->m->data->spec->name, type_str(&p->ty));
-  note(c, data->loc, "the data source is here");
+    check_error(c, sym->decl->type->loc, "%s '%s' is %s, but %s gives %s",
+                check_kind_word(sym->kind), sym->name, type_str(t),
+                c->m->data->spec->name, type_str(&p->ty));
+  check_note(c, data->loc, "the data source is here");
 }
 
-void bind_data(Checker *c, const Node *data) {
+void check_bind_data(Checker *c, const Node *data) {
   Provided in[2], tg[2];
   int nin;
   if (!data_provides(c, in, &nin, tg))
     return;
   const Model *m = c->m;
   if (m->inputs.n != nin)
-    error(c, m->inputs.n ? m->inputs.v[nin]->decl->loc : data->loc,
-          "%s gives %d input, but the model declares %d",
-          m->data->spec->name, nin, m->inputs.n);
+    check_error(c, m->inputs.n ? m->inputs.v[nin]->decl->loc : data->loc,
+                "%s gives %d input, but the model declares %d",
+                m->data->spec->name, nin, m->inputs.n);
   else
     bind_one(c, m->inputs.v[0], &in[0], data);
   if (m->targets.n > 1)
-    error(c, m->targets.v[1]->decl->loc, "%s gives 1 target, but the model "
-          "declares %d", m->data->spec->name, m->targets.n);
+    check_error(c, m->targets.v[1]->decl->loc, "%s gives 1 target, but the "
+                "model declares %d", m->data->spec->name, m->targets.n);
   else if (m->targets.n == 1)
     bind_one(c, m->targets.v[0], &tg[0], data);
 }

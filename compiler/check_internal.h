@@ -31,7 +31,7 @@ typedef struct Scope {
   const NodeList *stmts;   /* its statements, for "defined later" notes */
 } Scope;
 
-/* How the layer calls of one statement are named (see name_calls). */
+/* How the layer calls of one statement are named (see check_name_calls). */
 typedef struct CallName {
   const Node *call;
   const char *path;
@@ -72,32 +72,32 @@ static inline bool is_const(const Node *n) { return n->kind == ND_NUM; }
 
 /* check_scope.c: diagnostics, quiet while inferring; typed nodes; names */
 __attribute__((format(printf, 3, 4)))
-void error(Checker *c, SrcLoc at, const char *fmt, ...);
+void check_error(Checker *c, SrcLoc at, const char *fmt, ...);
 __attribute__((format(printf, 3, 4)))
-void note(Checker *c, SrcLoc at, const char *fmt, ...);
-Node *typed(const Node *from, NodeKind kind, Type ty);
-Node *failed(Checker *c, const Node *at);
-Node *const_num(const Node *at, double v, bool is_int);
-Sym *scope_find_local(const Scope *s, const char *name);
-void scope_add(Scope *s, Sym *sym);
-const Node *layer_find(const Checker *c, const char *name);
-const char *kind_word(SymKind k);
-Sym *declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
-             const char *name, SrcLoc at);
-void poison(Checker *c, Scope *s, SymKind kind, const Node *decl);
-const char *suggest(const Checker *c, const Scope *s, const char *name);
-void report_unknown(Checker *c, const Scope *s, const Node *e);
-Sym *lookup(const Scope *s, const char *name);
+void check_note(Checker *c, SrcLoc at, const char *fmt, ...);
+Node *check_typed(const Node *from, NodeKind kind, Type ty);
+Node *check_failed(Checker *c, const Node *at);
+Node *check_const_num(const Node *at, double v, bool is_int);
+Sym *check_scope_find_local(const Scope *s, const char *name);
+void check_scope_add(Scope *s, Sym *sym);
+const Node *check_layer_find(const Checker *c, const char *name);
+const char *check_kind_word(SymKind k);
+Sym *check_declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
+                   const char *name, SrcLoc at);
+void check_poison(Checker *c, Scope *s, SymKind kind, const Node *decl);
+const char *check_suggest(const Checker *c, const Scope *s, const char *name);
+void check_report_unknown(Checker *c, const Scope *s, const Node *e);
+Sym *check_lookup(const Scope *s, const char *name);
 
 /* check_options.c: constant values and the options of calls */
-bool const_value(Checker *c, Scope *s, const Node *e, double *v,
-                 bool *is_int, const char *what);
-bool const_int(Checker *c, Scope *s, const Node *e, int64_t *out,
-               const char *what);
-bool fill_options(Checker *c, Scope *s, const NodeList *args,
-                  int first, const char *owner, const OptSpec *opts,
-                  CallValue *cv, SrcLoc at);
-CallValue *new_call_value(const CallSpec *spec);
+bool check_const_value(Checker *c, Scope *s, const Node *e, double *v,
+                       bool *is_int, const char *what);
+bool check_const_int(Checker *c, Scope *s, const Node *e, int64_t *out,
+                     const char *what);
+bool check_fill_options(Checker *c, Scope *s, const NodeList *args,
+                        int first, const char *owner, const OptSpec *opts,
+                        CallValue *cv, SrcLoc at);
+CallValue *check_new_call_value(const CallSpec *spec);
 CallValue *check_call_value(Checker *c, Scope *s, const Node *call,
                             const CallSpec *table, const char *what);
 
@@ -107,24 +107,24 @@ Node *check_expr(Checker *c, Scope *s, const Node *e);
 /* check_builtin.c: calls of builtin functions */
 Node *check_builtin(Checker *c, Scope *s, const Node *e,
                     const Builtin *fn);
-bool same_up_to_trailing_one(const Type *p, const Type *t);
+bool check_same_up_to_trailing_one(const Type *p, const Type *t);
 
 /* check_layer.c: calls of layers, and the names of their instances */
 Node *check_layer_call(Checker *c, Scope *s, const Node *e,
                        const Node *layer);
-void name_calls(Checker *c, const Scope *s, const char *stmt_name,
-                const Node *e, const Node *e2);
+void check_name_calls(Checker *c, const Scope *s, const char *stmt_name,
+                      const Node *e, const Node *e2);
 
 /* check_stmt.c: statements */
 void check_stmts(Checker *c, Scope *s, const NodeList *stmts,
                  NodeList *out);
 
 /* check_recur.c: step equations, and inferring the shapes of states */
-void declare_states(Checker *c, Scope *s, const NodeList *stmts);
+void check_declare_states(Checker *c, Scope *s, const NodeList *stmts);
 void check_step_eq(Checker *c, Scope *s, const Node *st, NodeList *out);
 
 /* check_data.c: the data source, and what it gives the model */
 void check_data(Checker *c, const Node *st);
-void bind_data(Checker *c, const Node *data);
+void check_bind_data(Checker *c, const Node *data);
 
 #endif

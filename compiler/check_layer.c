@@ -3,7 +3,7 @@
  * Input: a call of a layer of the file or of the prelude.
  * Output: an ND_CALL with its Instance: the arguments bound (tensors,
  * dimension variables, constants), a typed copy of the layer's body and
- * result, and the instance's path ("h.dense1") that name_calls() gives
+ * result, and the instance's path ("h.dense1") that check_name_calls() gives
  * each layer call of a statement.
  */
 #include <config.h>
@@ -24,16 +24,16 @@ static bool bind_dims(Checker *c, Scope *ls, const Node *lp, const Node *arg,
   bool elem_ok = strcmp(ty->name, "float") == 0 ? at->elem != EL_CLASS
                  : strcmp(ty->name, elem_name(at->elem)) == 0;
   if (!elem_ok || ty->list.n != at->ndim) {
-    error(c, arg->loc, "argument '%s' of %s must be %s, got %s", lp->name,
-          layer, ast_expr_string(ty), type_str(at));
-    note(c, lp->loc, "'%s' is declared here", lp->name);
+    check_error(c, arg->loc, "argument '%s' of %s must be %s, got %s", lp->name,
+                layer, ast_expr_string(ty), type_str(at));
+    check_note(c, lp->loc, "'%s' is declared here", lp->name);
     return false;
   }
   for (int i = 0; i < ty->list.n; i++) {
     const Node *d = ty->list.v[i]->lhs;
     bool varlen = i == 0 && at->varlen;
-    if (d->kind == ND_NAME && !scope_find_local(ls, d->name)) {
-      Sym *sym = declare(c, ls, SYM_CONST, lp, d->name, d->loc);
+    if (d->kind == ND_NAME && !check_scope_find_local(ls, d->name)) {
+      Sym *sym = check_declare(c, ls, SYM_CONST, lp, d->name, d->loc);
       if (!sym)
         return false;
       sym->value = (Value){.kind = VAL_NUM, .num = (double)at->dims[i],
@@ -42,12 +42,13 @@ static bool bind_dims(Checker *c, Scope *ls, const Node *lp, const Node *arg,
       continue;
     }
     int64_t want;
-    if (!const_int(c, ls, d, &want, "a dimension"))
+    if (!check_const_int(c, ls, d, &want, "a dimension"))
       return false;
     if (want != at->dims[i] || varlen) {
-      error(c, arg->loc, "argument '%s' of %s must be %s, got %s", lp->name,
-            layer, ast_expr_string(ty), type_str(at));
-      note(c, d->loc, "dimension %d must be %lld", i + 1, (long long)want);
+      check_error(c, arg->loc, "argument '%s' of %s must be %s, got %s",
+                  lp->name, layer, ast_expr_string(ty), type_str(at));
+      check_note(c, d->loc, "dimension %d must be %lld", i + 1,
+                 (long long)want);
       return false;
     }
   }
@@ -87,19 +88,19 @@ static bool check_call_shape(Checker *c, const Node *call,
       if (strcmp(layer->list.v[j]->name, a->name) == 0)
         k = j;
     if (k < 0) {
-      error(c, a->name_loc, "layer %s has no parameter '%s'", layer->name,
-            a->name);
-      note(c, layer->name_loc, "%s is defined here", layer->name);
+      check_error(c, a->name_loc, "layer %s has no parameter '%s'", layer->name,
+                  a->name);
+      check_note(c, layer->name_loc, "%s is defined here", layer->name);
       ok = false;
     } else if (k < npos) {
-      error(c, a->name_loc, "'%s' is given twice", a->name);
+      check_error(c, a->name_loc, "'%s' is given twice", a->name);
       ok = false;
     }
   }
   if (npos > layer->list.n) {
-    error(c, call->loc, "%s takes %d argument%s, got %d", layer->name,
-          layer->list.n, layer->list.n == 1 ? "" : "s", npos);
-    note(c, layer->name_loc, "%s is defined here", layer->name);
+    check_error(c, call->loc, "%s takes %d argument%s, got %d", layer->name,
+                layer->list.n, layer->list.n == 1 ? "" : "s", npos);
+    check_note(c, layer->name_loc, "%s is defined here", layer->name);
     ok = false;
   }
   return ok;
@@ -114,9 +115,9 @@ static bool bind_arg(Checker *c, Scope *caller, Scope *ls, const Node *call,
   Node *bound = ast_new(ND_ARG, a ? a->loc : call->loc);
   bound->name = lp->name;
   if (!a && !lp->lhs) {
-    error(c, call->loc, "missing argument '%s' in call to %s", lp->name,
-          layer->name);
-    note(c, lp->loc, "'%s' is declared here", lp->name);
+    check_error(c, call->loc, "missing argument '%s' in call to %s", lp->name,
+                layer->name);
+    check_note(c, lp->loc, "'%s' is declared here", lp->name);
     return false;
   }
   Node *v = a ? check_expr(c, caller, a->lhs) : check_expr(c, ls, lp->lhs);
@@ -126,13 +127,13 @@ static bool bind_arg(Checker *c, Scope *caller, Scope *ls, const Node *call,
   list_push(&inst->args, bound);
   if (lp->type) {
     if (is_const(v) || v->ty->reduced) {
-      error(c, v->loc, "argument '%s' of %s must be a tensor of type %s",
-            lp->name, layer->name, ast_expr_string(lp->type));
+      check_error(c, v->loc, "argument '%s' of %s must be a tensor of type %s",
+                  lp->name, layer->name, ast_expr_string(lp->type));
       return false;
     }
     if (!bind_dims(c, ls, lp, v, layer->name))
       return false;
-    Sym *sym = declare(c, ls, SYM_ARG, lp, lp->name, lp->name_loc);
+    Sym *sym = check_declare(c, ls, SYM_ARG, lp, lp->name, lp->name_loc);
     if (!sym)
       return false;
     sym->ty = *v->ty;
@@ -140,13 +141,13 @@ static bool bind_arg(Checker *c, Scope *caller, Scope *ls, const Node *call,
     return true;
   }
   if (!is_const(v)) {
-    error(c, v->loc, "argument '%s' of %s must be a constant, got %s",
-          lp->name, layer->name, type_str(v->ty));
-    note(c, lp->loc, "'%s' has no type, so it is a constant; write "
-         "'%s : TYPE' for a tensor", lp->name, lp->name);
+    check_error(c, v->loc, "argument '%s' of %s must be a constant, got %s",
+                lp->name, layer->name, type_str(v->ty));
+    check_note(c, lp->loc, "'%s' has no type, so it is a constant; write "
+               "'%s : TYPE' for a tensor", lp->name, lp->name);
     return false;
   }
-  Sym *sym = declare(c, ls, SYM_CONST, lp, lp->name, lp->name_loc);
+  Sym *sym = check_declare(c, ls, SYM_CONST, lp, lp->name, lp->name_loc);
   if (!sym)
     return false;
   sym->value = (Value){.kind = VAL_NUM, .num = v->num, .is_int = v->is_int};
@@ -170,7 +171,7 @@ static Node *instantiate(Checker *c, Scope *s, const Node *e,
   ls->stmts = &layer->body;
   for (int k = 0; k < layer->list.n; k++)
     if (!bind_arg(c, s, ls, e, layer, k, inst))
-      return failed(c, e);
+      return check_failed(c, e);
   StepCtx saved_step = c->step;
   CallName *saved_names = c->names;
   int saved_nnames = c->nnames;
@@ -178,23 +179,23 @@ static Node *instantiate(Checker *c, Scope *s, const Node *e,
   c->layer_stack[c->nlayer_stack++] = layer;
   int errors = diag_error_count();
   check_stmts(c, ls, &layer->body, &inst->body);
-  name_calls(c, ls, NULL, layer->lhs, NULL);
+  check_name_calls(c, ls, NULL, layer->lhs, NULL);
   Node *result = check_expr(c, ls, layer->lhs);
   if (diag_error_count() > errors)
-    note(c, e->loc, "in %s, called here", layer->name);
+    check_note(c, e->loc, "in %s, called here", layer->name);
   c->nlayer_stack--;
   c->step = saved_step;
   c->names = saved_names;
   c->nnames = saved_nnames;
   if (is_error(result) || is_unknown(result))
-    return failed(c, e);
+    return check_failed(c, e);
   if (is_const(result)) {
-    error(c, layer->lhs->loc, "layer %s returns a number; a layer returns "
-          "a tensor", layer->name);
-    return failed(c, e);
+    check_error(c, layer->lhs->loc, "layer %s returns a number; a layer "
+                "returns a tensor", layer->name);
+    return check_failed(c, e);
   }
   inst->result = result;
-  Node *n = typed(e, ND_CALL, *result->ty);
+  Node *n = check_typed(e, ND_CALL, *result->ty);
   n->inst = inst;
   return n;
 }
@@ -203,21 +204,22 @@ Node *check_layer_call(Checker *c, Scope *s, const Node *e,
                        const Node *layer) {
   for (int i = 0; i < c->nlayer_stack; i++)
     if (c->layer_stack[i] == layer) {
-      error(c, e->loc, "layer %s calls itself; layers cannot be recursive",
-            layer->name);
-      return failed(c, e);
+      check_error(c, e->loc, "layer %s calls itself; layers cannot be "
+                  "recursive", layer->name);
+      return check_failed(c, e);
     }
   if (c->nlayer_stack == MAX_LAYER_DEPTH) {
-    error(c, e->loc, "layers are nested more than %d deep", MAX_LAYER_DEPTH);
-    return failed(c, e);
+    check_error(c, e->loc, "layers are nested more than %d deep",
+                MAX_LAYER_DEPTH);
+    return check_failed(c, e);
   }
   if (!check_call_shape(c, e, layer))
-    return failed(c, e);
+    return check_failed(c, e);
   if (++c->ninstances > MAX_INSTANCES) {
     if (c->ninstances == MAX_INSTANCES + 1)
       diag_error(e->loc, "the model instantiates layers more than %d times; "
                  "it is too large or too deeply nested", MAX_INSTANCES);
-    return failed(c, e);
+    return check_failed(c, e);
   }
   Instance *inst = arena_new(Instance);
   inst->layer = layer->name;
@@ -232,7 +234,7 @@ Node *check_layer_call(Checker *c, Scope *s, const Node *e,
 static void collect_calls(const Checker *c, const Node *e, NodeList *out) {
   if (!e)
     return;
-  if (e->kind == ND_CALL && layer_find(c, e->name))
+  if (e->kind == ND_CALL && check_layer_find(c, e->name))
     list_push(out, (Node *)e);
   if (e->lhs)
     collect_calls(c, e->lhs, out);
@@ -242,8 +244,8 @@ static void collect_calls(const Checker *c, const Node *e, NodeList *out) {
     collect_calls(c, e->list.v[i], out);
 }
 
-void name_calls(Checker *c, const Scope *s, const char *stmt_name,
-                const Node *e, const Node *e2) {
+void check_name_calls(Checker *c, const Scope *s, const char *stmt_name,
+                      const Node *e, const Node *e2) {
   NodeList calls = {0};
   collect_calls(c, e, &calls);
   collect_calls(c, e2, &calls);

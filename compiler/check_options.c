@@ -6,7 +6,7 @@
  * sources, the train block, a builtin function's options).
  * Output: the number, or a CallValue whose every option is checked
  * against its OptSpec (type, range, bound) and defaults filled in;
- * errors via error().
+ * errors via check_error().
  */
 #include <config.h>
 
@@ -18,14 +18,14 @@
 
 /* ---- constants -------------------------------------------------------- */
 
-bool const_value(Checker *c, Scope *s, const Node *e, double *v,
-                 bool *is_int, const char *what) {
+bool check_const_value(Checker *c, Scope *s, const Node *e, double *v,
+                       bool *is_int, const char *what) {
   Node *r = check_expr(c, s, e);
   if (is_error(r) || is_unknown(r))
     return false;
   if (!is_const(r)) {
-    error(c, e->loc, "%s must be a number, not a tensor (%s)", what,
-          type_str(r->ty));
+    check_error(c, e->loc, "%s must be a number, not a tensor (%s)", what,
+                type_str(r->ty));
     return false;
   }
   *v = r->num;
@@ -33,14 +33,14 @@ bool const_value(Checker *c, Scope *s, const Node *e, double *v,
   return true;
 }
 
-bool const_int(Checker *c, Scope *s, const Node *e, int64_t *out,
-               const char *what) {
+bool check_const_int(Checker *c, Scope *s, const Node *e, int64_t *out,
+                     const char *what) {
   double v;
   bool is_int;
-  if (!const_value(c, s, e, &v, &is_int, what))
+  if (!check_const_value(c, s, e, &v, &is_int, what))
     return false;
   if (v != floor(v) || fabs(v) > 9007199254740992.0) {
-    error(c, e->loc, "%s must be an integer, got %g", what, v);
+    check_error(c, e->loc, "%s must be an integer, got %g", what, v);
     return false;
   }
   *out = (int64_t)v;
@@ -54,23 +54,23 @@ static bool check_range_value(Checker *c, const Node *at, const OptSpec *o,
   case CK_POS:
     if (v > 0)
       return true;
-    error(c, at->loc, "'%s' must be positive, got %g", o->name, v);
+    check_error(c, at->loc, "'%s' must be positive, got %g", o->name, v);
     return false;
   case CK_NONNEG:
     if (v >= 0)
       return true;
-    error(c, at->loc, "'%s' must not be negative, got %g", o->name, v);
+    check_error(c, at->loc, "'%s' must not be negative, got %g", o->name, v);
     return false;
   case CK_UNIT:
     if (v >= 0 && v <= 1)
       return true;
-    error(c, at->loc, "'%s' must be between 0 and 1, got %g", o->name, v);
+    check_error(c, at->loc, "'%s' must be between 0 and 1, got %g", o->name, v);
     return false;
   case CK_UNIT_OPEN:
     if (v >= 0 && v < 1)
       return true;
-    error(c, at->loc, "'%s' must be at least 0 and below 1, got %g",
-          o->name, v);
+    check_error(c, at->loc, "'%s' must be at least 0 and below 1, got %g",
+                o->name, v);
     return false;
   }
   return true;
@@ -85,11 +85,11 @@ static bool check_bound(Checker *c, const Node *at, const OptSpec *o,
   /* every digit of an integer, up to where %g is shorter */
   const char *got = arena_printf(fabs(v) < 1e17 ? "%.0f" : "%g", v);
   if (v > 0)
-    error(c, at->loc, "'%s' must be at most %.0f, got %s", o->name, o->max,
-          got);
+    check_error(c, at->loc, "'%s' must be at most %.0f, got %s", o->name,
+                o->max, got);
   else
-    error(c, at->loc, "'%s' must be at least %.0f, got %s", o->name,
-          -o->max, got);
+    check_error(c, at->loc, "'%s' must be at least %.0f, got %s", o->name,
+                -o->max, got);
   return false;
 }
 
@@ -111,14 +111,14 @@ static bool value_num(Checker *c, Scope *s, const Node *e, const OptSpec *o,
                       Value *out) {
   double v;
   bool is_int;
-  if (!const_value(c, s, e, &v, &is_int, arena_printf("'%s'", o->name)))
+  if (!check_const_value(c, s, e, &v, &is_int, arena_printf("'%s'", o->name)))
     return false;
   if (o->type == OT_INT && v != floor(v)) {
-    error(c, e->loc, "'%s' must be an integer, got %g", o->name, v);
+    check_error(c, e->loc, "'%s' must be an integer, got %g", o->name, v);
     return false;
   }
   if (o->type == OT_BOOL && v != 0 && v != 1) {
-    error(c, e->loc, "'%s' must be true or false, got %g", o->name, v);
+    check_error(c, e->loc, "'%s' must be true or false, got %g", o->name, v);
     return false;
   }
   if (!check_range_value(c, e, o, v) ||
@@ -132,13 +132,13 @@ static bool value_num(Checker *c, Scope *s, const Node *e, const OptSpec *o,
 static bool value_pair(Checker *c, Scope *s, const Node *e, const OptSpec *o,
                        Value *out) {
   if (e->kind != ND_TUPLE || e->list.n != 2) {
-    error(c, e->loc, "'%s' must be a pair such as (0.9, 0.999)", o->name);
+    check_error(c, e->loc, "'%s' must be a pair such as (0.9, 0.999)", o->name);
     return false;
   }
   double a, b;
   bool ia, ib;
-  if (!const_value(c, s, e->list.v[0], &a, &ia, o->name) ||
-      !const_value(c, s, e->list.v[1], &b, &ib, o->name))
+  if (!check_const_value(c, s, e->list.v[0], &a, &ia, o->name) ||
+      !check_const_value(c, s, e->list.v[1], &b, &ib, o->name))
     return false;
   if (!check_range_value(c, e->list.v[0], o, a) ||
       !check_range_value(c, e->list.v[1], o, b))
@@ -150,16 +150,16 @@ static bool value_pair(Checker *c, Scope *s, const Node *e, const OptSpec *o,
 static bool value_range(Checker *c, Scope *s, const Node *e, const OptSpec *o,
                         Value *out) {
   if (e->kind != ND_RANGE) {
-    error(c, e->loc, "'%s' must be a range such as 3 .. 10", o->name);
+    check_error(c, e->loc, "'%s' must be a range such as 3 .. 10", o->name);
     return false;
   }
   int64_t lo, hi;
-  if (!const_int(c, s, e->lhs, &lo, "the start of a range") ||
-      !const_int(c, s, e->rhs, &hi, "the end of a range"))
+  if (!check_const_int(c, s, e->lhs, &lo, "the start of a range") ||
+      !check_const_int(c, s, e->rhs, &hi, "the end of a range"))
     return false;
   if (lo > hi) {
-    error(c, e->loc, "the range %lld .. %lld is empty", (long long)lo,
-          (long long)hi);
+    check_error(c, e->loc, "the range %lld .. %lld is empty", (long long)lo,
+                (long long)hi);
     return false;
   }
   if (!check_range_value(c, e, o, (double)lo) ||
@@ -180,14 +180,14 @@ static bool check_value(Checker *c, Scope *s, const Node *e, const OptSpec *o,
     return value_num(c, s, e, o, out);
   case OT_STR:
     if (e->kind != ND_STR) {
-      error(c, e->loc, "'%s' must be a string", o->name);
+      check_error(c, e->loc, "'%s' must be a string", o->name);
       return false;
     }
     *out = (Value){.kind = VAL_STR, .str = e->str};
     return true;
   case OT_WORD:
     if (e->kind != ND_NAME || !word_allowed(o->words, e->name)) {
-      error(c, e->loc, "'%s' must be one of: %s", o->name, o->words);
+      check_error(c, e->loc, "'%s' must be one of: %s", o->name, o->words);
       return false;
     }
     *out = (Value){.kind = VAL_WORD, .str = e->name};
@@ -214,9 +214,9 @@ static const CallSpec *resolve_alias(const CallSpec *table,
 
 /* Fills a CallValue from named and positional arguments, in the order of
  * the spec's options; reports unknown, repeated and missing options. */
-bool fill_options(Checker *c, Scope *s, const NodeList *args,
-                  int first, const char *owner, const OptSpec *opts,
-                  CallValue *cv, SrcLoc at) {
+bool check_fill_options(Checker *c, Scope *s, const NodeList *args,
+                        int first, const char *owner, const OptSpec *opts,
+                        CallValue *cv, SrcLoc at) {
   int n = opt_count(opts);
   bool *given = arena_array(bool, n + 1);
   bool ok = true;
@@ -228,24 +228,25 @@ bool fill_options(Checker *c, Scope *s, const NodeList *args,
     if (a->kind == ND_ARG && a->name) {
       k = opt_index(opts, a->name);
       if (k < 0) {
-        error(c, a->name_loc, "unknown option '%s' for %s", a->name, owner);
+        check_error(c, a->name_loc, "unknown option '%s' for %s", a->name,
+                    owner);
         if (n)
-          note(c, a->name_loc, "%s takes: %s", owner, opt_names(opts));
+          check_note(c, a->name_loc, "%s takes: %s", owner, opt_names(opts));
         ok = false;
         continue;
       }
     } else {
       k = pos++;
       if (k >= n) {
-        error(c, a->loc, "too many arguments for %s (it takes %d)", owner,
-              n + first);
+        check_error(c, a->loc, "too many arguments for %s (it takes %d)", owner,
+                    n + first);
         ok = false;
         continue;
       }
     }
     if (given[k]) {
-      error(c, a->loc, "option '%s' of %s is given twice", opts[k].name,
-            owner);
+      check_error(c, a->loc, "option '%s' of %s is given twice", opts[k].name,
+                  owner);
       ok = false;
       continue;
     }
@@ -255,13 +256,13 @@ bool fill_options(Checker *c, Scope *s, const NodeList *args,
   for (int k = 0; k < n; k++)
     if (!given[k] && opts[k].dflt.kind == VAL_NONE &&
         opts[k].type != OT_CALL) {
-      error(c, at, "%s needs the option '%s'", owner, opts[k].name);
+      check_error(c, at, "%s needs the option '%s'", owner, opts[k].name);
       ok = false;
     }
   return ok;
 }
 
-CallValue *new_call_value(const CallSpec *spec) {
+CallValue *check_new_call_value(const CallSpec *spec) {
   CallValue *cv = arena_new(CallValue);
   cv->spec = spec;
   cv->nvals = opt_count(spec->opts);
@@ -276,20 +277,21 @@ CallValue *check_call_value(Checker *c, Scope *s, const Node *call,
                             const CallSpec *table, const char *what) {
   if (call->kind != ND_CALL && call->kind != ND_NAME) {
     if (!is_error(call))
-      error(c, call->loc, "expected %s such as %s(...)", what, table->name);
+      check_error(c, call->loc, "expected %s such as %s(...)", what,
+                  table->name);
     return NULL;
   }
   const CallSpec *spec = spec_find(table, call->name);
   if (!spec) {
-    error(c, call->name_loc, "unknown %s '%s'", what, call->name);
-    note(c, call->name_loc, "known: %s", spec_names(table));
+    check_error(c, call->name_loc, "unknown %s '%s'", what, call->name);
+    check_note(c, call->name_loc, "known: %s", spec_names(table));
     return NULL;
   }
   spec = resolve_alias(table, spec);
-  CallValue *cv = new_call_value(spec);
+  CallValue *cv = check_new_call_value(spec);
   static const NodeList none;
   const NodeList *args = call->kind == ND_CALL ? &call->list : &none;
-  if (!fill_options(c, s, args, 0, spec->name, spec->opts, cv, call->loc))
+  if (!check_fill_options(c, s, args, 0, spec->name, spec->opts, cv, call->loc))
     return NULL;
   return cv;
 }

@@ -25,8 +25,8 @@ static Node *check_initial(Checker *c, Scope *s, const Node *st) {
               w->list.v[0]->kind == ND_NEG &&
               w->list.v[0]->lhs->kind == ND_NUM && w->list.v[0]->lhs->num == 1;
   if (!form) {
-    error(c, w->loc, "the initial state of '%s' is written 'with %s[-1] = "
-          "VALUE'", st->name, st->name);
+    check_error(c, w->loc, "the initial state of '%s' is written "
+                "'with %s[-1] = VALUE'", st->name, st->name);
     return NULL;
   }
   StepCtx saved = c->step;
@@ -36,8 +36,8 @@ static Node *check_initial(Checker *c, Scope *s, const Node *st) {
   if (is_error(v) || is_unknown(v))
     return NULL;
   if (!is_const(v) && (v->ty->varlen || v->ty->reduced)) {
-    error(c, st->rhs->loc, "the initial state must be a number or a tensor "
-          "of one step's shape, got %s", type_str(v->ty));
+    check_error(c, st->rhs->loc, "the initial state must be a number or a "
+                "tensor of one step's shape, got %s", type_str(v->ty));
     return NULL;
   }
   return v;
@@ -132,21 +132,21 @@ static void infer_states(Checker *c, Scope *s) {
 
 void check_step_eq(Checker *c, Scope *s, const Node *st,
                    NodeList *out) {
-  Sym *seq = scope_find_local(s, st->name);
+  Sym *seq = check_scope_find_local(s, st->name);
   if (!seq || seq->kind != SYM_SEQ || seq->decl != st)
     return;    /* a duplicate name, reported when declared */
   infer_states(c, s);
   int errors = diag_error_count();
   Node *init = st->with ? check_initial(c, s, st) : NULL;
-  name_calls(c, s, st->name, st->lhs, NULL);
+  check_name_calls(c, s, st->name, st->lhs, NULL);
   c->uninferred = NULL;
   Node *v = check_step_rhs(c, s, st, seq);
   if (c->uninferred && diag_error_count() == errors) {
     Sym *u = c->uninferred;
-    error(c, c->uninferred_at->loc, "cannot infer the shape of one step of "
-          "'%s'", u->name);
-    note(c, u->decl->loc, "give the initial state a shape, for instance a "
-         "parameter: with %s[-1] = %s0", u->name, u->name);
+    check_error(c, c->uninferred_at->loc, "cannot infer the shape of one "
+                "step of '%s'", u->name);
+    check_note(c, u->decl->loc, "give the initial state a shape, for instance "
+               "a parameter: with %s[-1] = %s0", u->name, u->name);
   }
   c->uninferred = NULL;
   bool have_len = c->step.have_len;
@@ -159,26 +159,26 @@ void check_step_eq(Checker *c, Scope *s, const Node *st,
   if (is_error(v) || (st->with && !init))
     return;
   if (is_const(v) || v->ty->reduced) {
-    error(c, st->lhs->loc, "each step of '%s' must be a tensor, got %s",
-          st->name, is_const(v) ? "a number" : "a loss");
+    check_error(c, st->lhs->loc, "each step of '%s' must be a tensor, got %s",
+                st->name, is_const(v) ? "a number" : "a loss");
     return;
   }
   if (!have_len) {
-    error(c, st->name_loc, "cannot tell how many steps '%s' has: read a "
-          "sequence at step %s, as in x[%s]", st->name, st->var, st->var);
+    check_error(c, st->name_loc, "cannot tell how many steps '%s' has: read a "
+                "sequence at step %s, as in x[%s]", st->name, st->var, st->var);
     return;
   }
   Type step = *v->ty;
   step.elem = EL_FLOAT;
   if (init && !is_const(init) && !type_same_shape(init->ty, &step)) {
-    error(c, st->rhs->loc, "the initial state is %s, but each step of '%s' "
-          "is %s", type_str(init->ty), st->name, type_str(&step));
+    check_error(c, st->rhs->loc, "the initial state is %s, but each step of "
+                "'%s' is %s", type_str(init->ty), st->name, type_str(&step));
     return;
   }
   seq->step = step;
   seq->ty = type_prepend(&step, len, varlen);
   seq->poisoned = false;
-  Node *n = typed(st, ND_EQ, seq->ty);
+  Node *n = check_typed(st, ND_EQ, seq->ty);
   n->var = st->var;
   n->sym = seq;
   n->lhs = v;
@@ -186,12 +186,12 @@ void check_step_eq(Checker *c, Scope *s, const Node *st,
   list_push(out, n);
 }
 
-void declare_states(Checker *c, Scope *s, const NodeList *stmts) {
+void check_declare_states(Checker *c, Scope *s, const NodeList *stmts) {
   for (int i = 0; i < stmts->n; i++) {
     const Node *st = stmts->v[i];
     if (st->kind != ND_EQ || !st->var)
       continue;
-    Sym *sym = declare(c, s, SYM_SEQ, st, st->name, st->name_loc);
+    Sym *sym = check_declare(c, s, SYM_SEQ, st, st->name, st->name_loc);
     if (sym)
       sym->recurrent = st->with != NULL;
   }

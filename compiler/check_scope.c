@@ -2,10 +2,10 @@
  * scopes.
  *
  * Input: names as statements declare them and expressions use them.
- * Output: Syms in their Scope, found again by lookup(), and for a name
+ * Output: Syms in their Scope, found again by check_lookup(), and for a name
  * not found the diagnostic that explains it best (defined further down,
- * not visible in a layer, a near miss).  error() and note() stay quiet
- * while the checker infers (Checker.speculative).
+ * not visible in a layer, a near miss).  check_error() and check_note()
+ * stay quiet while the checker infers (Checker.speculative).
  */
 #include <config.h>
 
@@ -18,7 +18,7 @@
 /* ---- diagnostics ---------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4)))
-void error(Checker *c, SrcLoc at, const char *fmt, ...) {
+void check_error(Checker *c, SrcLoc at, const char *fmt, ...) {
   if (c->speculative)
     return;
   va_list ap;
@@ -28,7 +28,7 @@ void error(Checker *c, SrcLoc at, const char *fmt, ...) {
 }
 
 __attribute__((format(printf, 3, 4)))
-void note(Checker *c, SrcLoc at, const char *fmt, ...) {
+void check_note(Checker *c, SrcLoc at, const char *fmt, ...) {
   if (c->speculative)
     return;
   va_list ap;
@@ -37,7 +37,7 @@ void note(Checker *c, SrcLoc at, const char *fmt, ...) {
   va_end(ap);
 }
 
-Node *typed(const Node *from, NodeKind kind, Type ty) {
+Node *check_typed(const Node *from, NodeKind kind, Type ty) {
   Node *n = ast_new(kind, from->loc);
   n->name_loc = from->name_loc;
   n->name = from->name;
@@ -48,15 +48,15 @@ Node *typed(const Node *from, NodeKind kind, Type ty) {
 
 /* The result of a failed check: an error node that later checks pass
  * over quietly, or, while inferring, a wildcard. */
-Node *failed(Checker *c, const Node *at) {
+Node *check_failed(Checker *c, const Node *at) {
   if (c->speculative)
-    return typed(at, ND_NAME, type_unknown());
+    return check_typed(at, ND_NAME, type_unknown());
   Node *n = ast_error(at->loc);
   return n;
 }
 
-Node *const_num(const Node *at, double v, bool is_int) {
-  Node *n = typed(at, ND_NUM, type_scalar());
+Node *check_const_num(const Node *at, double v, bool is_int) {
+  Node *n = check_typed(at, ND_NUM, type_scalar());
   n->num = v;
   n->is_int = is_int;
   return n;
@@ -76,22 +76,22 @@ void symlist_push(SymList *l, Sym *s) {
   l->v[l->n++] = s;
 }
 
-Sym *scope_find_local(const Scope *s, const char *name) {
+Sym *check_scope_find_local(const Scope *s, const char *name) {
   return names_get(&s->names, name);
 }
 
-void scope_add(Scope *s, Sym *sym) {
+void check_scope_add(Scope *s, Sym *sym) {
   symlist_push(&s->syms, sym);
   names_put(&s->names, sym->name, sym);
   if (sym->kind == SYM_SEQ)
     symlist_push(&s->unsettled, sym);
 }
 
-const Node *layer_find(const Checker *c, const char *name) {
+const Node *check_layer_find(const Checker *c, const char *name) {
   return names_get(&c->layer_names, name);
 }
 
-const char *kind_word(SymKind k) {
+const char *check_kind_word(SymKind k) {
   switch (k) {
   case SYM_CONST: return "constant";
   case SYM_INPUT: return "input";
@@ -104,18 +104,18 @@ const char *kind_word(SymKind k) {
   return "name";
 }
 
-Sym *declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
-             const char *name, SrcLoc at) {
-  Sym *old = scope_find_local(s, name);
+Sym *check_declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
+                   const char *name, SrcLoc at) {
+  Sym *old = check_scope_find_local(s, name);
   if (old) {
-    error(c, at, "'%s' is already defined", name);
-    note(c, old->decl->name_loc, "the %s '%s' is defined here",
-         kind_word(old->kind), name);
+    check_error(c, at, "'%s' is already defined", name);
+    check_note(c, old->decl->name_loc, "the %s '%s' is defined here",
+               check_kind_word(old->kind), name);
     return NULL;
   }
-  if (layer_find(c, name) || builtin_find(name)) {
-    error(c, at, "'%s' is the name of a %s; choose another name", name,
-          builtin_find(name) ? "builtin function" : "layer");
+  if (check_layer_find(c, name) || builtin_find(name)) {
+    check_error(c, at, "'%s' is the name of a %s; choose another name", name,
+                builtin_find(name) ? "builtin function" : "layer");
     return NULL;
   }
   Sym *sym = arena_new(Sym);
@@ -124,14 +124,14 @@ Sym *declare(Checker *c, Scope *s, SymKind kind, const Node *decl,
   sym->full = arena_printf("%s%s", s->path, name);
   sym->decl = decl;
   sym->scope = s;
-  scope_add(s, sym);
+  check_scope_add(s, sym);
   return sym;
 }
 
 /* Declares a name whose definition failed, so that its uses do not
  * report the same problem again as unknown names. */
-void poison(Checker *c, Scope *s, SymKind kind, const Node *decl) {
-  if (c->speculative || !decl->name || scope_find_local(s, decl->name))
+void check_poison(Checker *c, Scope *s, SymKind kind, const Node *decl) {
+  if (c->speculative || !decl->name || check_scope_find_local(s, decl->name))
     return;
   Sym *sym = arena_new(Sym);
   sym->kind = kind;
@@ -141,7 +141,7 @@ void poison(Checker *c, Scope *s, SymKind kind, const Node *decl) {
   sym->scope = s;
   sym->poisoned = true;
   sym->ty = type_unknown();
-  scope_add(s, sym);
+  check_scope_add(s, sym);
 }
 
 /* Edit distance, for "did you mean" hints on misspelled names. */
@@ -175,8 +175,8 @@ static void consider(const char *name, const char *cand, const char **best,
   }
 }
 
-const char *suggest(const Checker *c, const Scope *s,
-                    const char *name) {
+const char *check_suggest(const Checker *c, const Scope *s,
+                          const char *name) {
   const char *best = NULL;
   int best_d = 3;
   for (const Scope *sc = s; sc; sc = sc->parent)
@@ -203,39 +203,40 @@ static const Node *defined_later(const Scope *s, const char *name) {
   return NULL;
 }
 
-void report_unknown(Checker *c, const Scope *s, const Node *e) {
+void check_report_unknown(Checker *c, const Scope *s, const Node *e) {
   const Node *later = defined_later(s, e->name);
   if (later) {
-    error(c, e->loc, "'%s' is used before it is defined", e->name);
-    note(c, later->name_loc, "'%s' is defined here", e->name);
+    check_error(c, e->loc, "'%s' is used before it is defined", e->name);
+    check_note(c, later->name_loc, "'%s' is defined here", e->name);
     return;
   }
   if (s->layer) {
-    Sym *outer = s->parent ? scope_find_local(s->parent, e->name) : NULL;
+    Sym *outer = s->parent ? check_scope_find_local(s->parent, e->name) : NULL;
     if (outer) {
-      error(c, e->loc, "'%s' is not visible inside layer '%s'", e->name,
-            s->layer);
-      note(c, outer->decl->name_loc,
-           "layers see their arguments, their own definitions and "
-           "constants; pass '%s' as an argument", e->name);
+      check_error(c, e->loc, "'%s' is not visible inside layer '%s'", e->name,
+                  s->layer);
+      check_note(c, outer->decl->name_loc,
+                 "layers see their arguments, their own definitions and "
+                 "constants; pass '%s' as an argument", e->name);
       return;
     }
   }
-  const char *hint = suggest(c, s, e->name);
+  const char *hint = check_suggest(c, s, e->name);
   if (hint)
-    error(c, e->loc, "unknown name '%s'; did you mean '%s'?", e->name, hint);
+    check_error(c, e->loc, "unknown name '%s'; did you mean '%s'?", e->name,
+                hint);
   else
-    error(c, e->loc, "unknown name '%s'", e->name);
+    check_error(c, e->loc, "unknown name '%s'", e->name);
 }
 
 /* Looks a name up: the scope, then, from a layer, the top level's
  * constants.  Tensors of the top level are not visible in layers. */
-Sym *lookup(const Scope *s, const char *name) {
-  Sym *sym = scope_find_local(s, name);
+Sym *check_lookup(const Scope *s, const char *name) {
+  Sym *sym = check_scope_find_local(s, name);
   if (sym)
     return sym;
   if (s->parent) {
-    sym = scope_find_local(s->parent, name);
+    sym = check_scope_find_local(s->parent, name);
     if (sym && sym->kind == SYM_CONST)
       return sym;
   }

@@ -30,42 +30,42 @@ static bool check_type(Checker *c, Scope *s, const Node *tn, bool is_param,
                        Type *out) {
   Type t = {0};
   if (!elem_kind(tn->name, &t.elem)) {
-    error(c, tn->name_loc, "unknown type '%s'; types are float, onehot, "
-          "class and binary", tn->name);
+    check_error(c, tn->name_loc, "unknown type '%s'; types are float, onehot, "
+                "class and binary", tn->name);
     return false;
   }
   if (is_param && t.elem != EL_FLOAT) {
-    error(c, tn->name_loc, "a parameter is float, not %s", tn->name);
+    check_error(c, tn->name_loc, "a parameter is float, not %s", tn->name);
     return false;
   }
   if (tn->list.n > MAX_DIMS) {
-    error(c, tn->loc, "a tensor has at most %d dimensions", MAX_DIMS);
+    check_error(c, tn->loc, "a tensor has at most %d dimensions", MAX_DIMS);
     return false;
   }
   t.ndim = tn->list.n;
   for (int i = 0; i < tn->list.n; i++) {
     const Node *d = tn->list.v[i];
     if (d->is_max && (i > 0 || is_param)) {
-      error(c, d->loc, "only the first dimension of an input or a target "
-            "can be a maximum length ('<=')");
+      check_error(c, d->loc, "only the first dimension of an input or a target "
+                  "can be a maximum length ('<=')");
       return false;
     }
-    if (!const_int(c, s, d->lhs, &t.dims[i], "a dimension"))
+    if (!check_const_int(c, s, d->lhs, &t.dims[i], "a dimension"))
       return false;
     if (t.dims[i] <= 0 || t.dims[i] > ((int64_t)1 << 31)) {
-      error(c, d->lhs->loc, "a dimension must be between 1 and 2^31, got "
-            "%lld", (long long)t.dims[i]);
+      check_error(c, d->lhs->loc, "a dimension must be between 1 and 2^31, got "
+                  "%lld", (long long)t.dims[i]);
       return false;
     }
     t.varlen |= d->is_max;
   }
   if (t.elem != EL_FLOAT && t.ndim == 0) {
-    error(c, tn->loc, "%s needs its number of classes or values, as in "
-          "%s[10]", tn->name, tn->name);
+    check_error(c, tn->loc, "%s needs its number of classes or values, as in "
+                "%s[10]", tn->name, tn->name);
     return false;
   }
   if (type_numel(&t) > ((int64_t)1 << 31)) {
-    error(c, tn->loc, "%s has more than 2^31 values", type_str(&t));
+    check_error(c, tn->loc, "%s has more than 2^31 values", type_str(&t));
     return false;
   }
   *out = t;
@@ -80,13 +80,13 @@ static bool check_init(Checker *c, Scope *s, const Node *st, const Type *t,
   const char *name = cv->spec->name;
   if ((strncmp(name, "xavier", 6) == 0 || strncmp(name, "kaiming", 7) == 0) &&
       t->ndim < 2) {
-    error(c, st->lhs->loc, "%s needs a parameter of 2 or more dimensions "
-          "(it uses fan-in and fan-out), got %s", name, type_str(t));
+    check_error(c, st->lhs->loc, "%s needs a parameter of 2 or more dimensions "
+                "(it uses fan-in and fan-out), got %s", name, type_str(t));
     return false;
   }
   if (strcmp(name, "uniform") == 0 &&
       !(call_value(cv, "low")->num < call_value(cv, "high")->num)) {
-    error(c, st->lhs->loc, "uniform(low, high) needs low below high");
+    check_error(c, st->lhs->loc, "uniform(low, high) needs low below high");
     return false;
   }
   *out = cv;
@@ -96,31 +96,31 @@ static bool check_init(Checker *c, Scope *s, const Node *st, const Type *t,
 static void check_param(Checker *c, Scope *s, const Node *st, NodeList *out) {
   Type t;
   if (!check_type(c, s, st->type, true, &t)) {
-    poison(c, s, SYM_PARAM, st);
+    check_poison(c, s, SYM_PARAM, st);
     return;
   }
   bool absent = false;
   if (st->rhs) {
     double v;
     bool is_int;
-    if (!const_value(c, s, st->rhs, &v, &is_int, "the condition")) {
-      poison(c, s, SYM_PARAM, st);
+    if (!check_const_value(c, s, st->rhs, &v, &is_int, "the condition")) {
+      check_poison(c, s, SYM_PARAM, st);
       return;
     }
     absent = v == 0;
   }
   CallValue *init;
   if (!check_init(c, s, st, &t, &init)) {
-    poison(c, s, SYM_PARAM, st);
+    check_poison(c, s, SYM_PARAM, st);
     return;
   }
-  Sym *sym = declare(c, s, SYM_PARAM, st, st->name, st->name_loc);
+  Sym *sym = check_declare(c, s, SYM_PARAM, st, st->name, st->name_loc);
   if (!sym)
     return;
   sym->ty = t;
   sym->init = init;
   sym->absent = absent;
-  Node *n = typed(st, ND_PARAM, t);
+  Node *n = check_typed(st, ND_PARAM, t);
   n->sym = sym;
   list_push(out, n);
 }
@@ -140,12 +140,12 @@ static void check_const(Checker *c, Scope *s, const Node *st) {
     d->used = true;
     v = d->value;
     is_int = d->is_int;
-  } else if (!const_value(c, s, st->lhs, &v, &is_int,
-                          arena_printf("constant '%s'", st->name))) {
-    poison(c, s, SYM_CONST, st);
+  } else if (!check_const_value(c, s, st->lhs, &v, &is_int,
+                                arena_printf("constant '%s'", st->name))) {
+    check_poison(c, s, SYM_CONST, st);
     return;
   }
-  Sym *sym = declare(c, s, SYM_CONST, st, st->name, st->name_loc);
+  Sym *sym = check_declare(c, s, SYM_CONST, st, st->name, st->name_loc);
   if (!sym)
     return;
   sym->value = (Value){.kind = VAL_NUM, .num = v, .is_int = is_int};
@@ -155,23 +155,23 @@ static void check_const(Checker *c, Scope *s, const Node *st) {
 
 static void check_plain_eq(Checker *c, Scope *s, const Node *st,
                            NodeList *out) {
-  name_calls(c, s, st->name, st->lhs, NULL);
+  check_name_calls(c, s, st->name, st->lhs, NULL);
   Node *v = check_expr(c, s, st->lhs);
   if (is_error(v)) {
-    poison(c, s, SYM_TENSOR, st);
+    check_poison(c, s, SYM_TENSOR, st);
     return;
   }
   if (is_const(v)) {
-    error(c, st->loc, "'%s' is a number; write 'const %s = ...' for a "
-          "constant", st->name, st->name);
-    poison(c, s, SYM_TENSOR, st);
+    check_error(c, st->loc, "'%s' is a number; write 'const %s = ...' for a "
+                "constant", st->name, st->name);
+    check_poison(c, s, SYM_TENSOR, st);
     return;
   }
-  Sym *sym = declare(c, s, SYM_TENSOR, st, st->name, st->name_loc);
+  Sym *sym = check_declare(c, s, SYM_TENSOR, st, st->name, st->name_loc);
   if (!sym)
     return;
   sym->ty = *v->ty;
-  Node *n = typed(st, ND_EQ, *v->ty);
+  Node *n = check_typed(st, ND_EQ, *v->ty);
   n->sym = sym;
   n->lhs = v;
   list_push(out, n);
@@ -181,7 +181,7 @@ static void check_stmt(Checker *c, Scope *s, const Node *st, NodeList *out);
 
 void check_stmts(Checker *c, Scope *s, const NodeList *stmts,
                  NodeList *out) {
-  declare_states(c, s, stmts);
+  check_declare_states(c, s, stmts);
   for (int i = 0; i < stmts->n && !diag_too_many(); i++)
     check_stmt(c, s, stmts->v[i], out);
 }
@@ -190,8 +190,8 @@ void check_stmts(Checker *c, Scope *s, const NodeList *stmts,
 
 static void check_model_name(Checker *c, const Node *st) {
   if (c->model_stmt) {
-    error(c, st->loc, "the model is already named '%s'", c->m->name);
-    note(c, c->model_stmt->loc, "named here");
+    check_error(c, st->loc, "the model is already named '%s'", c->m->name);
+    check_note(c, c->model_stmt->loc, "named here");
     return;
   }
   c->model_stmt = st;
@@ -202,16 +202,16 @@ static void check_io(Checker *c, const Node *st) {
   Type t;
   SymKind kind = st->kind == ND_INPUT ? SYM_INPUT : SYM_TARGET;
   if (!check_type(c, c->top, st->type, false, &t)) {
-    poison(c, c->top, kind, st);
+    check_poison(c, c->top, kind, st);
     return;
   }
   if (st->kind == ND_INPUT && t.elem == EL_CLASS) {
-    error(c, st->type->loc, "an input cannot be class labels; use "
-          "onehot[...] for one-hot vectors");
-    poison(c, c->top, kind, st);
+    check_error(c, st->type->loc, "an input cannot be class labels; use "
+                "onehot[...] for one-hot vectors");
+    check_poison(c, c->top, kind, st);
     return;
   }
-  Sym *sym = declare(c, c->top, kind, st, st->name, st->name_loc);
+  Sym *sym = check_declare(c, c->top, kind, st, st->name, st->name_loc);
   if (!sym)
     return;
   sym->ty = t;
@@ -220,24 +220,24 @@ static void check_io(Checker *c, const Node *st) {
 
 static void check_loss(Checker *c, const Node *st) {
   if (c->m->loss) {
-    error(c, st->loc, "the model already has a loss; add the terms in one "
-          "statement: loss a + b");
+    check_error(c, st->loc, "the model already has a loss; add the terms in "
+                "one statement: loss a + b");
     return;
   }
-  name_calls(c, c->top, "loss", st->lhs, NULL);
+  check_name_calls(c, c->top, "loss", st->lhs, NULL);
   Node *v = check_expr(c, c->top, st->lhs);
   if (is_error(v))
     return;
   if (is_const(v)) {
-    error(c, st->lhs->loc, "the loss is a constant; it must depend on the "
-          "model");
+    check_error(c, st->lhs->loc, "the loss is a constant; it must depend on "
+                "the model");
     return;
   }
   if (v->ty->ndim != 0) {
-    error(c, st->lhs->loc, "the loss must be a scalar, got %s",
-          type_str(v->ty));
-    note(c, st->lhs->loc, "use a loss function such as cross_entropy(...) "
-         "or reduce with sum(...) or mean(...)");
+    check_error(c, st->lhs->loc, "the loss must be a scalar, got %s",
+                type_str(v->ty));
+    check_note(c, st->lhs->loc, "use a loss function such as "
+               "cross_entropy(...) or reduce with sum(...) or mean(...)");
     return;
   }
   c->m->loss = v;
@@ -247,24 +247,24 @@ static void check_loss(Checker *c, const Node *st) {
 static void check_train(Checker *c, const Node *st) {
   static const CallSpec train_spec = {"train", NULL, train_opts, NULL};
   if (c->m->train) {
-    error(c, st->loc, "the model already has a train block");
+    check_error(c, st->loc, "the model already has a train block");
     return;
   }
-  CallValue *cv = new_call_value(&train_spec);
+  CallValue *cv = check_new_call_value(&train_spec);
   NodeList args = {0};
   for (int i = 0; i < st->list.n; i++) {
     const Node *o = st->list.v[i];
     if (strcmp(o->name, "data") == 0) {
-      error(c, o->loc, "the data source is a statement of its own: write "
-            "'data %s(...)' outside the train block", o->lhs->name);
+      check_error(c, o->loc, "the data source is a statement of its own: write "
+                  "'data %s(...)' outside the train block", o->lhs->name);
       continue;
     }
     Node *a = ast_arg(o->name, o->lhs, o->loc);
     a->name_loc = o->name_loc;
     list_push(&args, a);
   }
-  fill_options(c, c->top, &args, 0, "the train block", train_opts, cv,
-               st->loc);
+  check_fill_options(c, c->top, &args, 0, "the train block", train_opts, cv,
+                     st->loc);
   c->m->train = cv;
 }
 

@@ -8,7 +8,7 @@
  * so the model needs every example to be as long as its largest such
  * read: i + 1 steps for h[i], i steps for h[-i].  Reads of the step t
  * (x[t], h[t-1]) are within every length, and ranges cannot index these
- * sequences (check.c).
+ * sequences (check_expr.c).
  *
  * Where the data source declares the lengths it draws (index_recall and
  * binary_add: lengths = a .. b), a read that needs more than a steps is
