@@ -43,14 +43,6 @@ void cg_release_module(CgModule *m) { m->mod = NULL; }
 
 const char *cg_descriptor_name(const CgModule *m) { return m->descriptor; }
 
-/* Fields of NetrtHyper, all doubles, in the order netrt.h declares them. */
-enum {
-  HY_LR, HY_MOMENTUM, HY_DAMPENING, HY_NESTEROV, HY_WEIGHT_DECAY,
-  HY_LR_DECAY, HY_INITIAL_ACC, HY_EPS, HY_EPS_INSIDE, HY_ALPHA,
-  HY_CENTERED, HY_BETA1, HY_BETA2, HY_AMSGRAD, HY_CLIP_NORM, HY_CLIP_VALUE,
-  HY_COUNT
-};
-
 /* The hyperparameters as a function reads them (as vectors in a GEMM
  * kernel that updates parameters), and what a step derives from them. */
 typedef struct Hyper {
@@ -3076,7 +3068,7 @@ static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
   st(cg, s->ptr[0], sum);
   LLVMValueRef eps = hy->v[HY_EPS], sq = call1(cg, "llvm.sqrt", sum);
   LLVMValueRef inside = call1(cg, "llvm.sqrt", f_add(cg, sum, eps));
-  LLVMValueRef denom = sel(cg, hy->on[HY_EPS_INSIDE], inside,
+  LLVMValueRef denom = sel(cg, hy->on[HY_EPS_INSIDE_SQRT], inside,
                               f_add(cg, sq, eps));
   return f_div(cg, f_mul(cg, clr, g), denom);
 }
@@ -3170,7 +3162,7 @@ static int optimizer_flags(const Cg *cg, int flags[5]) {
     flags[n++] = HY_NESTEROV;
     flags[n++] = -1;
   } else if (strcmp(name, "adagrad") == 0) {
-    flags[n++] = HY_EPS_INSIDE;
+    flags[n++] = HY_EPS_INSIDE_SQRT;
   } else if (strcmp(name, "rmsprop") == 0) {
     flags[n++] = HY_CENTERED;
     flags[n++] = HY_MOMENTUM;
@@ -3666,9 +3658,9 @@ static void default_hyper(const Model *m, double h[HY_COUNT]) {
   h[HY_NESTEROV] = opt_num(o, "nesterov");
   h[HY_WEIGHT_DECAY] = opt_num(o, "weight_decay");
   h[HY_LR_DECAY] = opt_num(o, "lr_decay");
-  h[HY_INITIAL_ACC] = opt_num(o, "initial_accumulator_value");
+  h[HY_INITIAL_ACCUMULATOR_VALUE] = opt_num(o, "initial_accumulator_value");
   h[HY_EPS] = opt_num(o, "eps");
-  h[HY_EPS_INSIDE] = opt_num(o, "eps_inside_sqrt");
+  h[HY_EPS_INSIDE_SQRT] = opt_num(o, "eps_inside_sqrt");
   h[HY_ALPHA] = opt_num(o, "alpha");
   h[HY_CENTERED] = opt_num(o, "centered");
   h[HY_BETA1] = betas ? betas->lo : 0;

@@ -16,6 +16,16 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "netrt.h"
+
+/* The hyperparameters, by their index in netrt.h's list
+ * (NETRT_HYPERPARAMETERS): NetrtHyper read as HY_COUNT doubles. */
+typedef enum IrHyper {
+#define IR_HYPER(ID, ...) HY_##ID = NETRT_HY_##ID,
+  NETRT_HYPERPARAMETERS(IR_HYPER)
+#undef IR_HYPER
+  HY_COUNT = NETRT_HYPER_COUNT
+} IrHyper;
 
 typedef enum IrOp {
 #define OP(name, nargs, str) IR_##name,
