@@ -10,9 +10,14 @@
  * nothing reads are dropped, and a loop read only at its first steps
  * runs only those (truncate_loops).  A construct that cannot be compiled yet
  * is reported as an error at its place in the source.
+ * The train block and the data source become plain values of the
+ * program (IrTrain): the optimizer's options by netrt.h's list of
+ * hyperparameters.
  */
 #include <config.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -508,6 +513,92 @@ static IrTensor *tensors(const SymList *l) {
   return t;
 }
 
+/* ---- the train block ------------------------------------------------- */
+
+static NetrtOptimizer optimizer_kind(const char *name) {
+  for (NetrtOptimizer o = NETRT_SGD; o <= NETRT_ADAMW; o++)
+    if (strcmp(ir_optimizer_name(o), name) == 0)
+      return o;
+  DIE("optimizer '%s' is not one of netrt.h's", name);
+}
+
+static int hyper_index(const char *name) {
+  int k = ir_hyper_find(name);
+  if (k < 0)
+    DIE("optimizer option '%s' is not in netrt.h's NETRT_HYPERPARAMETERS",
+        name);
+  return k;
+}
+
+/* An optimizer's option sets the hyperparameter of its name; a pair
+ * sets two, named without the plural's s and numbered (betas: beta1 and
+ * beta2).  An option the list lacks is our bug. */
+static void set_hyper(double *hyper, const char *name, const Value *v) {
+  if (v->kind == VAL_PAIR) {
+    int stem = (int)strlen(name) - 1;
+    hyper[hyper_index(arena_printf("%.*s1", stem, name))] = v->lo;
+    hyper[hyper_index(arena_printf("%.*s2", stem, name))] = v->hi;
+  } else {
+    hyper[hyper_index(name)] = v->kind == VAL_NUM ? v->num : 0;
+  }
+}
+
+static void lower_clip(IrTrain *t, const CallValue *clip) {
+  t->clip = IR_CLIP_NONE;
+  if (!clip)
+    return;
+  bool norm = strcmp(clip->spec->name, "norm") == 0;
+  t->clip = norm ? IR_CLIP_NORM : IR_CLIP_VALUE;
+  t->hyper[norm ? HY_CLIP_NORM : HY_CLIP_VALUE] =
+      call_value(clip, "max")->num;
+}
+
+/* The data source's options as "key=value" lines. */
+static const char *data_options(const CallValue *cv) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out)
+    DIE("open_memstream failed");
+  for (int i = 0; cv && i < cv->nvals; i++) {
+    const Value *v = &cv->vals[i];
+    fprintf(out, "%s=", cv->spec->opts[i].name);
+    if (v->kind == VAL_STR || v->kind == VAL_WORD)
+      for (const char *s = v->str; *s; s++)   /* one line per option */
+        fputs(*s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : (char[2]){*s, 0},
+              out);
+    else if (v->kind == VAL_RANGE)
+      fprintf(out, "%.0f..%.0f", v->lo, v->hi);
+    else
+      fputs(shortest_num(v->num), out);
+    fputc('\n', out);
+  }
+  fclose(out);
+  char *s = arena_strdup(buf ? buf : "");
+  free(buf);
+  return s;
+}
+
+static int64_t train_int(const CallValue *train, const char *name) {
+  return (int64_t)call_value(train, name)->num;
+}
+
+static void lower_train(IrTrain *t, const Model *m) {
+  const CallValue *o = m->optimizer;
+  t->optimizer = optimizer_kind(o->spec->name);
+  for (int i = 0; i < o->nvals; i++)
+    set_hyper(t->hyper, o->spec->opts[i].name, &o->vals[i]);
+  lower_clip(t, m->clip);
+  t->l2 = call_value(m->train, "l2")->num;
+  t->batch = train_int(m->train, "batch");
+  t->epochs = train_int(m->train, "epochs");
+  t->seed = train_int(m->train, "seed");
+  t->shuffle = train_int(m->train, "shuffle") != 0;
+  t->validation = train_int(m->train, "validation");
+  t->data = m->data ? m->data->spec->name : NULL;
+  t->data_options = data_options(m->data);
+}
+
 static IrValue **leaves(Lower *L, IrOp op, const IrTensor *t, int n) {
   IrValue **v = arena_array(IrValue *, n + 1);
   for (int i = 0; i < n; i++) {
@@ -520,7 +611,7 @@ static IrValue **leaves(Lower *L, IrOp op, const IrTensor *t, int n) {
 
 /* loss + l2 * sum of the squares of every parameter (train option l2). */
 static IrValue *add_l2(Lower *L, IrValue *loss) {
-  double l2 = call_value(L->m->train, "l2")->num;
+  double l2 = L->p->train.l2;
   if (l2 == 0)
     return loss;
   IrValue *sum = NULL;
@@ -679,6 +770,8 @@ IrProgram *lower_model(const Model *m) {
   L.p = arena_new(IrProgram);
   IrProgram *p = L.p;
   p->model = m;
+  p->name = m->name;
+  lower_train(&p->train, m);
   p->min_steps = m->min_steps > 1 ? m->min_steps : 1;
   p->params = tensors(&m->params);
   p->nparams = m->params.n;
