@@ -6,10 +6,11 @@
  * tensor for the whole batch (parameters, constants, batch reductions).
  * Values appear in evaluation order; each names its arguments.
  *
- * lower.c builds the forward program from the checked Model, with its
- * name and its train block (IrTrain); grad.c appends the backward pass,
- * interp.c evaluates it (the reference path), and code generation
- * compiles it.
+ * lower.c builds the forward program from the checked Model, with what
+ * the descriptor needs of the model (its name, its parameters'
+ * initializers, its train block as an IrTrain), so that nothing after it
+ * reads the Model; grad.c appends the backward pass, interp.c evaluates
+ * it (the reference path), and code generation compiles it.
  */
 #ifndef NETC_IR_H
 #define NETC_IR_H
@@ -96,10 +97,17 @@ struct IrValue {
                             whose body holds them */
 };
 
+/* How a parameter starts: netrt.h's kind and its numbers. */
+typedef struct IrInit {
+  NetrtInit kind;
+  double a, b;           /* constant: a; uniform: low, high; normal: mean,
+                            std; xavier: gain (a) */
+} IrInit;
+
 typedef struct IrTensor {
   const char *name;
   Type ty;
-  const CallValue *init;   /* parameters */
+  IrInit init;           /* parameters */
 } IrTensor;
 
 typedef enum IrClip {
@@ -132,7 +140,6 @@ typedef struct IrTrain {
 } IrTrain;
 
 typedef struct IrProgram {
-  const Model *model;
   const char *name;      /* the model's */
   IrValue **v;           /* in evaluation order */
   int n, cap;

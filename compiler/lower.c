@@ -10,9 +10,9 @@
  * nothing reads are dropped, and a loop read only at its first steps
  * runs only those (truncate_loops).  A construct that cannot be compiled yet
  * is reported as an error at its place in the source.
- * The train block and the data source become plain values of the
- * program (IrTrain): the optimizer's options by netrt.h's list of
- * hyperparameters.
+ * The train block, the data source and the initializers become plain
+ * values of the program (IrTrain, IrInit): the optimizer's options by
+ * netrt.h's list of hyperparameters.
  */
 #include <config.h>
 
@@ -506,14 +506,42 @@ static void lower_body(Lower *L, const NodeList *body) {
   }
 }
 
+/* ---- what the descriptor needs of the model: inits, the train block -- */
+
+static NetrtInit init_kind(const char *name) {
+  static const struct { const char *name; NetrtInit k; } kinds[] = {
+    {"zeros", NETRT_INIT_ZEROS}, {"ones", NETRT_INIT_ONES},
+    {"constant", NETRT_INIT_CONSTANT}, {"uniform", NETRT_INIT_UNIFORM},
+    {"normal", NETRT_INIT_NORMAL},
+    {"xavier_uniform", NETRT_INIT_XAVIER_UNIFORM},
+    {"xavier_normal", NETRT_INIT_XAVIER_NORMAL},
+    {"kaiming_uniform", NETRT_INIT_KAIMING_UNIFORM},
+    {"kaiming_normal", NETRT_INIT_KAIMING_NORMAL},
+  };
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kinds[i].name, name) == 0)
+      return kinds[i].k;
+  DIE("no initializer kind for '%s'", name);
+}
+
+/* An initializer's numbers are its first two options, in order. */
+static IrInit lower_init(const CallValue *cv) {
+  IrInit init = {NETRT_INIT_ZEROS, 0, 0};
+  if (!cv)
+    return init;
+  const OptSpec *o = cv->spec->opts;
+  init.kind = init_kind(cv->spec->name);
+  init.a = o[0].name ? cv->vals[0].num : 0;
+  init.b = o[0].name && o[1].name ? cv->vals[1].num : 0;
+  return init;
+}
+
 static IrTensor *tensors(const SymList *l) {
   IrTensor *t = arena_array(IrTensor, l->n + 1);
   for (int i = 0; i < l->n; i++)
-    t[i] = (IrTensor){l->v[i]->full, l->v[i]->ty, l->v[i]->init};
+    t[i] = (IrTensor){l->v[i]->full, l->v[i]->ty, lower_init(l->v[i]->init)};
   return t;
 }
-
-/* ---- the train block ------------------------------------------------- */
 
 static NetrtOptimizer optimizer_kind(const char *name) {
   for (NetrtOptimizer o = NETRT_SGD; o <= NETRT_ADAMW; o++)
@@ -769,7 +797,6 @@ IrProgram *lower_model(const Model *m) {
   L.m = m;
   L.p = arena_new(IrProgram);
   IrProgram *p = L.p;
-  p->model = m;
   p->name = m->name;
   lower_train(&p->train, m);
   p->min_steps = m->min_steps > 1 ? m->min_steps : 1;

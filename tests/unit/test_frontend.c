@@ -234,6 +234,9 @@ static void test_train_lowering(void) {
   is_str(t->data_options, "points=100\nclasses=2\nseed=1\n",
          "its options, defaults filled");
   is_str(p->name, "t", "the model's name");
+  ok(p->params[0].init.kind == NETRT_INIT_NORMAL &&
+     p->params[0].init.a == 0.5 && p->params[0].init.b == 2,
+     "W starts normal(0.5, 2)");
 }
 
 int main(void) {
