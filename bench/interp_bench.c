@@ -138,7 +138,7 @@ static IrProgram *differentiated(const char *file) {
 }
 
 static int model_batch(const IrProgram *p) {
-  return (int)call_value(p->model->train, "batch")->num;
+  return (int)p->train.batch;
 }
 
 /* Steps until o->seconds have passed and MIN_ITERATIONS are done, or
@@ -173,7 +173,7 @@ static void print_row(const IrProgram *p, const Options *o, int batch,
                       long n, double elapsed, double loss) {
   double per_second = (double)n / elapsed;
   printf("{\"suite\":\"reference\",\"name\":");
-  print_json_string(p->model->name);
+  print_json_string(p->name);
   printf(",\"file\":");
   print_json_string(o->file);
   printf(",\"batch\":%d,\"threads\":1,\"iterations\":%ld,"

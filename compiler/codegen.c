@@ -44,14 +44,6 @@ void cg_release_module(CgModule *m) { m->mod = NULL; }
 
 const char *cg_descriptor_name(const CgModule *m) { return m->descriptor; }
 
-/* Fields of NetrtHyper, all doubles, in the order netrt.h declares them. */
-enum {
-  HY_LR, HY_MOMENTUM, HY_DAMPENING, HY_NESTEROV, HY_WEIGHT_DECAY,
-  HY_LR_DECAY, HY_INITIAL_ACC, HY_EPS, HY_EPS_INSIDE, HY_ALPHA,
-  HY_CENTERED, HY_BETA1, HY_BETA2, HY_AMSGRAD, HY_CLIP_NORM, HY_CLIP_VALUE,
-  HY_COUNT
-};
-
 /* The hyperparameters as a function reads them (as vectors in a GEMM
  * kernel that updates parameters), and what a step derives from them. */
 typedef struct Hyper {
@@ -2365,7 +2357,7 @@ static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
   st(cg, s->ptr[0], sum);
   LLVMValueRef eps = hy->v[HY_EPS], sq = call1(cg, "llvm.sqrt", sum);
   LLVMValueRef inside = call1(cg, "llvm.sqrt", f_add(cg, sum, eps));
-  LLVMValueRef denom = sel(cg, hy->on[HY_EPS_INSIDE], inside,
+  LLVMValueRef denom = sel(cg, hy->on[HY_EPS_INSIDE_SQRT], inside,
                               f_add(cg, sq, eps));
   return f_div(cg, f_mul(cg, clr, g), denom);
 }
@@ -2451,31 +2443,34 @@ static void fix_flag(Cg *cg, Hyper *hy, int k, bool on) {
 /* The flags an optimizer's rule tests (-1: the first step); a weight
  * decay of 0 is a flag too, as PyTorch skips the term then. */
 static int optimizer_flags(const Cg *cg, int flags[5]) {
-  const char *name = cg->p->model->optimizer->spec->name;
   int n = 0;
   flags[n++] = HY_WEIGHT_DECAY;
-  if (strcmp(name, "sgd") == 0) {
+  switch (cg->p->train.optimizer) {
+  case NETRT_SGD:
     flags[n++] = HY_MOMENTUM;
     flags[n++] = HY_NESTEROV;
     flags[n++] = -1;
-  } else if (strcmp(name, "adagrad") == 0) {
-    flags[n++] = HY_EPS_INSIDE;
-  } else if (strcmp(name, "rmsprop") == 0) {
+    break;
+  case NETRT_ADAGRAD:
+    flags[n++] = HY_EPS_INSIDE_SQRT;
+    break;
+  case NETRT_RMSPROP:
     flags[n++] = HY_CENTERED;
     flags[n++] = HY_MOMENTUM;
-  } else {
+    break;
+  case NETRT_ADAM:
+  case NETRT_ADAMW:
     flags[n++] = HY_AMSGRAD;
+    break;
   }
   return n;
 }
-
-static void default_hyper(const Model *m, double h[HY_COUNT]);
 
 /* The flags gradient_update is compiled for: the optimizer's, and SGD's
  * dampening (0 drops a multiplication). */
 static int fused_flags(const Cg *cg, int flags[6]) {
   int n = optimizer_flags(cg, flags);
-  if (strcmp(cg->p->model->optimizer->spec->name, "sgd") == 0)
+  if (cg->p->train.optimizer == NETRT_SGD)
     flags[n++] = HY_DAMPENING;
   return n;
 }
@@ -2484,8 +2479,7 @@ static int fused_flags(const Cg *cg, int flags[6]) {
  * values, past the first step (train_step takes the other path when they
  * differ), so that its GEMMs' epilogues test nothing at run time. */
 static void fix_to_defaults(Cg *cg, Hyper *hy) {
-  double h[HY_COUNT];
-  default_hyper(cg->p->model, h);
+  const double *h = cg->p->train.hyper;
   int flags[6], n = fused_flags(cg, flags);
   for (int i = 0; i < n; i++)
     fix_flag(cg, hy, flags[i], flags[i] >= 0 && h[flags[i]] != 0);
@@ -2494,8 +2488,7 @@ static void fix_to_defaults(Cg *cg, Hyper *hy) {
 /* Whether a step's flags are the training block's, past the first
  * step. */
 static LLVMValueRef fits_defaults(Cg *cg, const Hyper *hy, LLVMValueRef step) {
-  double h[HY_COUNT];
-  default_hyper(cg->p->model, h);
+  const double *h = cg->p->train.hyper;
   LLVMValueRef ok = LLVMConstInt(LLVMInt1TypeInContext(cg->ctx), 1, 0);
   int flags[6], n = fused_flags(cg, flags);
   for (int i = 0; i < n; i++) {
@@ -2544,28 +2537,34 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
   LLVMPositionBuilderAtEnd(cg->b, after);
 }
 
+/* The model's optimizer's step for the gradient g and the state s. */
+static LLVMValueRef update_step(Cg *cg, const Hyper *hy, LLVMValueRef g,
+                                const Slot *s) {
+  switch (cg->p->train.optimizer) {
+  case NETRT_SGD: return update_sgd(cg, hy, g, s);
+  case NETRT_ADAGRAD: return update_adagrad(cg, hy, g, s);
+  case NETRT_RMSPROP: return update_rmsprop(cg, hy, g, s);
+  case NETRT_ADAM:
+  case NETRT_ADAMW: return update_adam(cg, hy, g, s);
+  }
+  UNREACHABLE();
+}
+
 /* The parameter at pp less the optimizer's step for its gradient g and
- * its state s: reals, or vectors in a GEMM tile's epilogue. */
+ * its state s: reals, or vectors in a GEMM tile's epilogue.  AdamW's
+ * weight decay is decoupled: it shrinks the parameter, not the
+ * gradient. */
 static void emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                 LLVMValueRef pp, const Slot *s) {
-  const char *name = cg->p->model->optimizer->spec->name;
+  bool decoupled = cg->p->train.optimizer == NETRT_ADAMW;
   LLVMValueRef p = ld(cg, pp), wd = hy->v[HY_WEIGHT_DECAY];
   LLVMValueRef decays = hy->on[HY_WEIGHT_DECAY];    /* PyTorch: if wd != 0 */
-  if (!is_false(decays) && strcmp(name, "adamw") == 0)
+  if (!is_false(decays) && decoupled)
     p = sel(cg, decays, f_mul(cg, p, f_sub(cg, one(cg),
                                           f_mul(cg, hy->v[HY_LR], wd))), p);
   else if (!is_false(decays))
     g = sel(cg, decays, f_add(cg, g, f_mul(cg, wd, p)), g);
-  LLVMValueRef delta;
-  if (strcmp(name, "sgd") == 0)
-    delta = update_sgd(cg, hy, g, s);
-  else if (strcmp(name, "adagrad") == 0)
-    delta = update_adagrad(cg, hy, g, s);
-  else if (strcmp(name, "rmsprop") == 0)
-    delta = update_rmsprop(cg, hy, g, s);
-  else
-    delta = update_adam(cg, hy, g, s);
-  st(cg, pp, f_sub(cg, p, delta));
+  st(cg, pp, f_sub(cg, p, update_step(cg, hy, g, s)));
 }
 
 static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
@@ -2812,41 +2811,11 @@ static LLVMValueRef i32c(Cg *cg, int v) {
   return LLVMConstInt(cg->i32, (unsigned long long)v, 1);
 }
 
-static double opt_num(const CallValue *cv, const char *name) {
-  const Value *v = cv ? call_value(cv, name) : NULL;
-  return v && v->kind == VAL_NUM ? v->num : 0;
-}
-
-static NetrtInit init_kind(const char *name) {
-  static const struct { const char *name; NetrtInit k; } kinds[] = {
-    {"zeros", NETRT_INIT_ZEROS}, {"ones", NETRT_INIT_ONES},
-    {"constant", NETRT_INIT_CONSTANT}, {"uniform", NETRT_INIT_UNIFORM},
-    {"normal", NETRT_INIT_NORMAL},
-    {"xavier_uniform", NETRT_INIT_XAVIER_UNIFORM},
-    {"xavier_normal", NETRT_INIT_XAVIER_NORMAL},
-    {"kaiming_uniform", NETRT_INIT_KAIMING_UNIFORM},
-    {"kaiming_normal", NETRT_INIT_KAIMING_NORMAL},
-  };
-  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-    if (strcmp(kinds[i].name, name) == 0)
-      return kinds[i].k;
-  DIE("no initializer kind for '%s'", name);
-}
-
 static LLVMValueRef tensor_const(Cg *cg, const Desc *d, const IrTensor *t,
                                  int64_t offset) {
   LLVMValueRef dims[NETRT_MAX_DIMS];
   for (int k = 0; k < NETRT_MAX_DIMS; k++)
     dims[k] = i64c(cg, k < t->ty.ndim ? t->ty.dims[k] : 0);
-  NetrtInit init = NETRT_INIT_ZEROS;
-  double a = 0, b = 0;
-  if (t->init) {
-    const CallValue *cv = t->init;
-    init = init_kind(cv->spec->name);
-    const OptSpec *o = cv->spec->opts;
-    a = o[0].name ? cv->vals[0].num : 0;
-    b = o[0].name && o[1].name ? cv->vals[1].num : 0;
-  }
   int64_t field = 1;
   for (int k = 2; k < t->ty.ndim; k++)
     field *= t->ty.dims[k];
@@ -2856,8 +2825,9 @@ static LLVMValueRef tensor_const(Cg *cg, const Desc *d, const IrTensor *t,
   LLVMValueRef f[] = {
     cstring(cg, t->name), i32c(cg, (int)t->ty.elem), i32c(cg, t->ty.ndim),
     i32c(cg, t->ty.varlen), LLVMConstArray2(cg->i64, dims, NETRT_MAX_DIMS),
-    i64c(cg, count(&t->ty)), i64c(cg, offset), i32c(cg, (int)init),
-    f64c(cg, a), f64c(cg, b), i64c(cg, fan_in), i64c(cg, fan_out),
+    i64c(cg, count(&t->ty)), i64c(cg, offset), i32c(cg, (int)t->init.kind),
+    f64c(cg, t->init.a), f64c(cg, t->init.b), i64c(cg, fan_in),
+    i64c(cg, fan_out),
   };
   return LLVMConstNamedStruct(d->tensor, f, 12);
 }
@@ -2879,87 +2849,21 @@ static LLVMValueRef tensor_array(Cg *cg, const Desc *d, const IrTensor *t,
 }
 
 /* The training block's hyperparameters: NetrtTrain's defaults. */
-static void default_hyper(const Model *m, double h[HY_COUNT]) {
-  const CallValue *o = m->optimizer;
-  const Value *betas = call_value(o, "betas");
-  for (int k = 0; k < HY_COUNT; k++)
-    h[k] = 0;
-  h[HY_LR] = opt_num(o, "lr");
-  h[HY_MOMENTUM] = opt_num(o, "momentum");
-  h[HY_DAMPENING] = opt_num(o, "dampening");
-  h[HY_NESTEROV] = opt_num(o, "nesterov");
-  h[HY_WEIGHT_DECAY] = opt_num(o, "weight_decay");
-  h[HY_LR_DECAY] = opt_num(o, "lr_decay");
-  h[HY_INITIAL_ACC] = opt_num(o, "initial_accumulator_value");
-  h[HY_EPS] = opt_num(o, "eps");
-  h[HY_EPS_INSIDE] = opt_num(o, "eps_inside_sqrt");
-  h[HY_ALPHA] = opt_num(o, "alpha");
-  h[HY_CENTERED] = opt_num(o, "centered");
-  h[HY_BETA1] = betas ? betas->lo : 0;
-  h[HY_BETA2] = betas ? betas->hi : 0;
-  h[HY_AMSGRAD] = opt_num(o, "amsgrad");
-  if (m->clip && strcmp(m->clip->spec->name, "norm") == 0)
-    h[HY_CLIP_NORM] = opt_num(m->clip, "max");
-  if (m->clip && strcmp(m->clip->spec->name, "value") == 0)
-    h[HY_CLIP_VALUE] = opt_num(m->clip, "max");
-}
-
-static LLVMValueRef hyper_const(Cg *cg, const Model *m) {
-  double h[HY_COUNT];
-  default_hyper(m, h);
+static LLVMValueRef hyper_const(Cg *cg, const IrTrain *t) {
   LLVMValueRef v[HY_COUNT];
   for (int k = 0; k < HY_COUNT; k++)
-    v[k] = f64c(cg, h[k]);
+    v[k] = f64c(cg, t->hyper[k]);
   return LLVMConstArray2(cg->f64, v, HY_COUNT);
 }
 
-/* The data source's options as "key=value" lines. */
-static const char *data_options(const CallValue *cv) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *out = open_memstream(&buf, &len);
-  if (!out)
-    DIE("open_memstream failed");
-  for (int i = 0; cv && i < cv->nvals; i++) {
-    const Value *v = &cv->vals[i];
-    fprintf(out, "%s=", cv->spec->opts[i].name);
-    if (v->kind == VAL_STR || v->kind == VAL_WORD)
-      for (const char *s = v->str; *s; s++)   /* one line per option */
-        fputs(*s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : (char[2]){*s, 0},
-              out);
-    else if (v->kind == VAL_RANGE)
-      fprintf(out, "%.0f..%.0f", v->lo, v->hi);
-    else
-      fputs(shortest_num(v->num), out);
-    fputc('\n', out);
-  }
-  fclose(out);
-  char *s = arena_strdup(buf ? buf : "");
-  free(buf);
-  return s;
-}
-
-static NetrtOptimizer optimizer_kind(const char *name) {
-  if (strcmp(name, "adagrad") == 0) return NETRT_ADAGRAD;
-  if (strcmp(name, "rmsprop") == 0) return NETRT_RMSPROP;
-  if (strcmp(name, "adam") == 0) return NETRT_ADAM;
-  if (strcmp(name, "adamw") == 0) return NETRT_ADAMW;
-  return NETRT_SGD;
-}
-
 static LLVMValueRef train_const(Cg *cg, const Desc *d) {
-  const Model *m = cg->p->model;
-  const CallValue *t = m->train;
+  const IrTrain *t = &cg->p->train;
   LLVMValueRef f[] = {
-    i32c(cg, (int)optimizer_kind(m->optimizer->spec->name)),
-    hyper_const(cg, m),
-    i64c(cg, (int64_t)opt_num(t, "batch")),
-    i64c(cg, (int64_t)opt_num(t, "epochs")),
-    i64c(cg, (int64_t)opt_num(t, "seed")),
-    i64c(cg, (int64_t)opt_num(t, "shuffle")),
-    i64c(cg, (int64_t)opt_num(t, "validation")),
-    m->data ? cstring(cg, m->data->spec->name) : LLVMConstNull(cg->ptr),
-    cstring(cg, data_options(m->data)),
+    i32c(cg, (int)t->optimizer), hyper_const(cg, t),
+    i64c(cg, t->batch), i64c(cg, t->epochs), i64c(cg, t->seed),
+    i64c(cg, t->shuffle), i64c(cg, t->validation),
+    t->data ? cstring(cg, t->data) : LLVMConstNull(cg->ptr),
+    cstring(cg, t->data_options),
   };
   return LLVMConstNamedStruct(d->train, f, 9);
 }
@@ -2994,11 +2898,12 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[8]) {
   desc_types(cg, &d);
   const IrProgram *p = cg->p;
   const Plan *pl = cg->plan;
-  IrTensor out = {"output", p->output ? p->output->ty : type_scalar(), NULL};
+  IrTensor out = {"output", p->output ? p->output->ty : type_scalar(),
+                  {NETRT_INIT_ZEROS, 0, 0}};
   if (!p->output)
     out.ty = type_vector(0);      /* predict writes nothing */
   LLVMValueRef f[] = {
-    i32c(cg, NETRT_ABI_VERSION), cstring(cg, p->model->name),
+    i32c(cg, NETRT_ABI_VERSION), cstring(cg, p->name),
     cstring(cg, signature(cg)), i32c(cg, cg->bytes), i32c(cg, cg->o->batch),
     i64c(cg, pl->param_count), i64c(cg, pl->param_count * pl->slots),
     i64c(cg, pl->ws_bytes), i64c(cg, pl->flops),
@@ -3010,7 +2915,7 @@ static void build_descriptor(Cg *cg, LLVMValueRef fns[8]) {
     fns[0], fns[1], fns[2], fns[3], fns[4], fns[5], fns[6], fns[7],
     i32c(cg, pl->param_terms), i64c(cg, p->min_steps),
   };
-  const char *name = arena_printf("netc_model_%s", p->model->name);
+  const char *name = arena_printf("netc_model_%s", p->name);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
   LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 27));
   LLVMSetGlobalConstant(g, 1);
@@ -3113,7 +3018,7 @@ CgModule *cg_module(const IrProgram *p, const Plan *plan,
                     const CodegenOptions *o) {
   Cg c = {0}, *cg = &c;
   cg->p = p;
-  start_module(cg, p->model->name, o);
+  start_module(cg, p->name, o);
   PlanTarget t = cg_plan_target(o);
   if (plan->p != p || plan->bytes != t.bytes || plan->batch != t.batch ||
       plan->lanes != t.lanes || plan->tile_vecs != t.tile_vecs)
@@ -3139,7 +3044,7 @@ CgModule *cg_module(const IrProgram *p, const Plan *plan,
   fns[7] = internal(build_update_range(cg));
   build_descriptor(cg, fns);
   limit_unrolling(cg);
-  return finish_module(cg, arena_printf("netc_model_%s", p->model->name));
+  return finish_module(cg, arena_printf("netc_model_%s", p->name));
 }
 
 int64_t cg_gemm_workspace(const CgGemmShape *s, const CodegenOptions *o) {

@@ -19,6 +19,37 @@ const int ir_op_nargs[IR_NOPS] = {
 #undef OP
 };
 
+const char *const ir_hyper_name[HY_COUNT] = {
+#define HYPER_NAME(ID, field, ...) #field,
+  NETRT_HYPERPARAMETERS(HYPER_NAME)
+#undef HYPER_NAME
+};
+
+const unsigned ir_hyper_used_by[HY_COUNT] = {
+#define HYPER_USED_BY(ID, field, option, kind, used_by, help) used_by,
+  NETRT_HYPERPARAMETERS(HYPER_USED_BY)
+#undef HYPER_USED_BY
+};
+
+int ir_hyper_find(const char *name) {
+  for (int k = 0; k < HY_COUNT; k++)
+    if (strcmp(ir_hyper_name[k], name) == 0)
+      return k;
+  return -1;
+}
+
+/* The model file's names of netrt.h's optimizers. */
+const char *ir_optimizer_name(NetrtOptimizer o) {
+  switch (o) {
+  case NETRT_SGD: return "sgd";
+  case NETRT_ADAGRAD: return "adagrad";
+  case NETRT_RMSPROP: return "rmsprop";
+  case NETRT_ADAM: return "adam";
+  case NETRT_ADAMW: return "adamw";
+  }
+  return NULL;
+}
+
 Type ir_storage(Type t) {
   if (t.elem == EL_CLASS && t.ndim > 0)
     t.ndim--;
@@ -231,10 +262,40 @@ static void dump_value(FILE *out, const IrProgram *p, const IrValue *v,
   fputc('\n', out);
 }
 
+/* "train adam", the optimizer's hyperparameters in netrt.h's order, then
+ * clipping, the penalty, the run's settings and the data source. */
+static void dump_train(FILE *out, const IrTrain *t) {
+  static const char *clips[] = {"none", "norm", "value"};
+  fprintf(out, "train %s\n  ", ir_optimizer_name(t->optimizer));
+  const char *sep = "";
+  for (int k = 0; k < HY_COUNT; k++) {
+    if (!(ir_hyper_used_by[k] & (1u << t->optimizer)))
+      continue;
+    fprintf(out, "%s%s %s", sep, ir_hyper_name[k],
+            shortest_num(t->hyper[k]));
+    sep = ", ";
+  }
+  fprintf(out, "\n  clip %s", clips[t->clip]);
+  if (t->clip != IR_CLIP_NONE)
+    fprintf(out, " %s", shortest_num(t->hyper[t->clip == IR_CLIP_NORM
+                                              ? HY_CLIP_NORM
+                                              : HY_CLIP_VALUE]));
+  fprintf(out, "\n  l2 %s\n", shortest_num(t->l2));
+  fprintf(out, "  batch %lld, epochs %lld, seed %lld, shuffle %d, "
+          "validation %lld\n", (long long)t->batch, (long long)t->epochs,
+          (long long)t->seed, t->shuffle, (long long)t->validation);
+  fprintf(out, "  data %s", t->data ? t->data : "none");
+  for (const char *o = t->data_options; o && *o;) {
+    size_t len = strcspn(o, "\n");
+    fprintf(out, " %.*s", (int)len, o);
+    o += len + (o[len] == '\n');
+  }
+  fputc('\n', out);
+}
+
 void ir_dump(FILE *out, const IrProgram *p) {
   fprintf(out, "program %s: %d parameters, %d inputs, %d targets",
-          p->model ? p->model->name : "?", p->nparams, p->ninputs,
-          p->ntargets);
+          p->name ? p->name : "?", p->nparams, p->ninputs, p->ntargets);
   if (p->min_steps > 1)
     fprintf(out, ", examples of at least %lld steps",
             (long long)p->min_steps);
@@ -250,6 +311,7 @@ void ir_dump(FILE *out, const IrProgram *p) {
     fprintf(out, "loss %%%d\n", p->loss->id);
   for (int i = 0; p->grads && i < p->nparams; i++)
     fprintf(out, "grad %s %%%d\n", p->params[i].name, p->grads[i]->id);
+  dump_train(out, &p->train);
 }
 
 /* Marks v and what it reads, through loops: a loop's body reads values

@@ -6,9 +6,11 @@
  * tensor for the whole batch (parameters, constants, batch reductions).
  * Values appear in evaluation order; each names its arguments.
  *
- * lower.c builds the forward program from the checked Model, grad.c
- * appends the backward pass, interp.c evaluates it (the reference path),
- * and code generation compiles it.
+ * lower.c builds the forward program from the checked Model, with what
+ * the descriptor needs of the model (its name, its parameters'
+ * initializers, its train block as an IrTrain), so that nothing after it
+ * reads the Model; grad.c appends the backward pass, interp.c evaluates
+ * it (the reference path), and code generation compiles it.
  */
 #ifndef NETC_IR_H
 #define NETC_IR_H
@@ -16,6 +18,16 @@
 #include <stdio.h>
 
 #include "model.h"
+#include "netrt.h"
+
+/* The hyperparameters, by their index in netrt.h's list
+ * (NETRT_HYPERPARAMETERS): NetrtHyper read as HY_COUNT doubles. */
+typedef enum IrHyper {
+#define IR_HYPER(ID, ...) HY_##ID = NETRT_HY_##ID,
+  NETRT_HYPERPARAMETERS(IR_HYPER)
+#undef IR_HYPER
+  HY_COUNT = NETRT_HYPER_COUNT
+} IrHyper;
 
 typedef enum IrOp {
 #define OP(name, nargs, str) IR_##name,
@@ -85,14 +97,50 @@ struct IrValue {
                             whose body holds them */
 };
 
+/* How a parameter starts: netrt.h's kind and its numbers. */
+typedef struct IrInit {
+  NetrtInit kind;
+  double a, b;           /* constant: a; uniform: low, high; normal: mean,
+                            std; xavier: gain (a) */
+} IrInit;
+
 typedef struct IrTensor {
   const char *name;
   Type ty;
-  const CallValue *init;   /* parameters */
+  IrInit init;           /* parameters */
 } IrTensor;
 
+typedef enum IrClip {
+  IR_CLIP_NONE,
+  IR_CLIP_NORM,          /* scale the gradients to a global norm of at most
+                            hyper[HY_CLIP_NORM] */
+  IR_CLIP_VALUE,         /* clamp each one to +-hyper[HY_CLIP_VALUE] */
+} IrClip;
+
+/* The train block, lowered: what the descriptor's NetrtTrain holds and
+ * what code generation specializes the update to.  hyper holds the value
+ * of every hyperparameter of netrt.h's list (0 where the optimizer has
+ * none; a flag such as nesterov or amsgrad is 0 or 1), the values a run
+ * starts from: the command line overrides them, and the generated code
+ * reads them at every step.  It is specialized only to which flags are
+ * on and which of momentum, dampening and weight_decay are 0 (a step with
+ * others takes a slower path), never to a value, so that a schedule can
+ * later vary one from step to step (the lr first) without a new
+ * compilation; hyper[HY_LR] is where a schedule's starting value goes. */
+typedef struct IrTrain {
+  NetrtOptimizer optimizer;
+  double hyper[HY_COUNT];
+  IrClip clip;           /* how hyper's clip entries are used (one is the
+                            maximum, the other 0) */
+  double l2;             /* the penalty: already a term of the loss */
+  int64_t batch, epochs, seed, validation;
+  bool shuffle;
+  const char *data;      /* the data source's name, or NULL */
+  const char *data_options;   /* its options, "key=value" lines */
+} IrTrain;
+
 typedef struct IrProgram {
-  const Model *model;
+  const char *name;      /* the model's */
   IrValue **v;           /* in evaluation order */
   int n, cap;
   int nids;              /* values in all blocks: ids are 0..nids-1 */
@@ -108,10 +156,17 @@ typedef struct IrProgram {
                             (Model.min_steps): the fixed steps read of
                             sequences of varying length exist */
   IrValue **grads;       /* per parameter, after ir_grad() */
+  IrTrain train;
 } IrProgram;
 
 extern const char *const ir_op_name[IR_NOPS];
 extern const int ir_op_nargs[IR_NOPS];
+/* netrt.h's list by IrHyper: the field names (PyTorch's) and the
+ * optimizers that read each (bits 1 << NetrtOptimizer; 0: clipping). */
+extern const char *const ir_hyper_name[HY_COUNT];
+extern const unsigned ir_hyper_used_by[HY_COUNT];
+int ir_hyper_find(const char *name);          /* -1: not in the list */
+const char *ir_optimizer_name(NetrtOptimizer o);
 
 /* Reals a value of this type holds per example: class labels keep one
  * number per position, not one per class. */

@@ -10,9 +10,14 @@
  * nothing reads are dropped, and a loop read only at its first steps
  * runs only those (truncate_loops).  A construct that cannot be compiled yet
  * is reported as an error at its place in the source.
+ * The train block, the data source and the initializers become plain
+ * values of the program (IrTrain, IrInit): the optimizer's options by
+ * netrt.h's list of hyperparameters.
  */
 #include <config.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -501,11 +506,125 @@ static void lower_body(Lower *L, const NodeList *body) {
   }
 }
 
+/* ---- what the descriptor needs of the model: inits, the train block -- */
+
+static NetrtInit init_kind(const char *name) {
+  static const struct { const char *name; NetrtInit k; } kinds[] = {
+    {"zeros", NETRT_INIT_ZEROS}, {"ones", NETRT_INIT_ONES},
+    {"constant", NETRT_INIT_CONSTANT}, {"uniform", NETRT_INIT_UNIFORM},
+    {"normal", NETRT_INIT_NORMAL},
+    {"xavier_uniform", NETRT_INIT_XAVIER_UNIFORM},
+    {"xavier_normal", NETRT_INIT_XAVIER_NORMAL},
+    {"kaiming_uniform", NETRT_INIT_KAIMING_UNIFORM},
+    {"kaiming_normal", NETRT_INIT_KAIMING_NORMAL},
+  };
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strcmp(kinds[i].name, name) == 0)
+      return kinds[i].k;
+  DIE("no initializer kind for '%s'", name);
+}
+
+/* An initializer's numbers are its first two options, in order. */
+static IrInit lower_init(const CallValue *cv) {
+  IrInit init = {NETRT_INIT_ZEROS, 0, 0};
+  if (!cv)
+    return init;
+  const OptSpec *o = cv->spec->opts;
+  init.kind = init_kind(cv->spec->name);
+  init.a = o[0].name ? cv->vals[0].num : 0;
+  init.b = o[0].name && o[1].name ? cv->vals[1].num : 0;
+  return init;
+}
+
 static IrTensor *tensors(const SymList *l) {
   IrTensor *t = arena_array(IrTensor, l->n + 1);
   for (int i = 0; i < l->n; i++)
-    t[i] = (IrTensor){l->v[i]->full, l->v[i]->ty, l->v[i]->init};
+    t[i] = (IrTensor){l->v[i]->full, l->v[i]->ty, lower_init(l->v[i]->init)};
   return t;
+}
+
+static NetrtOptimizer optimizer_kind(const char *name) {
+  for (NetrtOptimizer o = NETRT_SGD; o <= NETRT_ADAMW; o++)
+    if (strcmp(ir_optimizer_name(o), name) == 0)
+      return o;
+  DIE("optimizer '%s' is not one of netrt.h's", name);
+}
+
+static int hyper_index(const char *name) {
+  int k = ir_hyper_find(name);
+  if (k < 0)
+    DIE("optimizer option '%s' is not in netrt.h's NETRT_HYPERPARAMETERS",
+        name);
+  return k;
+}
+
+/* An optimizer's option sets the hyperparameter of its name; a pair
+ * sets two, named without the plural's s and numbered (betas: beta1 and
+ * beta2).  An option the list lacks is our bug. */
+static void set_hyper(double *hyper, const char *name, const Value *v) {
+  if (v->kind == VAL_PAIR) {
+    int stem = (int)strlen(name) - 1;
+    hyper[hyper_index(arena_printf("%.*s1", stem, name))] = v->lo;
+    hyper[hyper_index(arena_printf("%.*s2", stem, name))] = v->hi;
+  } else {
+    hyper[hyper_index(name)] = v->kind == VAL_NUM ? v->num : 0;
+  }
+}
+
+static void lower_clip(IrTrain *t, const CallValue *clip) {
+  t->clip = IR_CLIP_NONE;
+  if (!clip)
+    return;
+  bool norm = strcmp(clip->spec->name, "norm") == 0;
+  t->clip = norm ? IR_CLIP_NORM : IR_CLIP_VALUE;
+  t->hyper[norm ? HY_CLIP_NORM : HY_CLIP_VALUE] =
+      call_value(clip, "max")->num;
+}
+
+/* The data source's options as "key=value" lines. */
+static const char *data_options(const CallValue *cv) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  if (!out)
+    DIE("open_memstream failed");
+  for (int i = 0; cv && i < cv->nvals; i++) {
+    const Value *v = &cv->vals[i];
+    fprintf(out, "%s=", cv->spec->opts[i].name);
+    if (v->kind == VAL_STR || v->kind == VAL_WORD)
+      for (const char *s = v->str; *s; s++)   /* one line per option */
+        fputs(*s == '\n' ? "\\n" : *s == '\\' ? "\\\\" : (char[2]){*s, 0},
+              out);
+    else if (v->kind == VAL_RANGE)
+      fprintf(out, "%.0f..%.0f", v->lo, v->hi);
+    else
+      fputs(shortest_num(v->num), out);
+    fputc('\n', out);
+  }
+  fclose(out);
+  char *s = arena_strdup(buf ? buf : "");
+  free(buf);
+  return s;
+}
+
+static int64_t train_int(const CallValue *train, const char *name) {
+  return (int64_t)call_value(train, name)->num;
+}
+
+static void lower_train(IrTrain *t, const Model *m) {
+  const CallValue *o = m->optimizer;
+  t->optimizer = optimizer_kind(o->spec->name);
+  for (int i = 0; i < o->nvals; i++)
+    set_hyper(t->hyper, o->spec->opts[i].name, &o->vals[i]);
+  lower_clip(t, m->clip);
+  t->l2 = call_value(m->train, "l2")->num;
+  t->batch = train_int(m->train, "batch");
+  t->epochs = train_int(m->train, "epochs");
+  t->seed = train_int(m->train, "seed");
+  t->shuffle = train_int(m->train, "shuffle") != 0;
+  t->validation = train_int(m->train, "validation");
+  t->data = m->data ? m->data->spec->name : NULL;
+  t->data_options = data_options(m->data);
 }
 
 static IrValue **leaves(Lower *L, IrOp op, const IrTensor *t, int n) {
@@ -520,7 +639,7 @@ static IrValue **leaves(Lower *L, IrOp op, const IrTensor *t, int n) {
 
 /* loss + l2 * sum of the squares of every parameter (train option l2). */
 static IrValue *add_l2(Lower *L, IrValue *loss) {
-  double l2 = call_value(L->m->train, "l2")->num;
+  double l2 = L->p->train.l2;
   if (l2 == 0)
     return loss;
   IrValue *sum = NULL;
@@ -678,7 +797,8 @@ IrProgram *lower_model(const Model *m) {
   L.m = m;
   L.p = arena_new(IrProgram);
   IrProgram *p = L.p;
-  p->model = m;
+  p->name = m->name;
+  lower_train(&p->train, m);
   p->min_steps = m->min_steps > 1 ? m->min_steps : 1;
   p->params = tensors(&m->params);
   p->nparams = m->params.n;

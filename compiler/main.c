@@ -400,9 +400,10 @@ static int dump_plan(const Plan *plan) {
 
 /* The code is specialized to the model's batch; an executable's module
  * also defines the model its main runs. */
-static CodegenOptions codegen_options(const Options *o, const Model *m) {
-  int64_t batch = (int64_t)call_value(m->train, "batch")->num;
-  return (CodegenOptions){.dtype_bytes = o->dtype_bytes, .batch = (int)batch,
+static CodegenOptions codegen_options(const Options *o,
+                                      const IrProgram *p) {
+  return (CodegenOptions){.dtype_bytes = o->dtype_bytes,
+                          .batch = (int)p->train.batch,
                           .main_model = !o->jit &&
                                         o->emit.kind == EMIT_EXECUTABLE};
 }
@@ -468,7 +469,7 @@ static int run_pipeline(const Options *o) {
   ir_grad(p);
   if (o->action == ACT_DUMP_GRAD)
     return dump_ir(p);
-  CodegenOptions cgo = codegen_options(o, m);
+  CodegenOptions cgo = codegen_options(o, p);
   PlanTarget target = cg_plan_target(&cgo);
   Plan *plan = plan_program(p, &target);
   if (o->action == ACT_DUMP_PLAN)

@@ -956,7 +956,7 @@ static void dump_workspace(FILE *out, const Plan *pl) {
 void plan_dump(FILE *out, const Plan *pl) {
   const IrProgram *p = pl->p;
   fprintf(out, "plan %s: f%d, batch %d, vectors of %d, tiles of %d "
-          "vectors\n", p->model ? p->model->name : "?", pl->bytes * 8,
+          "vectors\n", p->name ? p->name : "?", pl->bytes * 8,
           pl->batch, pl->lanes, pl->tile_vecs);
   dump_parameters(out, pl);
   fputs("values:\n", out);

@@ -53,3 +53,9 @@ check_PROGRAMS += tests/runtime/test_init
 tests_runtime_test_init_SOURCES = tests/runtime/test_init.c
 tests_runtime_test_init_LDADD = $(DRIVER_LIBS)
 TESTS += tests/runtime/test_init
+# Every hyperparameter of netrt.h's list as an option, on a stub model.
+check_PROGRAMS += tests/runtime/test_cli
+tests_runtime_test_cli_SOURCES = tests/runtime/test_cli.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_cli_LDADD = $(DRIVER_LIBS)
+TESTS += tests/runtime/test_cli

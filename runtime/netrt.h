@@ -23,6 +23,7 @@
 #ifndef NETRT_H
 #define NETRT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define NETRT_ABI_VERSION 6
@@ -69,19 +70,79 @@ typedef enum NetrtOptimizer {
   NETRT_ADAMW,
 } NetrtOptimizer;
 
-/* The optimizer's settings, PyTorch's names; read at every step, so the
- * command line can override the model file's. */
+/* The optimizer's hyperparameters, one line each, in NetrtHyper's order:
+ *
+ *   X(ID, field, option, kind, used_by, help)
+ *
+ * ID: the index NETRT_HY_ID; field: NetrtHyper's field, PyTorch's name,
+ * which the model file's optimizer options and the info command use;
+ * option: the executables' --option; kind: REAL (takes a value) or BOOL
+ * (a flag, 0 or 1: the option takes none and sets 1); used_by: the
+ * optimizers whose update reads it (NETRT_FOR(SGD) | ...), 0 for
+ * clipping, which comes before any optimizer; help: its --help line.
+ * The compiler reads NetrtHyper as NETRT_HYPER_COUNT doubles indexed by
+ * NETRT_HY_ID, as the assertions below check. */
+#define NETRT_FOR(opt) (1u << NETRT_##opt)
+#define NETRT_FOR_ALL (NETRT_FOR(SGD) | NETRT_FOR(ADAGRAD) | \
+                       NETRT_FOR(RMSPROP) | NETRT_FOR(ADAM) | NETRT_FOR(ADAMW))
+#define NETRT_FOR_ADAMS (NETRT_FOR(ADAM) | NETRT_FOR(ADAMW))
+#define NETRT_HYPERPARAMETERS(X) \
+  X(LR, lr, "lr", REAL, NETRT_FOR_ALL, "learning rate") \
+  X(MOMENTUM, momentum, "momentum", REAL, \
+    NETRT_FOR(SGD) | NETRT_FOR(RMSPROP), "sgd, rmsprop: momentum") \
+  X(DAMPENING, dampening, "dampening", REAL, NETRT_FOR(SGD), \
+    "sgd: dampening") \
+  X(NESTEROV, nesterov, "nesterov", BOOL, NETRT_FOR(SGD), \
+    "sgd: Nesterov momentum") \
+  X(WEIGHT_DECAY, weight_decay, "weight-decay", REAL, NETRT_FOR_ALL, \
+    "weight decay") \
+  X(LR_DECAY, lr_decay, "lr-decay", REAL, NETRT_FOR(ADAGRAD), \
+    "adagrad: learning rate decay") \
+  X(INITIAL_ACCUMULATOR_VALUE, initial_accumulator_value, \
+    "initial-accumulator-value", REAL, NETRT_FOR(ADAGRAD), \
+    "adagrad: starting accumulator") \
+  X(EPS, eps, "eps", REAL, NETRT_FOR_ALL & ~NETRT_FOR(SGD), \
+    "adagrad, rmsprop, adam: epsilon") \
+  X(EPS_INSIDE_SQRT, eps_inside_sqrt, "eps-inside-sqrt", BOOL, \
+    NETRT_FOR(ADAGRAD), "adagrad: divide by sqrt(sum + eps)") \
+  X(ALPHA, alpha, "alpha", REAL, NETRT_FOR(RMSPROP), \
+    "rmsprop: smoothing constant") \
+  X(CENTERED, centered, "centered", BOOL, NETRT_FOR(RMSPROP), \
+    "rmsprop: centered") \
+  X(BETA1, beta1, "beta1", REAL, NETRT_FOR_ADAMS, "adam, adamw: first beta") \
+  X(BETA2, beta2, "beta2", REAL, NETRT_FOR_ADAMS, \
+    "adam, adamw: second beta") \
+  X(AMSGRAD, amsgrad, "amsgrad", BOOL, NETRT_FOR_ADAMS, \
+    "adam, adamw: AMSGrad") \
+  X(CLIP_NORM, clip_norm, "clip-norm", REAL, 0, \
+    "scale gradients to this global norm (0: off)") \
+  X(CLIP_VALUE, clip_value, "clip-value", REAL, 0, \
+    "clamp each gradient to +-X (0: off)")
+
+/* The optimizer's settings; read at every step, so the command line can
+ * override the model file's. */
 typedef struct NetrtHyper {
-  double lr;
-  double momentum, dampening, nesterov;         /* sgd, rmsprop */
-  double weight_decay;
-  double lr_decay, initial_accumulator_value;   /* adagrad */
-  double eps, eps_inside_sqrt;                  /* adagrad, rmsprop, adam */
-  double alpha, centered;                       /* rmsprop */
-  double beta1, beta2, amsgrad;                 /* adam, adamw */
-  double clip_norm;          /* > 0: scale gradients to this global norm */
-  double clip_value;         /* > 0: clamp each gradient to +-clip_value */
+#define NETRT_HYPER_FIELD(ID, field, ...) double field;
+  NETRT_HYPERPARAMETERS(NETRT_HYPER_FIELD)
+#undef NETRT_HYPER_FIELD
 } NetrtHyper;
+
+typedef enum NetrtHyperIndex {
+#define NETRT_HYPER_INDEX(ID, ...) NETRT_HY_##ID,
+  NETRT_HYPERPARAMETERS(NETRT_HYPER_INDEX)
+#undef NETRT_HYPER_INDEX
+  NETRT_HYPER_COUNT
+} NetrtHyperIndex;
+
+#ifndef __cplusplus
+_Static_assert(sizeof(NetrtHyper) == NETRT_HYPER_COUNT * sizeof(double),
+               "NetrtHyper is NETRT_HYPER_COUNT doubles");
+#define NETRT_HYPER_AT(ID, field, ...) \
+  _Static_assert(offsetof(NetrtHyper, field) == \
+                 NETRT_HY_##ID * sizeof(double), #field " at its index");
+NETRT_HYPERPARAMETERS(NETRT_HYPER_AT)
+#undef NETRT_HYPER_AT
+#endif
 
 /* The model file's train block. */
 typedef struct NetrtTrain {

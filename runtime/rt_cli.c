@@ -111,7 +111,6 @@ typedef struct OptSpec {
 static const OptSpec train_opts[] = {
   {"epochs", OPT_INT, F(epochs), 0, "N", "epochs to train (in all, with "
    "--resume)"},
-  {"lr", OPT_REAL, H(lr), 0, "X", "learning rate"},
   {"batch", OPT_INT, F(batch), 1, "N", "examples per batch, at most the "
    "compiled one"},
   {"seed", OPT_INT, F(seed), 0, "N", "random seed: weights, shuffling"},
@@ -131,29 +130,19 @@ static const OptSpec train_opts[] = {
   {NULL, 0, 0, 0, NULL, NULL},
 };
 
+/* Every hyperparameter of netrt.h's list, in its order: --lr X, and a
+ * flag such as --nesterov without a value. */
+#define ARG_REAL "X"
+#define ARG_BOOL NULL
+#define HYPER_OPTION(ID, field, option, kind, used_by, help) \
+  {option, OPT_##kind, H(field), 0, ARG_##kind, help},
 static const OptSpec hyper_opts[] = {
-  {"momentum", OPT_REAL, H(momentum), 0, "X", "sgd, rmsprop: momentum"},
-  {"dampening", OPT_REAL, H(dampening), 0, "X", "sgd: dampening"},
-  {"nesterov", OPT_BOOL, H(nesterov), 0, NULL, "sgd: Nesterov momentum"},
-  {"weight-decay", OPT_REAL, H(weight_decay), 0, "X", "weight decay"},
-  {"lr-decay", OPT_REAL, H(lr_decay), 0, "X", "adagrad: learning rate "
-   "decay"},
-  {"initial-accumulator-value", OPT_REAL, H(initial_accumulator_value), 0,
-   "X", "adagrad: starting accumulator"},
-  {"eps", OPT_REAL, H(eps), 0, "X", "adagrad, rmsprop, adam: epsilon"},
-  {"eps-inside-sqrt", OPT_BOOL, H(eps_inside_sqrt), 0, NULL, "adagrad: "
-   "divide by sqrt(sum + eps)"},
-  {"alpha", OPT_REAL, H(alpha), 0, "X", "rmsprop: smoothing constant"},
-  {"centered", OPT_BOOL, H(centered), 0, NULL, "rmsprop: centered"},
-  {"beta1", OPT_REAL, H(beta1), 0, "X", "adam, adamw: first beta"},
-  {"beta2", OPT_REAL, H(beta2), 0, "X", "adam, adamw: second beta"},
-  {"amsgrad", OPT_BOOL, H(amsgrad), 0, NULL, "adam, adamw: AMSGrad"},
-  {"clip-norm", OPT_REAL, H(clip_norm), 0, "X", "scale gradients to this "
-   "global norm (0: off)"},
-  {"clip-value", OPT_REAL, H(clip_value), 0, "X", "clamp each gradient to "
-   "+-X (0: off)"},
+  NETRT_HYPERPARAMETERS(HYPER_OPTION)
   {NULL, 0, 0, 0, NULL, NULL},
 };
+#undef HYPER_OPTION
+#undef ARG_REAL
+#undef ARG_BOOL
 
 static const OptSpec eval_opts[] = {
   {"load", OPT_STR, F(load), 0, "FILE", "the checkpoint to evaluate"},
@@ -196,7 +185,6 @@ static const OptSpec bench_opts[] = {
   {"batch", OPT_INT, F(batch), 1, "N", "examples per step"},
   {"threads", OPT_INT, F(threads), 1, "N", "threads to use"},
   {"seed", OPT_INT, F(seed), 0, "N", "seed of the weights and the data"},
-  {"lr", OPT_REAL, H(lr), 0, "X", "learning rate"},
   {NULL, 0, 0, 0, NULL, NULL},
 };
 

@@ -95,41 +95,17 @@ static void add_hyper(char *buf, size_t n, const char *name, double v) {
     snprintf(buf + k, n - k, "%s%s %g", k ? ", " : "", name, v);
 }
 
-/* The settings the model's optimizer reads. */
+/* The settings the model's optimizer reads, in netrt.h's order, then the
+ * clipping that is on. */
 static void hyper_str(char *buf, size_t n, const NetrtModel *m) {
   const NetrtHyper *h = &m->train.hyper;
-  NetrtOptimizer opt = m->train.optimizer;
+  unsigned opt = NETRT_FOR_ALL & (1u << m->train.optimizer);
   *buf = 0;
-  add_hyper(buf, n, "lr", h->lr);
-  if (opt == NETRT_SGD || opt == NETRT_RMSPROP)
-    add_hyper(buf, n, "momentum", h->momentum);
-  if (opt == NETRT_SGD) {
-    add_hyper(buf, n, "dampening", h->dampening);
-    add_hyper(buf, n, "nesterov", h->nesterov);
-  }
-  if (opt == NETRT_ADAGRAD) {
-    add_hyper(buf, n, "lr_decay", h->lr_decay);
-    add_hyper(buf, n, "initial_accumulator_value",
-              h->initial_accumulator_value);
-  }
-  if (opt == NETRT_RMSPROP) {
-    add_hyper(buf, n, "alpha", h->alpha);
-    add_hyper(buf, n, "centered", h->centered);
-  }
-  if (opt == NETRT_ADAM || opt == NETRT_ADAMW) {
-    add_hyper(buf, n, "beta1", h->beta1);
-    add_hyper(buf, n, "beta2", h->beta2);
-    add_hyper(buf, n, "amsgrad", h->amsgrad);
-  }
-  if (opt != NETRT_SGD)
-    add_hyper(buf, n, "eps", h->eps);
-  if (opt == NETRT_ADAGRAD)
-    add_hyper(buf, n, "eps_inside_sqrt", h->eps_inside_sqrt);
-  add_hyper(buf, n, "weight_decay", h->weight_decay);
-  if (h->clip_norm > 0)
-    add_hyper(buf, n, "clip_norm", h->clip_norm);
-  if (h->clip_value > 0)
-    add_hyper(buf, n, "clip_value", h->clip_value);
+#define ADD_USED(ID, field, option, kind, used_by, help) \
+  if ((used_by) & opt || ((used_by) == 0 && h->field > 0)) \
+    add_hyper(buf, n, #field, h->field);
+  NETRT_HYPERPARAMETERS(ADD_USED)
+#undef ADD_USED
 }
 
 static void text_train(FILE *f, const NetrtModel *m) {
@@ -222,22 +198,9 @@ static void json_hyper(RtJson *j, const NetrtModel *m) {
   rt_json_object_begin(j);
   rt_json_key(j, "name");
   rt_json_string(j, rt_optimizer_name(m->train.optimizer));
-  json_num(j, "lr", h->lr);
-  json_num(j, "momentum", h->momentum);
-  json_num(j, "dampening", h->dampening);
-  json_num(j, "nesterov", h->nesterov);
-  json_num(j, "weight_decay", h->weight_decay);
-  json_num(j, "lr_decay", h->lr_decay);
-  json_num(j, "initial_accumulator_value", h->initial_accumulator_value);
-  json_num(j, "eps", h->eps);
-  json_num(j, "eps_inside_sqrt", h->eps_inside_sqrt);
-  json_num(j, "alpha", h->alpha);
-  json_num(j, "centered", h->centered);
-  json_num(j, "beta1", h->beta1);
-  json_num(j, "beta2", h->beta2);
-  json_num(j, "amsgrad", h->amsgrad);
-  json_num(j, "clip_norm", h->clip_norm);
-  json_num(j, "clip_value", h->clip_value);
+#define JSON_HYPER(ID, field, ...) json_num(j, #field, h->field);
+  NETRT_HYPERPARAMETERS(JSON_HYPER)
+#undef JSON_HYPER
   rt_json_object_end(j);
 }
 

@@ -100,6 +100,7 @@ CHECK_CASES = \
   tests/check/dump_parse.net \
   tests/check/dump_recurrence.net \
   tests/check/dump_tokens.net \
+  tests/check/dump_train.net \
   tests/check/int_bounds.net \
   tests/check/layer_override.net \
   tests/check/mnist_normalize.net \

@@ -1,7 +1,8 @@
 /* tests/unit/test_frontend.c — the front end's stages through their APIs:
  * types and broadcasting, the parser's tree and locations, the checker's
- * model, the steps its sequences of varying length need, and
- * diagnostics captured through the diagnostic sink. */
+ * model, the steps its sequences of varying length need, diagnostics
+ * captured through the diagnostic sink, and the train block lowered into
+ * the IR (its optimizers' options against netrt.h's hyperparameters). */
 #include <config.h>
 
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "arena.h"
 #include "check.h"
 #include "frontend.h"
+#include "ir.h"
 #include "parse.h"
 #include "step_cases.h"
 
@@ -157,12 +159,94 @@ static void test_steps(void) {
   diag_set_sink(NULL, NULL);
 }
 
+/* The hyperparameter an optimizer's option sets, or -1; a pair names two
+ * (betas: beta1 and beta2), and which one `second` says. */
+static int option_hyper(const OptSpec *o, bool second) {
+  if (o->type != OT_PAIR)
+    return ir_hyper_find(o->name);
+  char name[64];
+  snprintf(name, sizeof name, "%.*s%d", (int)strlen(o->name) - 1, o->name,
+           second ? 2 : 1);
+  return ir_hyper_find(name);
+}
+
+/* Every option of every optimizer of the language is a hyperparameter of
+ * netrt.h's list, and every hyperparameter the list says an optimizer
+ * reads is one of its options. */
+static void test_optimizer_options(void) {
+  for (const CallSpec *s = optimizer_specs; s->name; s++) {
+    int o = -1;
+    for (int k = NETRT_SGD; k <= NETRT_ADAMW; k++)
+      if (strcmp(ir_optimizer_name((NetrtOptimizer)k), s->name) == 0)
+        o = k;
+    ok(o >= 0, "optimizer %s is one of netrt.h's", s->name);
+    bool set[HY_COUNT] = {false}, known = true;
+    for (const OptSpec *opt = s->opts; opt->name; opt++)
+      for (int second = 0; second <= (opt->type == OT_PAIR); second++) {
+        int k = option_hyper(opt, second);
+        known &= k >= 0;
+        if (k >= 0)
+          set[k] = true;
+      }
+    ok(known, "%s: every option is in NETRT_HYPERPARAMETERS", s->name);
+    bool covered = true;
+    for (int k = 0; o >= 0 && k < HY_COUNT; k++)
+      if (ir_hyper_used_by[k] & (1u << o) && !set[k]) {
+        covered = false;
+        printf("# %s reads %s but has no option for it\n", s->name,
+               ir_hyper_name[k]);
+      }
+    ok(covered, "%s: an option for each hyperparameter it reads", s->name);
+  }
+}
+
+/* The train block in the IR: the optimizer, its options' values (the
+ * given, the defaults, a pair), clipping, the penalty, the settings. */
+static void test_train_lowering(void) {
+  Captured cap;
+  Model *m = check_text(
+      "data synthetic2d(points = 100)\n"
+      "input x : float[2]\n"
+      "target y : class[2]\n"
+      "param W : float[2, 2] = normal(0.5, 2)\n"
+      "loss cross_entropy(W @ x, y)\n"
+      "train { optimizer adamw(lr = 0.01, betas = (0.8, 0.9), amsgrad = "
+      "true) clip value(3) l2 0.5 batch 8 epochs 2 seed 7 shuffle false "
+      "validation 10 }\n", &cap);
+  IrProgram *p = m ? lower_model(m) : NULL;
+  ok(p != NULL, "the adamw model lowers");
+  if (!p)
+    return;
+  const IrTrain *t = &p->train;
+  ok(t->optimizer == NETRT_ADAMW, "the optimizer is NETRT_ADAMW");
+  ok(t->hyper[HY_LR] == 0.01 && t->hyper[HY_BETA1] == 0.8 &&
+     t->hyper[HY_BETA2] == 0.9 && t->hyper[HY_AMSGRAD] == 1,
+     "lr, betas and amsgrad as given");
+  ok(t->hyper[HY_WEIGHT_DECAY] == 0.01 && t->hyper[HY_EPS] == 1e-8,
+     "weight_decay and eps at adamw's defaults");
+  ok(t->hyper[HY_MOMENTUM] == 0 && t->hyper[HY_CLIP_NORM] == 0,
+     "what adamw and clip value do not set is 0");
+  ok(t->clip == IR_CLIP_VALUE && t->hyper[HY_CLIP_VALUE] == 3,
+     "clip value 3");
+  ok(t->l2 == 0.5 && t->batch == 8 && t->epochs == 2 && t->seed == 7 &&
+     !t->shuffle && t->validation == 10, "l2 and the run's settings");
+  is_str(t->data, "synthetic2d", "the data source");
+  is_str(t->data_options, "points=100\nclasses=2\nseed=1\n",
+         "its options, defaults filled");
+  is_str(p->name, "t", "the model's name");
+  ok(p->params[0].init.kind == NETRT_INIT_NORMAL &&
+     p->params[0].init.a == 0.5 && p->params[0].init.b == 2,
+     "W starts normal(0.5, 2)");
+}
+
 int main(void) {
   test_types();
   test_parser();
   test_checker();
   test_diagnostics();
   test_steps();
+  test_optimizer_options();
+  test_train_lowering();
   arena_free_all();
   return tap_done();
 }
