@@ -19,7 +19,10 @@ compiler_libnetc_a_SOURCES = \
   compiler/lower.c compiler/grad.c \
   compiler/interp.c compiler/interp.h \
   compiler/plan.c compiler/plan.h \
-  compiler/codegen.c compiler/codegen.h \
+  compiler/codegen.c compiler/codegen.h compiler/codegen_internal.h \
+  compiler/codegen_builders.c compiler/codegen_values.c \
+  compiler/codegen_losses.c compiler/codegen_gemm.c compiler/codegen_loops.c \
+  compiler/codegen_optimizer.c compiler/codegen_descriptor.c \
   compiler/emit.c compiler/emit.h \
   compiler/outfile.c compiler/outfile.h \
   compiler/frontend.c compiler/frontend.h

@@ -1,13 +1,17 @@
 #!/bin/sh
 # tests/include-rule.sh — the include rules of STYLE.md R13.
 #
-#  1. Only compiler/codegen*.c and compiler/emit.c include <llvm-c/...>:
-#     LLVM stays behind our own IR.
+#  1. Only compiler/codegen*.c, their codegen_internal.h and
+#     compiler/emit.c include <llvm-c/...>: LLVM stays behind our own IR.
 #  2. No file includes LLVM's C++ headers (<llvm/...>).
 #  3. The runtime is built on its own: runtime/ includes neither LLVM nor
 #     a compiler header.
 #  4. runtime/netrt.h is the runtime's contract: compiler/ includes no
 #     other runtime header.
+#  5. compiler/codegen_internal.h is the code generator's own: only
+#     compiler/codegen*.c include it.
+#  6. The plan comes before code generation: compiler/plan.c and plan.h
+#     include neither codegen.h nor codegen_internal.h.
 # Environment: top_srcdir.
 
 LC_ALL=C
@@ -15,7 +19,7 @@ export LC_ALL
 top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || { echo "Bail out! cannot cd to $top"; exit 1; }
 
-echo "1..4"
+echo "1..6"
 
 # files PATTERN...: the existing source files among the patterns, skipping
 # flex and bison output shipped in tarballs.
@@ -53,9 +57,9 @@ runtime_src=$(files runtime/*.c runtime/*.h)
 
 # shellcheck disable=SC2086
 bad=$(includes $compiler_src | grep '[<"]llvm-c/' |
-      grep -Ev '^compiler/(codegen[^:]*|emit)\.c:')
-report 1 "only compiler/codegen*.c and compiler/emit.c include llvm-c/" \
-  "$bad"
+      grep -Ev '^compiler/(codegen[^:]*\.c|codegen_internal\.h|emit\.c):')
+report 1 "only compiler/codegen*.c, codegen_internal.h and emit.c include \
+llvm-c/" "$bad"
 [ -z "$bad" ] || fails=$((fails + 1))
 
 # shellcheck disable=SC2046,SC2086
@@ -64,12 +68,10 @@ bad=$(includes $compiler_src $runtime_src $(files tests/*.c) |
 report 2 "no file includes LLVM's C++ headers (llvm/)" "$bad"
 [ -z "$bad" ] || fails=$((fails + 1))
 
-# uses HEADER...: include lines of the given files naming one of the
-# headers (base names), read from stdin.
+# uses HEADER...: the include lines, read from stdin, that name one of
+# the headers (base names); one grep, with a pattern per line.
 uses() {
-  for h in "$@"; do
-    grep -F -e "\"$h\"" -e "<$h>"
-  done
+  grep -F "$(for h in "$@"; do printf '"%s"\n<%s>\n' "$h" "$h"; done)"
 }
 
 basenames() {
@@ -93,6 +95,19 @@ inc=$(includes $compiler_src)
 bad=$(printf '%s\n' "$inc" |
       uses $(basenames runtime/*.h | grep -vx 'netrt.h') | sed '/^$/d')
 report 4 "compiler/ includes runtime/netrt.h and no other runtime header" \
+  "$bad"
+[ -z "$bad" ] || fails=$((fails + 1))
+
+# shellcheck disable=SC2086
+bad=$(includes $compiler_src | uses codegen_internal.h |
+      grep -Ev '^compiler/codegen[^:]*\.c:')
+report 5 "only compiler/codegen*.c include codegen_internal.h" "$bad"
+[ -z "$bad" ] || fails=$((fails + 1))
+
+# shellcheck disable=SC2046
+bad=$(includes $(files compiler/plan.c compiler/plan.h) |
+      uses codegen.h codegen_internal.h)
+report 6 "compiler/plan.c and plan.h include no code generator header" \
   "$bad"
 [ -z "$bad" ] || fails=$((fails + 1))
 
