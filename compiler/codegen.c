@@ -101,16 +101,16 @@ static void prefer_wide_vectors(Cg *cg, LLVMValueRef fn) {
 }
 
 void cg_begin(Cg *cg, const char *name, LLVMTypeRef fty) {
-  cg->fn = LLVMAddFunction(cg->mod, name, fty);
-  prefer_wide_vectors(cg, cg->fn);
-  cg->entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "entry");
-  LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+  cg->f = (Building){.fn = LLVMAddFunction(cg->mod, name, fty)};
+  prefer_wide_vectors(cg, cg->f.fn);
+  cg->f.entry = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn, "entry");
+  LLVMPositionBuilderAtEnd(cg->b, cg->f.entry);
 }
 
 /* The function being built's n arguments. */
 void cg_args_of(Cg *cg, LLVMValueRef *p, unsigned n) {
   for (unsigned k = 0; k < n; k++)
-    p[k] = LLVMGetParam(cg->fn, k);
+    p[k] = LLVMGetParam(cg->f.fn, k);
 }
 
 /* The pointers of the inputs and (when targets is not NULL) targets. */
@@ -219,17 +219,17 @@ static LLVMValueRef build_gradient_shard(Cg *cg) {
   LLVMTypeRef args[7] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->i32,
                          cg->ptr, cg->ptr};
   cg_begin(cg, "gradient_shard", LLVMFunctionType(cg->f64, args, 7, 0));
-  cg->params = LLVMGetParam(cg->fn, 0);
-  cg_set_batch(cg, LLVMGetParam(cg->fn, 3));
-  cg->total = LLVMBuildSExt(cg->b, LLVMGetParam(cg->fn, 4), cg->i64, "");
-  cg->ws = LLVMGetParam(cg->fn, 6);
-  cg_load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
-  cg->grads = LLVMGetParam(cg->fn, 5);
+  cg->params = LLVMGetParam(cg->f.fn, 0);
+  cg_set_batch(cg, LLVMGetParam(cg->f.fn, 3));
+  cg->total = LLVMBuildSExt(cg->b, LLVMGetParam(cg->f.fn, 4), cg->i64, "");
+  cg->ws = LLVMGetParam(cg->f.fn, 6);
+  cg_load_io(cg, LLVMGetParam(cg->f.fn, 1), LLVMGetParam(cg->f.fn, 2));
+  cg->grads = LLVMGetParam(cg->f.fn, 5);
   cg_emit_values(cg, cg_wanted(cg, cg->p->n, false));
   cg_write_grads(cg, cg->grads);
   cg->grads = NULL;
   LLVMBuildRet(cg->b, cg_loss_double(cg));
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* The backward pass is compiled once, in gradient_shard; gradient and
@@ -241,7 +241,7 @@ void cg_keep_apart(Cg *cg, LLVMValueRef fn) {
 }
 
 LLVMValueRef cg_call_shard(Cg *cg, LLVMValueRef shard,
-                                  LLVMValueRef *args) {
+                           LLVMValueRef *args) {
   LLVMTypeRef types[7] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->i32,
                           cg->ptr, cg->ptr};
   LLVMTypeRef fty = LLVMFunctionType(cg->f64, types, 7, 0);
@@ -257,7 +257,7 @@ static LLVMValueRef build_gradient(Cg *cg, LLVMValueRef shard) {
   cg_args_of(cg, p, 6);
   LLVMValueRef a[7] = {p[0], p[1], p[2], p[3], p[3], p[4], p[5]};
   LLVMBuildRet(cg->b, cg_call_shard(cg, shard, a));
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* double evaluate(params, inputs, targets, batch, outputs, workspace) */
@@ -265,18 +265,18 @@ static LLVMValueRef build_evaluate(Cg *cg) {
   LLVMTypeRef args[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->ptr,
                          cg->ptr};
   cg_begin(cg, "evaluate", LLVMFunctionType(cg->f64, args, 6, 0));
-  cg->params = LLVMGetParam(cg->fn, 0);
-  cg_set_batch(cg, LLVMGetParam(cg->fn, 3));
-  cg->ws = LLVMGetParam(cg->fn, 5);
-  cg_load_io(cg, LLVMGetParam(cg->fn, 1), LLVMGetParam(cg->fn, 2));
+  cg->params = LLVMGetParam(cg->f.fn, 0);
+  cg_set_batch(cg, LLVMGetParam(cg->f.fn, 3));
+  cg->ws = LLVMGetParam(cg->f.fn, 5);
+  cg_load_io(cg, LLVMGetParam(cg->f.fn, 1), LLVMGetParam(cg->f.fn, 2));
   cg_emit_values(cg, cg_wanted(cg, cg->p->nforward, false));
-  LLVMValueRef outputs = LLVMGetParam(cg->fn, 4);
+  LLVMValueRef outputs = LLVMGetParam(cg->f.fn, 4);
   LLVMValueRef some = LLVMBuildIsNotNull(cg->b, outputs, "");
   LLVMBasicBlockRef after = cg_if_open(cg, some);
   write_outputs(cg, outputs);
   cg_if_close(cg, after);
   LLVMBuildRet(cg->b, cg_loss_double(cg));
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* void predict(params, inputs, batch, outputs, workspace): a call of
@@ -286,7 +286,7 @@ static LLVMValueRef build_evaluate(Cg *cg) {
 static LLVMValueRef build_predict(Cg *cg, LLVMValueRef evaluate) {
   LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->i32, cg->ptr, cg->ptr};
   cg_begin(cg, "predict", LLVMFunctionType(cg->voidt, args, 5, 0));
-  LLVMValueRef ws = LLVMGetParam(cg->fn, 4);
+  LLVMValueRef ws = LLVMGetParam(cg->f.fn, 4);
   const Plan *pl = cg->plan;
   LLVMValueRef targets = byte_gep(cg, ws, pl->zero_targets);
   int64_t at = pl->zero_targets + (cg->p->ntargets * 8 + 63) / 64 * 64;
@@ -299,15 +299,15 @@ static LLVMValueRef build_predict(Cg *cg, LLVMValueRef evaluate) {
   }
   LLVMBuildMemSet(cg->b, zeros, LLVMConstInt(LLVMInt8TypeInContext(cg->ctx),
                                              0, 0), i64c(cg, zero_bytes), 1);
-  LLVMValueRef call[6] = {LLVMGetParam(cg->fn, 0), LLVMGetParam(cg->fn, 1),
-                          targets, LLVMGetParam(cg->fn, 2),
-                          LLVMGetParam(cg->fn, 3), ws};
+  LLVMValueRef call[6] = {LLVMGetParam(cg->f.fn, 0), LLVMGetParam(cg->f.fn, 1),
+                          targets, LLVMGetParam(cg->f.fn, 2),
+                          LLVMGetParam(cg->f.fn, 3), ws};
   LLVMTypeRef types[6] = {cg->ptr, cg->ptr, cg->ptr, cg->i32, cg->ptr,
                           cg->ptr};
   LLVMBuildCall2(cg->b, LLVMFunctionType(cg->f64, types, 6, 0), evaluate,
                  call, 6, "");
   LLVMBuildRetVoid(cg->b);
-  return cg->fn;
+  return cg->f.fn;
 }
 
 static LLVMValueRef internal(LLVMValueRef fn) {
@@ -329,7 +329,6 @@ static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->i32 = LLVMInt32TypeInContext(cg->ctx);
   cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
   cg->voidt = LLVMVoidTypeInContext(cg->ctx);
-  cg->vec_tail = -1;
   cg->lanes = cg_plan_target(o).lanes;
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
 }
@@ -449,8 +448,8 @@ CgModule *cg_gemm_module(const CgGemmShape *s, const CodegenOptions *o) {
   start_module(cg, "gemm", o);
   LLVMTypeRef args[4] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr};
   cg_begin(cg, CG_GEMM_SYMBOL, LLVMFunctionType(cg->voidt, args, 4, 0));
-  LLVMValueRef a = LLVMGetParam(cg->fn, 0), b = LLVMGetParam(cg->fn, 1);
-  cg->ws = LLVMGetParam(cg->fn, 3);
+  LLVMValueRef a = LLVMGetParam(cg->f.fn, 0), b = LLVMGetParam(cg->f.fn, 1);
+  cg->ws = LLVMGetParam(cg->f.fn, 3);
   if (s->trans_b) {
     cg_emit_transpose_into(cg, b, cg->ws, s->n, s->k);
     b = cg->ws;
@@ -459,7 +458,7 @@ CgModule *cg_gemm_module(const CgGemmShape *s, const CodegenOptions *o) {
     .a_base = a, .a_row = s->trans_a ? 1 : s->k,
     .a_step = s->trans_a ? s->m : 1,
     .b_base = b, .b_row = s->n,
-    .out_base = LLVMGetParam(cg->fn, 2), .out_row = s->n,
+    .out_base = LLVMGetParam(cg->f.fn, 2), .out_row = s->n,
     .rows = i64c(cg, s->m), .depth = i64c(cg, s->k), .cols = s->n,
   };
   cg_emit_gemm(cg, &g);

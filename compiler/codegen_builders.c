@@ -17,7 +17,7 @@
 /* A math function of n reals: an LLVM intrinsic (llvm.fma.f32) or the C
  * library's (tanhf, tanh). */
 LLVMValueRef cg_call_math(Cg *cg, const char *base, LLVMValueRef *x,
-                                 unsigned n) {
+                          unsigned n) {
   LLVMTypeRef t = LLVMTypeOf(x[0]), args[3] = {t, t, t};
   bool vector = LLVMGetTypeKind(t) == LLVMVectorTypeKind;
   bool is64 = (vector ? LLVMGetElementType(t) : t) == cg->f64;
@@ -39,11 +39,11 @@ LLVMValueRef cg_call_math(Cg *cg, const char *base, LLVMValueRef *x,
 /* A variable of the entry block (mem2reg makes it a register). */
 LLVMValueRef cg_local(Cg *cg, LLVMTypeRef t) {
   LLVMBasicBlockRef here = LLVMGetInsertBlock(cg->b);
-  LLVMValueRef first = LLVMGetFirstInstruction(cg->entry);
+  LLVMValueRef first = LLVMGetFirstInstruction(cg->f.entry);
   if (first)
     LLVMPositionBuilderBefore(cg->b, first);
   else
-    LLVMPositionBuilderAtEnd(cg->b, cg->entry);
+    LLVMPositionBuilderAtEnd(cg->b, cg->f.entry);
   LLVMValueRef v = LLVMBuildAlloca(cg->b, t, "");
   LLVMPositionBuilderAtEnd(cg->b, here);
   return v;
@@ -52,10 +52,10 @@ LLVMValueRef cg_local(Cg *cg, LLVMTypeRef t) {
 /* for (i = 0; i < n; i++) — the body goes between open and close. */
 LLVMValueRef cg_loop_open(Cg *cg, Loop *l, LLVMValueRef n) {
   LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
-  l->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "loop");
-  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+  l->head = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn, "loop");
+  LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                          "body");
-  l->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
+  l->exit = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn, "done");
   LLVMBuildBr(cg->b, l->head);
   LLVMPositionBuilderAtEnd(cg->b, l->head);
   l->i = LLVMBuildPhi(cg->b, cg->i64, "i");
@@ -71,7 +71,7 @@ void cg_loop_close(Cg *cg, Loop *l) {
   LLVMBasicBlockRef latch = LLVMGetInsertBlock(cg->b);
   LLVMValueRef next = add(cg, l->i, i64c(cg, 1));
   LLVMValueRef back = LLVMBuildBr(cg->b, l->head);
-  if (!cg->in_kernel) {
+  if (!cg->f.kernel) {
     if (cg->nlatches == cg->latch_cap) {
       cg->latch_cap = cg->latch_cap ? 2 * cg->latch_cap : 256;
       cg->latches = realloc(cg->latches,
@@ -87,9 +87,9 @@ void cg_loop_close(Cg *cg, Loop *l) {
 
 /* if (cond) { ... } */
 LLVMBasicBlockRef cg_if_open(Cg *cg, LLVMValueRef cond) {
-  LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+  LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                          "then");
-  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                           "after");
   LLVMBuildCondBr(cg->b, cond, then, after);
   LLVMPositionBuilderAtEnd(cg->b, then);
@@ -176,7 +176,7 @@ static LLVMValueRef lane_mask(Cg *cg, int lanes) {
 }
 
 LLVMValueRef cg_intrinsic(Cg *cg, const char *name, LLVMTypeRef *types,
-                                 size_t ntypes, LLVMTypeRef *fty) {
+                          size_t ntypes, LLVMTypeRef *fty) {
   unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
   *fty = LLVMIntrinsicGetType(cg->ctx, id, types, ntypes);
   return LLVMGetIntrinsicDeclaration(cg->mod, id, types, ntypes);
@@ -209,7 +209,7 @@ void cg_vec_store(Cg *cg, LLVMValueRef x, LLVMValueRef p, int lanes) {
 }
 
 LLVMValueRef cg_vec_fma(Cg *cg, LLVMValueRef a, LLVMValueRef b,
-                               LLVMValueRef c) {
+                        LLVMValueRef c) {
   LLVMTypeRef fty;
   LLVMValueRef f = cg_intrinsic(cg, "llvm.fmuladd", &cg->vec, 1, &fty);
   LLVMValueRef args[3] = {a, b, c};

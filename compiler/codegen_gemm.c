@@ -32,13 +32,11 @@
 static void emit_tile_update(Cg *cg, const Gemm *g, LLVMValueRef i,
                              LLVMValueRef j, LLVMValueRef x, int tail) {
   LLVMValueRef at = add(cg, mul(cg, i, i64c(cg, g->out_row)), j);
-  Slot s;
+  Slot s = {.tail = tail};
   for (int k = 0; k < 3; k++)
     s.ptr[k] = gep(cg, g->state,
                    add(cg, at, i64c(cg, k * cg->plan->param_count)));
-  cg->vec_tail = tail;
   cg_emit_update_element(cg, &cg->kernel_hy, x, gep(cg, g->params, at), &s);
-  cg->vec_tail = -1;
 }
 
 /* R rows from i0 by C vectors from column j0, the last `tail` lanes
@@ -239,18 +237,17 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
   LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
   if (fn)
     return fn;
-  LLVMValueRef outer_fn = cg->fn;
-  LLVMBasicBlockRef outer_entry = cg->entry,
-                    outer_at = LLVMGetInsertBlock(cg->b);
+  Building outer = cg->f;
+  LLVMBasicBlockRef outer_at = LLVMGetInsertBlock(cg->b);
   cg_begin(cg, name, gemm_function_type(cg, g));
-  fn = cg->fn;
+  cg->f.kernel = true;
+  fn = cg->f.fn;
   LLVMSetLinkage(fn, LLVMInternalLinkage);
   cg_keep_apart(cg, fn);
   unsigned noalias = LLVMGetEnumAttributeKindForName("noalias", 7);
   for (unsigned k = 1; k <= 3; k++)        /* out never overlaps a or b */
     LLVMAddAttributeAtIndex(fn, k,
                             LLVMCreateEnumAttribute(cg->ctx, noalias, 0));
-  cg->in_kernel = true;
   Gemm body = *g;
   body.a_base = LLVMGetParam(fn, 0);
   body.b_base = LLVMGetParam(fn, 1);
@@ -274,9 +271,7 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
     emit_gemm_body(cg, &body);
   }
   LLVMBuildRetVoid(cg->b);
-  cg->in_kernel = false;
-  cg->fn = outer_fn;
-  cg->entry = outer_entry;
+  cg->f = outer;
   LLVMPositionBuilderAtEnd(cg->b, outer_at);
   return fn;
 }
@@ -314,7 +309,7 @@ static void emit_outer_sum(Cg *cg, const IrValue *v, const IrValue *o) {
       .out_base = cg_value_base(cg, v), .out_row = K,
       .rows = i64c(cg, M), .depth = cg->batch, .cols = K,
     };
-    int k = cg->updating ? cg->plan->gemm_update[v->id] - 1 : -1;
+    int k = cg->f.updates ? cg->plan->gemm_update[v->id] - 1 : -1;
     if (k >= 0) {
       gm.update = true;
       gm.params = gep(cg, cg->params, i64c(cg, cg->plan->param_offset[k]));
@@ -554,7 +549,7 @@ static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v, const Into *to) {
  * step, so neither side misses the cache element by element (a plain
  * strided loop cost 4% of an LSTM step). */
 void cg_emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
-                                   int64_t rows, int64_t cols) {
+                            int64_t rows, int64_t cols) {
   int64_t strip = 64 / cg->bytes;
   int64_t strips = (cols + strip - 1) / strip;
   Loop ls, lr, lc;

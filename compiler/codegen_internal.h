@@ -3,7 +3,12 @@
  * Only compiler/codegen*.c include it (tests/include-rule.sh): the state
  * of one module's generation (Cg), the kinds of loop, nest and GEMM the
  * parts build, the one-line builders (inline), and the functions one
- * file calls in another, grouped by the file that defines them.
+ * file calls in another, grouped by the file that defines them.  What
+ * changes how a helper emits is said where it applies, not kept as a
+ * mode: a Slot says whether the optimizer updates reals or a GEMM tile's
+ * vectors, and the Building (Cg.f) whether the function being built is a
+ * GEMM kernel and whether its weight gradients' GEMMs apply the
+ * optimizer.
  */
 #ifndef NETC_CODEGEN_INTERNAL_H
 #define NETC_CODEGEN_INTERNAL_H
@@ -34,9 +39,24 @@ typedef struct Hyper {
   LLVMValueRef clr, bc1, sqrt_bc2;
 } Hyper;
 
+/* Where the optimizer updates a parameter value: its state, as reals
+ * (tail -1: the update loops) or as vectors of `tail` lanes (0: full) in
+ * a GEMM tile's epilogue. */
 typedef struct Slot {
   LLVMValueRef ptr[3];         /* the optimizer's state of this value */
+  int tail;
 } Slot;
+
+/* The function being built, and what kind of function it is. */
+typedef struct Building {
+  LLVMValueRef fn;
+  LLVMBasicBlockRef entry;
+  bool kernel;                 /* a GEMM kernel: its loops are left to
+                                  LLVM (limit_unrolling skips them) */
+  bool updates;                /* gradient_update: its weight gradients'
+                                  GEMMs apply the optimizer
+                                  (Plan.gemm_update) */
+} Building;
 
 typedef struct Cg {
   LLVMContextRef ctx;
@@ -52,24 +72,18 @@ typedef struct Cg {
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
   int lanes;
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
-  /* the function being built */
-  LLVMValueRef fn, params, inputs_arr, targets_arr, batch, ws;
+  Building f;
+  /* the arguments of the function being built */
+  LLVMValueRef params, inputs_arr, targets_arr, batch, ws;
   LLVMValueRef total;       /* the batch that means divide by: the whole
                                batch when a call computes one shard */
   LLVMValueRef *input_base, *target_base;
-  LLVMBasicBlockRef entry;
-  bool in_kernel;           /* building a GEMM kernel's function */
   LLVMValueRef *latches;    /* the back edges of the loops outside GEMM
                                kernels (see limit_unrolling) */
   int nlatches, latch_cap;
-  /* building train_step's gradient with the optimizer in its weight
-   * gradients' GEMMs (Plan.gemm_update) */
-  bool updating;            /* building that gradient */
-  LLVMValueRef state, step, hyper;   /* its arguments */
+  LLVMValueRef state, step, hyper;   /* gradient_update's */
   Hyper kernel_hy;          /* in such a GEMM kernel: the hyperparameters
                                as vectors */
-  int vec_tail;             /* the optimizer on vectors of this tail (0:
-                               full), not on reals, when >= 0 */
 } Cg;
 
 typedef struct Loop {
@@ -122,7 +136,7 @@ typedef struct Into {
 
 /* codegen_builders.c */
 LLVMValueRef cg_call_math(Cg *cg, const char *base, LLVMValueRef *x,
-                                 unsigned n);
+                          unsigned n);
 LLVMValueRef cg_local(Cg *cg, LLVMTypeRef t);
 LLVMValueRef cg_loop_open(Cg *cg, Loop *l, LLVMValueRef n);
 void cg_loop_close(Cg *cg, Loop *l);
@@ -132,21 +146,21 @@ LLVMValueRef cg_ftanh(Cg *cg, LLVMValueRef x);
 LLVMValueRef cg_sigmoid(Cg *cg, LLVMValueRef x);
 LLVMValueRef cg_vec_splat(Cg *cg, LLVMValueRef x);
 LLVMValueRef cg_intrinsic(Cg *cg, const char *name, LLVMTypeRef *types,
-                                 size_t ntypes, LLVMTypeRef *fty);
+                          size_t ntypes, LLVMTypeRef *fty);
 LLVMValueRef cg_vec_load(Cg *cg, LLVMValueRef p, int lanes);
 void cg_vec_store(Cg *cg, LLVMValueRef x, LLVMValueRef p, int lanes);
 LLVMValueRef cg_vec_fma(Cg *cg, LLVMValueRef a, LLVMValueRef b,
-                               LLVMValueRef c);
+                        LLVMValueRef c);
 
 /* codegen_values.c */
 LLVMValueRef cg_value_base(Cg *cg, const IrValue *v);
 LLVMValueRef cg_load(Cg *cg, const IrValue *v, LLVMValueRef b,
-                            LLVMValueRef idx);
+                     LLVMValueRef idx);
 void cg_store(Cg *cg, const IrValue *v, LLVMValueRef b, LLVMValueRef idx,
-                     LLVMValueRef x);
+              LLVMValueRef x);
 void cg_fill(Cg *cg, const IrValue *v, LLVMValueRef b, double x);
 void cg_accumulate_at(Cg *cg, const IrValue *v, LLVMValueRef b,
-                             LLVMValueRef idx, LLVMValueRef x);
+                      LLVMValueRef idx, LLVMValueRef x);
 void cg_emit_example(Cg *cg, const IrValue *v, LLVMValueRef b);
 
 /* codegen_losses.c */
@@ -156,7 +170,7 @@ void cg_emit_softmax(Cg *cg, const IrValue *v, LLVMValueRef b);
 void cg_emit_loss(Cg *cg, const IrValue *v, LLVMValueRef b);
 void cg_emit_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b);
 LLVMValueRef cg_within(Cg *cg, const IrValue *length, LLVMValueRef b,
-                              LLVMValueRef t);
+                       LLVMValueRef t);
 void cg_emit_mask(Cg *cg, const IrValue *v, LLVMValueRef b);
 void cg_emit_pick(Cg *cg, const IrValue *v, LLVMValueRef b);
 void cg_emit_reverse_masked(Cg *cg, const IrValue *v, LLVMValueRef b);
@@ -167,7 +181,7 @@ void cg_emit_across_batch(Cg *cg, const IrValue *v);
 void cg_emit_batched_matvec(Cg *cg, const IrValue *v);
 void cg_emit_gemm_sum(Cg *cg, const IrValue *v);
 void cg_emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
-                                   int64_t rows, int64_t cols);
+                            int64_t rows, int64_t cols);
 void cg_emit_pack(Cg *cg, const IrValue *a);
 
 /* codegen_loops.c */
@@ -179,11 +193,11 @@ void cg_load_hyper(Cg *cg, LLVMValueRef h, Hyper *hy);
 void cg_step_hyper(Cg *cg, Hyper *hy, LLVMValueRef step);
 void cg_fix_to_defaults(Cg *cg, Hyper *hy);
 void cg_emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
-                                   LLVMValueRef pp, const Slot *s);
+                            LLVMValueRef pp, const Slot *s);
 LLVMValueRef cg_build_gradient_update(Cg *cg);
 LLVMValueRef cg_build_train_step(Cg *cg, LLVMValueRef shard,
-                                        LLVMValueRef update,
-                                        LLVMValueRef gradient_update);
+                                 LLVMValueRef update,
+                                 LLVMValueRef gradient_update);
 LLVMValueRef cg_build_update(Cg *cg);
 LLVMValueRef cg_build_clip(Cg *cg);
 LLVMValueRef cg_build_update_range(Cg *cg);
@@ -203,7 +217,7 @@ LLVMValueRef cg_loss_double(Cg *cg);
 void cg_write_grads(Cg *cg, LLVMValueRef grads);
 void cg_keep_apart(Cg *cg, LLVMValueRef fn);
 LLVMValueRef cg_call_shard(Cg *cg, LLVMValueRef shard,
-                                  LLVMValueRef *args);
+                           LLVMValueRef *args);
 
 /* ---- the one-line builders ------------------------------------------- */
 

@@ -251,7 +251,7 @@ void cg_emit_loss_grad(Cg *cg, const IrValue *v, LLVMValueRef b) {
 
 /* step t of each example, against its length */
 LLVMValueRef cg_within(Cg *cg, const IrValue *length, LLVMValueRef b,
-                              LLVMValueRef t) {
+                       LLVMValueRef t) {
   LLVMValueRef len = cg_load(cg, length, b, i64c(cg, 0));
   LLVMValueRef tr = LLVMBuildSIToFP(cg->b, t, cg->real, "");
   return fcmp(cg, LLVMRealOLT, tr, len);

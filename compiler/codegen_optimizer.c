@@ -73,37 +73,43 @@ static void emit_clip(Cg *cg, LLVMValueRef grads, const Hyper *hy) {
   cg_if_close(cg, after);
 }
 
-/* The optimizer's loads, stores and constants: reals in the update
- * loops, vectors in a GEMM tile's epilogue (vec_tail >= 0). */
-static LLVMValueRef ld(Cg *cg, LLVMValueRef p) {
-  if (cg->vec_tail >= 0)
-    return cg_vec_load(cg, p, cg->vec_tail);
+static LLVMValueRef load_real(Cg *cg, LLVMValueRef p) {
   return LLVMBuildLoad2(cg->b, cg->real, p, "");
 }
 
-static void st(Cg *cg, LLVMValueRef p, LLVMValueRef x) {
-  if (cg->vec_tail >= 0)
-    cg_vec_store(cg, x, p, cg->vec_tail);
+/* The optimizer's loads, stores and constants, as the slot s it updates
+ * says: reals in the update loops, vectors in a GEMM tile's epilogue. */
+static LLVMValueRef ld(Cg *cg, const Slot *s, LLVMValueRef p) {
+  if (s->tail >= 0)
+    return cg_vec_load(cg, p, s->tail);
+  return load_real(cg, p);
+}
+
+static void st(Cg *cg, const Slot *s, LLVMValueRef p, LLVMValueRef x) {
+  if (s->tail >= 0)
+    cg_vec_store(cg, x, p, s->tail);
   else
     LLVMBuildStore(cg->b, x, p);
 }
 
-static LLVMValueRef one(Cg *cg) {
-  return cg->vec_tail >= 0 ? cg_vec_splat(cg, realc(cg, 1)) : realc(cg, 1);
+static LLVMValueRef one(Cg *cg, const Slot *s) {
+  return s->tail >= 0 ? cg_vec_splat(cg, realc(cg, 1)) : realc(cg, 1);
 }
 
-static LLVMValueRef lerp(Cg *cg, LLVMValueRef a, LLVMValueRef old,
-                         LLVMValueRef x) {        /* a*old + (1-a)*x */
-  return f_add(cg, f_mul(cg, a, old), f_mul(cg, f_sub(cg, one(cg), a), x));
+/* a*old + (1-a)*x */
+static LLVMValueRef lerp(Cg *cg, const Slot *s, LLVMValueRef a,
+                         LLVMValueRef old, LLVMValueRef x) {
+  return f_add(cg, f_mul(cg, a, old), f_mul(cg, f_sub(cg, one(cg, s), a), x));
 }
 
 static LLVMValueRef update_sgd(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                const Slot *s) {
-  LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM], ld(cg, s->ptr[0])),
-      f_mul(cg, f_sub(cg, one(cg), hy->v[HY_DAMPENING]), g));
+  LLVMValueRef buf = f_add(cg,
+      f_mul(cg, hy->v[HY_MOMENTUM], ld(cg, s, s->ptr[0])),
+      f_mul(cg, f_sub(cg, one(cg, s), hy->v[HY_DAMPENING]), g));
   buf = sel(cg, hy->first, g, buf);
   LLVMValueRef has = hy->on[HY_MOMENTUM];
-  st(cg, s->ptr[0], sel(cg, has, buf, ld(cg, s->ptr[0])));
+  st(cg, s, s->ptr[0], sel(cg, has, buf, ld(cg, s, s->ptr[0])));
   LLVMValueRef nest = f_add(cg, g, f_mul(cg, hy->v[HY_MOMENTUM], buf));
   LLVMValueRef step = sel(cg, hy->on[HY_NESTEROV], nest, buf);
   return f_mul(cg, hy->v[HY_LR], sel(cg, has, step, g));
@@ -112,8 +118,8 @@ static LLVMValueRef update_sgd(Cg *cg, const Hyper *hy, LLVMValueRef g,
 static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                    const Slot *s) {
   LLVMValueRef clr = hy->clr;
-  LLVMValueRef sum = f_add(cg, ld(cg, s->ptr[0]), f_mul(cg, g, g));
-  st(cg, s->ptr[0], sum);
+  LLVMValueRef sum = f_add(cg, ld(cg, s, s->ptr[0]), f_mul(cg, g, g));
+  st(cg, s, s->ptr[0], sum);
   LLVMValueRef eps = hy->v[HY_EPS], sq = call1(cg, "llvm.sqrt", sum);
   LLVMValueRef inside = call1(cg, "llvm.sqrt", f_add(cg, sum, eps));
   LLVMValueRef denom = sel(cg, hy->on[HY_EPS_INSIDE_SQRT], inside,
@@ -124,31 +130,31 @@ static LLVMValueRef update_adagrad(Cg *cg, const Hyper *hy, LLVMValueRef g,
 static LLVMValueRef update_rmsprop(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                    const Slot *s) {
   LLVMValueRef a = hy->v[HY_ALPHA];
-  LLVMValueRef sq = lerp(cg, a, ld(cg, s->ptr[0]), f_mul(cg, g, g));
-  st(cg, s->ptr[0], sq);
-  LLVMValueRef ga = lerp(cg, a, ld(cg, s->ptr[2]), g);
+  LLVMValueRef sq = lerp(cg, s, a, ld(cg, s, s->ptr[0]), f_mul(cg, g, g));
+  st(cg, s, s->ptr[0], sq);
+  LLVMValueRef ga = lerp(cg, s, a, ld(cg, s, s->ptr[2]), g);
   LLVMValueRef centered = hy->on[HY_CENTERED];
-  st(cg, s->ptr[2], sel(cg, centered, ga, ld(cg, s->ptr[2])));
+  st(cg, s, s->ptr[2], sel(cg, centered, ga, ld(cg, s, s->ptr[2])));
   LLVMValueRef var = sel(cg, centered, f_sub(cg, sq, f_mul(cg, ga, ga)), sq);
   LLVMValueRef avg = f_add(cg, call1(cg, "llvm.sqrt", var), hy->v[HY_EPS]);
   LLVMValueRef buf = f_add(cg, f_mul(cg, hy->v[HY_MOMENTUM],
-                                   ld(cg, s->ptr[1])), f_div(cg, g, avg));
+                                   ld(cg, s, s->ptr[1])), f_div(cg, g, avg));
   LLVMValueRef has = hy->on[HY_MOMENTUM];
-  st(cg, s->ptr[1], sel(cg, has, buf, ld(cg, s->ptr[1])));
+  st(cg, s, s->ptr[1], sel(cg, has, buf, ld(cg, s, s->ptr[1])));
   return f_mul(cg, hy->v[HY_LR], sel(cg, has, buf, f_div(cg, g, avg)));
 }
 
 static LLVMValueRef update_adam(Cg *cg, const Hyper *hy, LLVMValueRef g,
                                 const Slot *s) {
   LLVMValueRef bc1 = hy->bc1, sqrt_bc2 = hy->sqrt_bc2;
-  LLVMValueRef m = lerp(cg, hy->v[HY_BETA1], ld(cg, s->ptr[0]), g);
-  LLVMValueRef v = lerp(cg, hy->v[HY_BETA2], ld(cg, s->ptr[1]),
+  LLVMValueRef m = lerp(cg, s, hy->v[HY_BETA1], ld(cg, s, s->ptr[0]), g);
+  LLVMValueRef v = lerp(cg, s, hy->v[HY_BETA2], ld(cg, s, s->ptr[1]),
                         f_mul(cg, g, g));
-  st(cg, s->ptr[0], m);
-  st(cg, s->ptr[1], v);
-  LLVMValueRef vmax = fmaxr(cg, ld(cg, s->ptr[2]), v);
+  st(cg, s, s->ptr[0], m);
+  st(cg, s, s->ptr[1], v);
+  LLVMValueRef vmax = fmaxr(cg, ld(cg, s, s->ptr[2]), v);
   LLVMValueRef ams = hy->on[HY_AMSGRAD];
-  st(cg, s->ptr[2], sel(cg, ams, vmax, ld(cg, s->ptr[2])));
+  st(cg, s, s->ptr[2], sel(cg, ams, vmax, ld(cg, s, s->ptr[2])));
   LLVMValueRef vv = sel(cg, ams, vmax, v);
   LLVMValueRef denom = f_add(cg, f_div(cg, call1(cg, "llvm.sqrt", vv),
                                      sqrt_bc2), hy->v[HY_EPS]);
@@ -278,11 +284,11 @@ static void emit_update(Cg *cg, LLVMValueRef params, LLVMValueRef state,
   /* the training block's flags past the first step, as constants: a loop
    * that tests them at every element ran 20% slower (the batch-5 MLP's
    * SGD); any other step in a loop that tests them */
-  LLVMBasicBlockRef fixed = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+  LLVMBasicBlockRef fixed = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                           "defaults");
-  LLVMBasicBlockRef other = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+  LLVMBasicBlockRef other = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                           "other");
-  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+  LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                           "after");
   LLVMBuildCondBr(cg->b, fits_defaults(cg, hy, step), fixed, other);
   LLVMPositionBuilderAtEnd(cg->b, fixed);
@@ -314,26 +320,26 @@ static LLVMValueRef update_step(Cg *cg, const Hyper *hy, LLVMValueRef g,
  * weight decay is decoupled: it shrinks the parameter, not the
  * gradient. */
 void cg_emit_update_element(Cg *cg, const Hyper *hy, LLVMValueRef g,
-                                   LLVMValueRef pp, const Slot *s) {
+                            LLVMValueRef pp, const Slot *s) {
   bool decoupled = cg->p->train.optimizer == NETRT_ADAMW;
-  LLVMValueRef p = ld(cg, pp), wd = hy->v[HY_WEIGHT_DECAY];
+  LLVMValueRef p = ld(cg, s, pp), wd = hy->v[HY_WEIGHT_DECAY];
   LLVMValueRef decays = hy->on[HY_WEIGHT_DECAY];    /* PyTorch: if wd != 0 */
   if (!is_false(decays) && decoupled)
-    p = sel(cg, decays, f_mul(cg, p, f_sub(cg, one(cg),
+    p = sel(cg, decays, f_mul(cg, p, f_sub(cg, one(cg, s),
                                           f_mul(cg, hy->v[HY_LR], wd))), p);
   else if (!is_false(decays))
     g = sel(cg, decays, f_add(cg, g, f_mul(cg, wd, p)), g);
-  st(cg, pp, f_sub(cg, p, update_step(cg, hy, g, s)));
+  st(cg, s, pp, f_sub(cg, p, update_step(cg, hy, g, s)));
 }
 
 static void emit_update_loop(Cg *cg, const UpdateLoop *u, const Hyper *hy) {
   Loop l;
   LLVMValueRef i = add(cg, u->begin, cg_loop_open(cg, &l,
       LLVMBuildSub(cg->b, u->end, u->begin, "")));
-  LLVMValueRef g = ld(cg, gep(cg, u->grads[0], i));
+  LLVMValueRef g = load_real(cg, gep(cg, u->grads[0], i));
   for (int k = 1; k < u->ngrads; k++)
-    g = f_add(cg, g, ld(cg, gep(cg, u->grads[k], i)));
-  Slot s;
+    g = f_add(cg, g, load_real(cg, gep(cg, u->grads[k], i)));
+  Slot s = {.tail = -1};
   for (int k = 0; k < 3; k++)
     s.ptr[k] = gep(cg, u->state,
                    add(cg, i, i64c(cg, k * cg->plan->param_count)));
@@ -364,13 +370,12 @@ LLVMValueRef cg_build_gradient_update(Cg *cg) {
   cg->ws = p[8];
   cg_load_io(cg, p[2], p[3]);
   cg->grads = p[7];
-  cg->updating = true;
+  cg->f.updates = true;
   cg_emit_values(cg, cg_wanted(cg, cg->p->n, false));
-  cg->updating = false;
   cg_write_grads(cg, cg->grads);
   cg->grads = NULL;
   LLVMBuildRet(cg->b, cg_loss_double(cg));
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* The optimizer on the parameters whose gradients gradient_update left
@@ -401,8 +406,8 @@ static void update_the_rest(Cg *cg, LLVMValueRef params, LLVMValueRef state,
 /* double train_step(params, state, inputs, targets, batch, step, hyper,
  *                   workspace) */
 LLVMValueRef cg_build_train_step(Cg *cg, LLVMValueRef shard,
-                                        LLVMValueRef update,
-                                        LLVMValueRef gradient_update) {
+                                 LLVMValueRef update,
+                                 LLVMValueRef gradient_update) {
   LLVMTypeRef args[8] = {cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->i32,
                          cg->i64, cg->ptr, cg->ptr};
   cg_begin(cg, "train_step", LLVMFunctionType(cg->f64, args, 8, 0));
@@ -420,11 +425,11 @@ LLVMValueRef cg_build_train_step(Cg *cg, LLVMValueRef shard,
             fcmp(cg, LLVMRealOLE, hy.d[HY_CLIP_VALUE], f64c(cg, 0)), ""),
         "");
     cg_fix_to_defaults(cg, &hy);
-    LLVMBasicBlockRef fused = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+    LLVMBasicBlockRef fused = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                             "in_gemm");
-    LLVMBasicBlockRef apart = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn,
+    LLVMBasicBlockRef apart = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn,
                                                             "apart");
-    after = LLVMAppendBasicBlockInContext(cg->ctx, cg->fn, "done");
+    after = LLVMAppendBasicBlockInContext(cg->ctx, cg->f.fn, "done");
     LLVMBuildCondBr(cg->b, fits, fused, apart);
     LLVMPositionBuilderAtEnd(cg->b, fused);
     LLVMValueRef g[9] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], grads,
@@ -446,7 +451,7 @@ LLVMValueRef cg_build_train_step(Cg *cg, LLVMValueRef shard,
     LLVMPositionBuilderAtEnd(cg->b, after);
   }
   LLVMBuildRet(cg->b, LLVMBuildLoad2(cg->b, cg->f64, result, ""));
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* void update(params, state, grads, step, hyper): train_step's clipping
@@ -454,16 +459,16 @@ LLVMValueRef cg_build_train_step(Cg *cg, LLVMValueRef shard,
 LLVMValueRef cg_build_update(Cg *cg) {
   LLVMTypeRef args[5] = {cg->ptr, cg->ptr, cg->ptr, cg->i64, cg->ptr};
   cg_begin(cg, "update", LLVMFunctionType(cg->voidt, args, 5, 0));
-  cg->params = LLVMGetParam(cg->fn, 0);
-  LLVMValueRef grads = LLVMGetParam(cg->fn, 2);
+  cg->params = LLVMGetParam(cg->f.fn, 0);
+  LLVMValueRef grads = LLVMGetParam(cg->f.fn, 2);
   Hyper hy;
-  cg_load_hyper(cg, LLVMGetParam(cg->fn, 4), &hy);
+  cg_load_hyper(cg, LLVMGetParam(cg->f.fn, 4), &hy);
   emit_clip(cg, grads, &hy);
-  emit_update(cg, cg->params, LLVMGetParam(cg->fn, 1), &grads, 1,
-              LLVMGetParam(cg->fn, 3), &hy, i64c(cg, 0),
+  emit_update(cg, cg->params, LLVMGetParam(cg->f.fn, 1), &grads, 1,
+              LLVMGetParam(cg->f.fn, 3), &hy, i64c(cg, 0),
               i64c(cg, cg->plan->param_count));
   LLVMBuildRetVoid(cg->b);
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* void clip(grads, hyper): update's clipping alone. */
@@ -471,10 +476,10 @@ LLVMValueRef cg_build_clip(Cg *cg) {
   LLVMTypeRef args[2] = {cg->ptr, cg->ptr};
   cg_begin(cg, "clip", LLVMFunctionType(cg->voidt, args, 2, 0));
   Hyper hy;
-  cg_load_hyper(cg, LLVMGetParam(cg->fn, 1), &hy);
-  emit_clip(cg, LLVMGetParam(cg->fn, 0), &hy);
+  cg_load_hyper(cg, LLVMGetParam(cg->f.fn, 1), &hy);
+  emit_clip(cg, LLVMGetParam(cg->f.fn, 0), &hy);
   LLVMBuildRetVoid(cg->b);
-  return cg->fn;
+  return cg->f.fn;
 }
 
 /* grads[0][begin, end) += grads[1..n-1][begin, end), left to right */
@@ -489,8 +494,9 @@ static void emit_add_up(Cg *cg, LLVMValueRef grads, LLVMValueRef n,
       LLVMBuildGEP2(cg->b, cg->ptr, grads, &k, 1, ""), "");
   LLVMValueRef i = add(cg, begin, cg_loop_open(cg, &li,
       LLVMBuildSub(cg->b, end, begin, "")));
-  st(cg, gep(cg, sum, i), f_add(cg, ld(cg, gep(cg, sum, i)),
-                                ld(cg, gep(cg, from, i))));
+  LLVMValueRef x = load_real(cg, gep(cg, from, i));
+  LLVMValueRef total = f_add(cg, load_real(cg, gep(cg, sum, i)), x);
+  LLVMBuildStore(cg->b, total, gep(cg, sum, i));
   cg_loop_close(cg, &li);
   cg_loop_close(cg, &lk);
 }
@@ -522,5 +528,5 @@ LLVMValueRef cg_build_update_range(Cg *cg) {
   emit_add_up(cg, p[2], n, p[6], p[7]);
   emit_update(cg, p[0], p[1], g, 1, p[4], &hy, p[6], p[7]);
   LLVMBuildRetVoid(cg->b);
-  return cg->fn;
+  return cg->f.fn;
 }

@@ -62,7 +62,7 @@ static LLVMValueRef elementwise_at(Cg *cg, const IrValue *v, LLVMValueRef b,
                                    LLVMValueRef i);
 
 LLVMValueRef cg_load(Cg *cg, const IrValue *v, LLVMValueRef b,
-                            LLVMValueRef idx) {
+                     LLVMValueRef idx) {
   if (cg->plan->inlined && cg->plan->inlined[v->id])
     return elementwise_at(cg, v, b, idx);
   if (v->op == IR_CONST)
@@ -73,7 +73,7 @@ LLVMValueRef cg_load(Cg *cg, const IrValue *v, LLVMValueRef b,
 }
 
 void cg_store(Cg *cg, const IrValue *v, LLVMValueRef b, LLVMValueRef idx,
-                     LLVMValueRef x) {
+              LLVMValueRef x) {
   LLVMBuildStore(cg->b, x, elem_ptr(cg, v, b, idx));
 }
 
@@ -261,7 +261,7 @@ void cg_fill(Cg *cg, const IrValue *v, LLVMValueRef b, double x) {
 }
 
 void cg_accumulate_at(Cg *cg, const IrValue *v, LLVMValueRef b,
-                             LLVMValueRef idx, LLVMValueRef x) {
+                      LLVMValueRef idx, LLVMValueRef x) {
   LLVMValueRef p = elem_ptr(cg, v, b, idx);
   LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->real, p, "");
   LLVMBuildStore(cg->b, f_add(cg, old, x), p);
