@@ -138,29 +138,6 @@ void cg_set_batch(Cg *cg, LLVMValueRef batch32) {
   cg->total = cg->batch;
 }
 
-/* Which values a function computes: everything up to `last`, or only
- * what the output needs without the targets (predict). */
-bool *cg_wanted(Cg *cg, int last, bool predict) {
-  const IrProgram *p = cg->p;
-  bool *want = arena_array(bool, p->nids + 1);
-  if (predict && !p->output)
-    return want;
-  if (!predict && last < p->n) {       /* evaluate: the forward pass */
-    for (int i = 0; i < last; i++)
-      want[p->v[i]->id] = true;
-    return want;
-  }
-  if (p->output)
-    ir_mark_reads(p->output, want);
-  if (predict)
-    return want;
-  /* the gradient: what the loss and the gradients read, nothing dead */
-  ir_mark_reads(p->loss, want);
-  for (int k = 0; p->grads && k < p->nparams; k++)
-    ir_mark_reads(p->grads[k], want);
-  return want;
-}
-
 /* Parameters are packed first; a computed matrix once it is known. */
 void cg_emit_values(Cg *cg, const bool *want) {
   for (int i = 0; i < cg->p->n; i++) {
@@ -225,7 +202,7 @@ static LLVMValueRef build_gradient_shard(Cg *cg) {
   cg->ws = LLVMGetParam(cg->f.fn, 6);
   cg_load_io(cg, LLVMGetParam(cg->f.fn, 1), LLVMGetParam(cg->f.fn, 2));
   cg->grads = LLVMGetParam(cg->f.fn, 5);
-  cg_emit_values(cg, cg_wanted(cg, cg->p->n, false));
+  cg_emit_values(cg, cg->plan->live);
   cg_write_grads(cg, cg->grads);
   cg->grads = NULL;
   LLVMBuildRet(cg->b, cg_loss_double(cg));
@@ -269,7 +246,7 @@ static LLVMValueRef build_evaluate(Cg *cg) {
   cg_set_batch(cg, LLVMGetParam(cg->f.fn, 3));
   cg->ws = LLVMGetParam(cg->f.fn, 5);
   cg_load_io(cg, LLVMGetParam(cg->f.fn, 1), LLVMGetParam(cg->f.fn, 2));
-  cg_emit_values(cg, cg_wanted(cg, cg->p->nforward, false));
+  cg_emit_values(cg, cg->plan->forward);
   LLVMValueRef outputs = LLVMGetParam(cg->f.fn, 4);
   LLVMValueRef some = LLVMBuildIsNotNull(cg->b, outputs, "");
   LLVMBasicBlockRef after = cg_if_open(cg, some);

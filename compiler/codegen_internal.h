@@ -211,7 +211,6 @@ void cg_begin(Cg *cg, const char *name, LLVMTypeRef fty);
 void cg_args_of(Cg *cg, LLVMValueRef *p, unsigned n);
 void cg_load_io(Cg *cg, LLVMValueRef inputs, LLVMValueRef targets);
 void cg_set_batch(Cg *cg, LLVMValueRef batch32);
-bool *cg_wanted(Cg *cg, int last, bool predict);
 void cg_emit_values(Cg *cg, const bool *want);
 LLVMValueRef cg_loss_double(Cg *cg);
 void cg_write_grads(Cg *cg, LLVMValueRef grads);

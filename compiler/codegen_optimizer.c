@@ -371,7 +371,7 @@ LLVMValueRef cg_build_gradient_update(Cg *cg) {
   cg_load_io(cg, p[2], p[3]);
   cg->grads = p[7];
   cg->f.updates = true;
-  cg_emit_values(cg, cg_wanted(cg, cg->p->n, false));
+  cg_emit_values(cg, cg->plan->live);
   cg_write_grads(cg, cg->grads);
   cg->grads = NULL;
   LLVMBuildRet(cg->b, cg_loss_double(cg));

@@ -804,6 +804,25 @@ static int64_t flops(const IrProgram *p, int batch) {
   return block_flops(&top, batch);
 }
 
+/* The values the gradient computes: what the loss, the output and the
+ * gradients read; and those evaluate computes, the forward pass. */
+static void plan_live(Plan *pl) {
+  const IrProgram *p = pl->p;
+  pl->live = arena_array(bool, p->nids + 1);
+  if (p->output)
+    ir_mark_reads(p->output, pl->live);
+  ir_mark_reads(p->loss, pl->live);
+  for (int k = 0; p->grads && k < p->nparams; k++)
+    ir_mark_reads(p->grads[k], pl->live);
+  if (p->nforward == p->n) {
+    pl->forward = pl->live;
+    return;
+  }
+  pl->forward = arena_array(bool, p->nids + 1);
+  for (int i = 0; i < p->nforward; i++)
+    pl->forward[p->v[i]->id] = true;
+}
+
 /* The parameters one after the other in the parameter buffer, in the
  * order of the program's list. */
 static void plan_parameters(Plan *pl) {
@@ -827,6 +846,7 @@ Plan *plan_program(const IrProgram *p, const PlanTarget *t) {
   plan_fusion(pl);
   plan_workspace(pl);
   plan_gemm_updates(pl);
+  plan_live(pl);
   pl->shards_add_up = shards_add_up(p);
   pl->param_terms = loss_has_param_terms(p->loss);
   pl->flops = flops(p, t->batch);
@@ -916,11 +936,13 @@ static void dump_value(FILE *out, const Plan *pl, const IrValue *v,
   if (leaf_name(pl, v))
     fprintf(out, " %s", leaf_name(pl, v));
   if (v->op == IR_LOOP) {
-    fprintf(out, " L%d:\n", v->loop->id);
+    fprintf(out, " L%d%s:\n", v->loop->id, pl->live[v->id] ? "" : " (dead)");
     dump_block(out, pl, &v->loop->body, indent + 2);
     return;
   }
   bool first = true;
+  if (!pl->live[v->id] && !plan_in_body(v))   /* a loop runs its body */
+    say(out, &first, "dead");
   dump_placement(out, pl, v, &first);
   dump_storage(out, pl, v, &first);
   if (first && v->nargs == 0 && v->op != IR_STATE)

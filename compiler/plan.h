@@ -75,6 +75,10 @@ typedef struct Plan {
                                   which its GEMM's tiles apply as they
                                   finish; 0: not */
   bool any_gemm_update;
+  /* the values each entry point computes */
+  bool *live;                  /* the gradient's: what the loss, the output
+                                  and the gradients read (nothing dead) */
+  bool *forward;               /* evaluate's: the forward pass */
   /* what the runtime's threads may do with the entry points */
   bool shards_add_up;          /* shards' gradients sum to the batch's */
   bool param_terms;            /* the loss has terms without examples */
