@@ -88,14 +88,16 @@ void cg_emit_value(Cg *cg, const IrValue *v) {
 
 /* ---- the entry points -------------------------------------------------- */
 
-/* 512-bit vectors where the target has them: LLVM would otherwise split
- * the GEMM kernels' vectors in two on CPUs it tunes for 256 bits. */
+/* The kernels' vector width for LLVM's vectorizer too: on CPUs it tunes
+ * for 256 bits it would otherwise split 512-bit vectors in two. */
 static void prefer_wide_vectors(Cg *cg, LLVMValueRef fn) {
   static const char *const keys[] = {"prefer-vector-width",
                                      "min-legal-vector-width"};
+  char bits[16];
+  int n = snprintf(bits, sizeof bits, "%d", cg->lanes * cg->bytes * 8);
   for (int k = 0; k < 2; k++) {
     LLVMAttributeRef a = LLVMCreateStringAttribute(
-        cg->ctx, keys[k], (unsigned)strlen(keys[k]), "512", 3);
+        cg->ctx, keys[k], (unsigned)strlen(keys[k]), bits, (unsigned)n);
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, a);
   }
 }
@@ -372,11 +374,15 @@ static CgModule *finish_module(Cg *cg, const char *symbol) {
   return m;
 }
 
-/* Every vector 512 bits wide, whatever the target (issue 16 derives it
- * from the target). */
+/* The kernels' vectors are the target's; the register tile is still
+ * the one sized for 32 vector registers (4 rows by 4 vectors), whatever
+ * the target has. */
 PlanTarget cg_plan_target(const CodegenOptions *o) {
+  if (!o->target)
+    DIE("codegen: no target");
   return (PlanTarget){.bytes = o->dtype_bytes, .batch = o->batch,
-                      .lanes = 64 / o->dtype_bytes, .tile_vecs = TILE_VECS};
+                      .lanes = o->target->vector_bits / 8 / o->dtype_bytes,
+                      .tile_vecs = TILE_VECS};
 }
 
 CgModule *cg_module(const IrProgram *p, const Plan *plan,

@@ -4,11 +4,14 @@
 
 #include "ir.h"
 #include "plan.h"
+#include "target.h"
 
 typedef struct CodegenOptions {
   int dtype_bytes;       /* 4: float, 8: double */
   int batch;             /* the batch the code is specialized to */
   bool main_model;       /* also define netrt_main_model (executables) */
+  const Target *target;  /* the machine the vectors are planned for
+                            (emit_target) */
   void *context;         /* an LLVMContextRef to build in (the JIT's), or
                             NULL for a context of the module's own */
 } CodegenOptions;

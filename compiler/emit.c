@@ -43,22 +43,57 @@ const char *emit_llvm_version(void) {
   return buf;
 }
 
-static LLVMTargetMachineRef target_machine(const EmitOptions *o) {
+static bool host_target(const EmitOptions *o) {
+  return (!o->cpu || strcmp(o->cpu, "native") == 0) && !o->triple;
+}
+
+static void init_targets(void) {
   LLVMInitializeAllTargetInfos();
   LLVMInitializeAllTargets();
   LLVMInitializeAllTargetMCs();
   LLVMInitializeAllAsmPrinters();
+}
+
+/* Whether LLVM can generate code for the triple; else reports it. */
+static bool known_triple(const EmitOptions *o, const char *triple,
+                         LLVMTargetRef *target) {
+  char *err = NULL;
+  if (!LLVMGetTargetFromTriple(triple, target, &err))
+    return true;
+  diag_fatal_noloc("--target=%s: %s", o->triple ? o->triple : triple, err);
+  LLVMDisposeMessage(err);
+  return false;
+}
+
+Target emit_target(const EmitOptions *o) {
+  init_targets();
+  bool host = host_target(o);
+  char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple)
+                           : LLVMGetDefaultTargetTriple();
+  LLVMTargetRef known;
+  known_triple(o, triple, &known);
+  char *cpu = host ? LLVMGetHostCPUName() : NULL;
+  char *features = host ? LLVMGetHostCPUFeatures() : NULL;
+  Target t = target_describe(triple, host ? cpu : o->cpu ? o->cpu : "",
+                             host ? features : "", host);
+  if (host)
+    target_read_host_caches(&t, "/sys/devices/system/cpu/cpu0");
+  LLVMDisposeMessage(triple);
+  LLVMDisposeMessage(cpu);
+  LLVMDisposeMessage(features);
+  return t;
+}
+
+static LLVMTargetMachineRef target_machine(const EmitOptions *o) {
+  init_targets();
   char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple)
                            : LLVMGetDefaultTargetTriple();
   LLVMTargetRef target;
-  char *err = NULL;
-  if (LLVMGetTargetFromTriple(triple, &target, &err)) {
-    diag_fatal_noloc("--target=%s: %s", o->triple ? o->triple : triple, err);
-    LLVMDisposeMessage(err);
+  if (!known_triple(o, triple, &target)) {
     LLVMDisposeMessage(triple);
     return NULL;
   }
-  bool host = (!o->cpu || strcmp(o->cpu, "native") == 0) && !o->triple;
+  bool host = host_target(o);
   char *cpu = host ? LLVMGetHostCPUName() : NULL;
   char *features = host ? LLVMGetHostCPUFeatures() : NULL;
   LLVMCodeGenOptLevel level = o->opt_level >= 3 ? LLVMCodeGenLevelAggressive
@@ -407,8 +442,18 @@ Jit *emit_jit_module(CgModule *m, JitContext *c, const EmitOptions *o,
   return load_module(tsm, name, symbol);
 }
 
+/* The machine o names, for callers that did not say (in the arena, as
+ * long as the options that point at it). */
+static const Target *host_for(const EmitOptions *o) {
+  Target *t = arena_new(Target);
+  *t = emit_target(o);
+  return t;
+}
+
 Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
               const void **descriptor) {
+  if (!cgo->target)
+    cgo->target = host_for(o);
   JitContext *c = emit_jit_context(cgo);
   PlanTarget t = cg_plan_target(cgo);
   return emit_jit_module(cg_module(p, plan_program(p, &t), cgo), c, o,
@@ -417,6 +462,8 @@ Jit *emit_jit(const IrProgram *p, CodegenOptions *cgo, const EmitOptions *o,
 
 Jit *emit_jit_gemm(const CgGemmShape *s, CodegenOptions *cgo,
                    const EmitOptions *o, const void **fn) {
+  if (!cgo->target)
+    cgo->target = host_for(o);
   JitContext *c = emit_jit_context(cgo);
   return emit_jit_module(cg_gemm_module(s, cgo), c, o, fn);
 }

@@ -24,6 +24,11 @@ typedef struct EmitOptions {
 /* The LLVM this netc is linked against, as "19.1.7". */
 const char *emit_llvm_version(void);
 
+/* The machine -march= and --target= name (the host without them): what
+ * codegen plans its vectors for (CodegenOptions.target).  A triple LLVM
+ * does not know reports an error and gives the host's. */
+Target emit_target(const EmitOptions *o);
+
 /* Optimizes and writes m; 0, or 1 after reporting an error. */
 int emit_module(CgModule *m, const EmitOptions *o);
 

@@ -19,6 +19,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/lower.c compiler/grad.c \
   compiler/interp.c compiler/interp.h \
   compiler/plan.c compiler/plan.h \
+  compiler/target.c compiler/target.h \
   compiler/codegen.c compiler/codegen.h compiler/codegen_internal.h \
   compiler/codegen_builders.c compiler/codegen_values.c \
   compiler/codegen_losses.c compiler/codegen_gemm.c compiler/codegen_loops.c \

@@ -50,6 +50,7 @@ typedef enum Action {
 typedef struct Options {
   Action action;
   bool jit;                 /* netc run FILE COMMAND...: in memory */
+  bool print_target;        /* --print-target: print it, no input */
   int run_argc;             /* the command and its options */
   char **run_argv;
   const char *input;
@@ -78,6 +79,8 @@ static const char usage[] =
     "  -march=CPU          the CPU to generate code for (the host's)\n"
     "  --target=TRIPLE     the target triple (the host's)\n"
     "  -O0, -O1, -O2, -O3  the optimization level (-O2)\n"
+    "  --print-target      print what -march= and --target= (or this\n"
+    "                      machine) give the kernels, then stop\n"
     "\n"
     "netc run compiles in memory and runs a command of the executable:\n"
     "train, eval, predict, info, gradcheck or bench (COMMAND --help).\n"
@@ -169,7 +172,7 @@ static int parse_dump(Options *o, const char *what) {
 
 enum {
   OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_PRELUDE, OPT_EMIT_LLVM,
-  OPT_DTYPE, OPT_MARCH, OPT_TARGET,
+  OPT_DTYPE, OPT_MARCH, OPT_TARGET, OPT_PRINT_TARGET,
 };
 
 static int parse_dtype(Options *o, const char *what) {
@@ -191,6 +194,24 @@ static int parse_opt_level(Options *o, const char *level) {
   }
   o->emit.opt_level = level[0] - '0';
   return 1;
+}
+
+/* What -march= and --target= (or the host) give the kernels, and the
+ * vectors and tiles the plan takes from it. */
+static int print_target(const Options *o) {
+  Target t = emit_target(&o->emit);
+  if (diag_error_count())
+    return 1;
+  target_print(stdout, &t);
+  int lanes[2];
+  for (int k = 0; k < 2; k++) {
+    CodegenOptions cgo = {.dtype_bytes = 4 << k, .batch = 1, .target = &t};
+    lanes[k] = cg_plan_target(&cgo).lanes;
+  }
+  CodegenOptions cgo = {.dtype_bytes = 4, .batch = 1, .target = &t};
+  printf("kernels: vectors of %d floats or %d doubles, register tiles of "
+         "%d vectors\n", lanes[0], lanes[1], cg_plan_target(&cgo).tile_vecs);
+  return 0;
 }
 
 /* The arguments after the options: the model file, and for netc run
@@ -223,6 +244,7 @@ static int parse_options(Options *o, int argc, char **argv) {
     {"dtype", required_argument, NULL, OPT_DTYPE},
     {"march", required_argument, NULL, OPT_MARCH},
     {"target", required_argument, NULL, OPT_TARGET},
+    {"print-target", no_argument, NULL, OPT_PRINT_TARGET},
     {NULL, 0, NULL, 0},
   };
   int c;
@@ -246,6 +268,7 @@ static int parse_options(Options *o, int argc, char **argv) {
     case OPT_DTYPE: if (!parse_dtype(o, optarg)) return 1; break;
     case OPT_MARCH: o->emit.cpu = optarg; break;
     case OPT_TARGET: o->emit.triple = optarg; break;
+    case OPT_PRINT_TARGET: o->print_target = true; break;
     case 'O': if (!parse_opt_level(o, optarg)) return 1; break;
     case OPT_CHECK: o->action = ACT_CHECK; break;
     case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
@@ -264,6 +287,8 @@ static int parse_options(Options *o, int argc, char **argv) {
       return 1;
     }
   }
+  if (o->print_target)
+    return print_target(o);
   return take_operands(o, argc, argv);
 }
 
@@ -401,9 +426,10 @@ static int dump_plan(const Plan *plan) {
 /* The code is specialized to the model's batch; an executable's module
  * also defines the model its main runs. */
 static CodegenOptions codegen_options(const Options *o,
-                                      const IrProgram *p) {
+                                      const IrProgram *p,
+                                      const Target *target) {
   return (CodegenOptions){.dtype_bytes = o->dtype_bytes,
-                          .batch = (int)p->train.batch,
+                          .batch = (int)p->train.batch, .target = target,
                           .main_model = !o->jit &&
                                         o->emit.kind == EMIT_EXECUTABLE};
 }
@@ -469,9 +495,12 @@ static int run_pipeline(const Options *o) {
   ir_grad(p);
   if (o->action == ACT_DUMP_GRAD)
     return dump_ir(p);
-  CodegenOptions cgo = codegen_options(o, p);
-  PlanTarget target = cg_plan_target(&cgo);
-  Plan *plan = plan_program(p, &target);
+  Target target = emit_target(&o->emit);
+  if (diag_error_count())
+    return 1;
+  CodegenOptions cgo = codegen_options(o, p, &target);
+  PlanTarget facts = cg_plan_target(&cgo);
+  Plan *plan = plan_program(p, &facts);
   if (o->action == ACT_DUMP_PLAN)
     return dump_plan(plan);
   JitContext *jit_context = o->jit ? emit_jit_context(&cgo) : NULL;

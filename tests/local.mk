@@ -123,6 +123,7 @@ TESTS += \
   tests/gradcheck.sh \
   tests/codegen.sh \
   tests/codegen-batch.sh \
+  tests/target.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
   tests/threads.sh \
@@ -145,6 +146,7 @@ EXTRA_DIST += \
   tests/model-shapes.sh \
   tests/gradcheck.sh \
   tests/codegen.sh \
+  tests/target.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \

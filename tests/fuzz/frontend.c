@@ -27,6 +27,7 @@
 #include "builtins.h"
 #include "check.h"
 #include "codegen.h"
+#include "emit.h"
 #include "frontend.h"
 #include "fuzz.h"
 #include "ir.h"
@@ -58,7 +59,9 @@ static void generate(const Model *m, const IrProgram *p, int dtype_bytes) {
   double batch = call_value(m->train, "batch")->num;
   if (!(batch >= 1 && batch <= INT_MAX))
     return;
-  CodegenOptions o = {.dtype_bytes = dtype_bytes, .batch = (int)batch};
+  Target host = emit_target(&(EmitOptions){.kind = EMIT_OBJECT});
+  CodegenOptions o = {.dtype_bytes = dtype_bytes, .batch = (int)batch,
+                      .target = &host};
   PlanTarget t = cg_plan_target(&o);
   cg_free(cg_module(p, plan_program(p, &t), &o));
 }

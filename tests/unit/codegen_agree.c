@@ -25,6 +25,10 @@
  * the compiled batch takes the paths chosen at run time, such as dot
  * products where a pack does not pay. */
 static int BATCH = 5, COMPILED_BATCH = 0;
+/* The CPU the code is generated for (--march CPU; NULL: this machine),
+ * and with it the kernels' vectors: 256 bits for haswell, 128 for
+ * x86-64.  It must run here. */
+static const char *MARCH = NULL;
 
 static uint64_t rng = 0x243f6a8885a308d3u;
 
@@ -382,7 +386,7 @@ static void check(const char *path, const IrProgram *p, int bytes) {
   double grad_tol = bytes == 8 ? 1e-10 : 1e-4;
   CodegenOptions cgo = {.dtype_bytes = bytes,
                         .batch = COMPILED_BATCH ? COMPILED_BATCH : BATCH};
-  EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 2};
+  EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 2, .cpu = MARCH};
   const void *desc;
   Jit *jit = emit_jit(p, &cgo, &eo, &desc);
   if (!ok(jit != NULL, "%s %s: compiles in memory", path, dt))
@@ -494,6 +498,10 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc) {
       BATCH = atoi(argv[++i]);
+      continue;
+    }
+    if (strcmp(argv[i], "--march") == 0 && i + 1 < argc) {
+      MARCH = argv[++i];
       continue;
     }
     if (strcmp(argv[i], "--compiled-batch") == 0 && i + 1 < argc) {

@@ -1,0 +1,123 @@
+#!/bin/sh
+# tests/target.sh — the machine the kernels are planned for: what
+# --print-target says for CPUs named with -march= and for --target=
+# triples (the same on every host), that the host's description agrees
+# with /proc/cpuinfo, that the vector width reaches --dump=plan and the
+# assembly (ymm on haswell, zmm on skylake-avx512, NEON's v registers on
+# AArch64), and that code generated for 256-bit and 128-bit vectors
+# agrees with the interpreter (tests/unit/codegen_agree --march) where
+# this machine can run it.
+LC_ALL=C
+export LC_ALL
+: "${NETC:?NETC must name the netc binary}"
+: "${CODEGEN_AGREE:?CODEGEN_AGREE must name tests/unit/codegen_agree}"
+top=${top_srcdir:-$(dirname "$0")/..}
+cd "$top" || exit 1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/target.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' 0
+
+n=0
+fails=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() {
+  n=$((n + 1))
+  fails=$((fails + 1))
+  echo "not ok $n - $1"
+  sed 's/^/# /' "$tmp/out" | head -n 12
+}
+# has DESCRIPTION TEXT: the last command's output, $tmp/out, has a line
+# with TEXT.
+has() { if grep -qF -e "$2" "$tmp/out"; then pass "$1"; else fail "$1"; fi; }
+lacks() { if grep -qE -e "$2" "$tmp/out"; then fail "$1"; else pass "$1"; fi; }
+
+# named ARGS... -- VECTORS KERNELS: --print-target for a named target.
+named() {
+  args=$1 vectors=$2 kernels=$3
+  # shellcheck disable=SC2086
+  "$NETC" --print-target $args > "$tmp/out" 2>&1
+  has "$args: $vectors" "vectors $vectors"
+  has "$args: $kernels" "kernels: vectors of $kernels"
+  has "$args: typical caches" "caches (typical, not measured)"
+}
+
+named "-march=haswell" "avx2: 256 bits, 16 registers" "8 floats or 4 doubles"
+named "-march=znver3" "avx2: 256 bits, 16 registers" "8 floats or 4 doubles"
+named "-march=skylake-avx512" "avx512: 512 bits, 32 registers" \
+  "16 floats or 8 doubles"
+named "-march=znver4" "avx512: 512 bits, 32 registers" \
+  "16 floats or 8 doubles"
+named "-march=sapphirerapids" "avx512: 512 bits, 32 registers" \
+  "16 floats or 8 doubles"
+named "-march=sandybridge" "avx: 256 bits, 16 registers" \
+  "8 floats or 4 doubles"
+named "-march=x86-64" "sse2: 128 bits, 16 registers" "4 floats or 2 doubles"
+named "--target=aarch64-linux-gnu -march=neoverse-v1" \
+  "neon: 128 bits, 32 registers" "4 floats or 2 doubles"
+named "--target=aarch64-linux-gnu -march=apple-m1" \
+  "neon: 128 bits, 32 registers" "4 floats or 2 doubles"
+"$NETC" --print-target --target=aarch64-linux-gnu -march=apple-m1 \
+  > "$tmp/out" 2>&1
+has "apple-m1 issues four FMAs a cycle" "fma units 4"
+
+"$NETC" --print-target --target=bogus-x > "$tmp/out" 2>&1
+status=$?
+if [ "$status" -eq 1 ] && grep -q 'error: --target=bogus-x' "$tmp/out"; then
+  pass "an unknown triple is an error"
+else
+  fail "an unknown triple is an error (status $status)"
+fi
+
+# The host: its ISA from LLVM's features, as /proc/cpuinfo has them.
+"$NETC" --print-target > "$tmp/out" 2>&1
+has "the host is this machine" "(this machine)"
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+case " $flags " in
+  *" avx512f "*) want="avx512: 512 bits" ;;
+  *" avx2 "*" fma "*|*" fma "*" avx2 "*) want="avx2: 256 bits" ;;
+  *" avx "*) want="avx: 256 bits" ;;
+  "  ") want="" ;;
+  *) want="sse2: 128 bits" ;;
+esac
+if [ "$(uname -m)" = x86_64 ] && [ -n "$want" ]; then
+  has "the host's vectors agree with /proc/cpuinfo ($want)" "$want"
+else
+  echo "ok $((n = n + 1)) - # SKIP not an x86-64 machine with /proc/cpuinfo"
+fi
+
+# The width reaches the plan and the code.
+"$NETC" --dump=plan -march=haswell tests/check/plan_mlp.net > "$tmp/out" 2>&1
+has "--dump=plan -march=haswell plans vectors of 8" "vectors of 8,"
+"$NETC" --dump=plan --dtype=f64 --target=aarch64-linux-gnu \
+  tests/check/plan_mlp.net > "$tmp/out" 2>&1
+has "--dump=plan for aarch64 in f64 plans vectors of 2" "vectors of 2,"
+"$NETC" -S -march=haswell -o "$tmp/out" models/mlp.net
+has "haswell's assembly uses ymm registers" "%ymm"
+lacks "haswell's assembly uses no zmm register" "%zmm"
+"$NETC" -S -march=skylake-avx512 -o "$tmp/out" models/mlp.net
+has "skylake-avx512's assembly uses zmm registers" "%zmm"
+"$NETC" -S --target=aarch64-linux-gnu -o "$tmp/out" models/mlp.net
+has "aarch64's assembly multiplies-adds NEON vectors" "fmla	v"
+
+# Code for other widths, run here: haswell's needs AVX2 and FMA.
+models="tests/grad/lstm.net tests/grad/gru.net tests/grad/varlen.net
+  tests/grad/sums_of_products.net tests/grad/width_one.net models/mlp.net
+  models/autoencoder.net models/char_rnn.net"
+for march in haswell x86-64; do
+  case $march:" $flags " in
+    haswell:*" avx2 "*" fma "*|haswell:*" fma "*" avx2 "*|x86-64:*" sse2 "*)
+      ;;
+    *) echo "ok $((n = n + 1)) - # SKIP this machine cannot run -march=$march"
+       continue ;;
+  esac
+  # shellcheck disable=SC2086
+  "$CODEGEN_AGREE" --march "$march" $models > "$tmp/out" 2>&1
+  total=$(grep -c '^ok' "$tmp/out")
+  if grep -q '^not ok' "$tmp/out" || [ "$total" -lt 100 ]; then
+    fail "-march=$march: generated code agrees with the interpreter"
+  else
+    pass "-march=$march: generated code agrees with the interpreter ($total checks)"
+  fi
+done
+
+echo "1..$n"
+[ "$fails" -eq 0 ]
