@@ -106,6 +106,7 @@ CHECK_CASES = \
   tests/check/mnist_normalize.net \
   tests/check/plan_bidirectional.net \
   tests/check/plan_lstm.net \
+  tests/check/plan_lstm_avx2.net \
   tests/check/plan_mlp.net \
   tests/check/plan_varlen.net \
   tests/check/text_data.net \
