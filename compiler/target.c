@@ -178,6 +178,11 @@ void target_read_host_caches(Target *t, const char *sysfs_cpu0) {
   }
 }
 
+const char *target_name(const Target *t) {
+  return arena_printf("%s %s %s %d-bit", t->triple,
+                      *t->cpu ? t->cpu : "generic", t->isa, t->vector_bits);
+}
+
 static void print_size(FILE *out, const char *name, int64_t bytes) {
   if (bytes % (1024 * 1024) == 0)
     fprintf(out, "  %s %" PRId64 " MiB\n", name, bytes / (1024 * 1024));

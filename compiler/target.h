@@ -30,6 +30,9 @@ Target target_describe(const char *triple, const char *cpu,
                        const char *features, bool host);
 /* The host's caches from sysfs (cpu0's), where it has them. */
 void target_read_host_caches(Target *t, const char *sysfs_cpu0);
+/* One line: "x86_64-pc-linux-gnu znver4 avx512 512-bit" (the
+ * descriptor's target, which `info` prints). */
+const char *target_name(const Target *t);
 /* netc --print-target. */
 void target_print(FILE *out, const Target *t);
 

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 6
+#define NETRT_ABI_VERSION 7
 
 enum { NETRT_MAX_DIMS = 6 };
 
@@ -213,6 +213,9 @@ typedef struct NetrtModel {
   /* Varlen inputs: the fewest steps an example may have (1 when the model
    * reads no fixed step but the first and the last; 0 is taken as 1). */
   int64_t min_steps;
+  /* What the code was generated for: the triple, the CPU and the vectors
+   * of its kernels ("x86_64-pc-linux-gnu znver4 avx512 512-bit"). */
+  const char *target;
 } NetrtModel;
 
 /* An executable's main() in libnetrt runs the model that netc names here:

@@ -132,6 +132,8 @@ static void info_text(FILE *f, const NetrtModel *m) {
   fprintf(f, "model %s: reals of %d bytes, batches of up to %d, netrt ABI "
           "%d\n", m->name, m->dtype_bytes, m->max_batch, m->abi_version);
   fprintf(f, "signature: %s\n", m->signature ? m->signature : "");
+  if (m->target)
+    fprintf(f, "built for: %s\n", m->target);
   text_tensors(f, "inputs", m->inputs, m->ninputs);
   if (m->min_steps > 1)
     fprintf(f, "  every example at least %" PRId64 " steps long\n",
@@ -237,6 +239,8 @@ static void info_json(RtJson *j, const NetrtModel *m) {
   rt_json_key(j, "signature");
   rt_json_string(j, m->signature ? m->signature : "");
   json_int(j, "abi_version", m->abi_version);
+  rt_json_key(j, "target");
+  rt_json_string(j, m->target ? m->target : "");
   json_int(j, "dtype_bytes", m->dtype_bytes);
   json_int(j, "max_batch", m->max_batch);
   json_int(j, "min_steps", m->min_steps > 1 ? m->min_steps : 1);

@@ -98,6 +98,15 @@ has "skylake-avx512's assembly uses zmm registers" "%zmm"
 "$NETC" -S --target=aarch64-linux-gnu -o "$tmp/out" models/mlp.net
 has "aarch64's assembly multiplies-adds NEON vectors" "fmla	v"
 
+# The executable says what it was built for.
+"$NETC" -march=haswell -o "$tmp/mlp" models/mlp.net &&
+  "$tmp/mlp" info > "$tmp/out" 2>&1
+has "info says what the executable was built for" \
+  "built for: x86_64-pc-linux-gnu haswell avx2 256-bit"
+"$tmp/mlp" info --json > "$tmp/out" 2>&1
+has "info --json has the target" \
+  '"target":"x86_64-pc-linux-gnu haswell avx2 256-bit"'
+
 # Code for other widths, run here: haswell's needs AVX2 and FMA.
 models="tests/grad/lstm.net tests/grad/gru.net tests/grad/varlen.net
   tests/grad/sums_of_products.net tests/grad/width_one.net models/mlp.net
