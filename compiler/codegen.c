@@ -268,7 +268,7 @@ static LLVMValueRef build_predict(Cg *cg, LLVMValueRef evaluate) {
   LLVMValueRef ws = LLVMGetParam(cg->f.fn, 4);
   const Plan *pl = cg->plan;
   LLVMValueRef targets = byte_gep(cg, ws, pl->zero_targets);
-  int64_t at = pl->zero_targets + (cg->p->ntargets * 8 + 63) / 64 * 64;
+  int64_t at = cg->p->ntargets ? pl->target_zeros[0] : pl->ws_bytes;
   LLVMValueRef zeros = byte_gep(cg, ws, at);
   int64_t zero_bytes = pl->ws_bytes - at;
   for (int k = 0; k < cg->p->ntargets; k++) {

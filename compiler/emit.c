@@ -65,49 +65,54 @@ static bool known_triple(const EmitOptions *o, const char *triple,
   return false;
 }
 
-Target emit_target(const EmitOptions *o) {
+/* The triple, CPU and features o names, as LLVM spells them: the host's
+ * CPU with its features without -march= and --target=, else the named
+ * CPU with its standard features (none listed).  In the arena. */
+typedef struct LlvmNames {
+  const char *triple, *cpu, *features;
+  bool host;
+} LlvmNames;
+
+static const char *keep(char *llvm_message) {
+  const char *s = arena_strdup(llvm_message ? llvm_message : "");
+  LLVMDisposeMessage(llvm_message);
+  return s;
+}
+
+static LlvmNames llvm_names(const EmitOptions *o) {
   init_targets();
-  bool host = host_target(o);
-  char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple)
-                           : LLVMGetDefaultTargetTriple();
+  LlvmNames n = {.host = host_target(o)};
+  n.triple = keep(o->triple ? LLVMNormalizeTargetTriple(o->triple)
+                            : LLVMGetDefaultTargetTriple());
+  n.cpu = n.host ? keep(LLVMGetHostCPUName()) : o->cpu ? o->cpu : "";
+  n.features = n.host ? keep(LLVMGetHostCPUFeatures()) : "";
+  return n;
+}
+
+Target emit_target(const EmitOptions *o) {
+  LlvmNames n = llvm_names(o);
   LLVMTargetRef known;
-  known_triple(o, triple, &known);
-  char *cpu = host ? LLVMGetHostCPUName() : NULL;
-  char *features = host ? LLVMGetHostCPUFeatures() : NULL;
-  Target t = target_describe(triple, host ? cpu : o->cpu ? o->cpu : "",
-                             host ? features : "", host);
-  if (host)
+  known_triple(o, n.triple, &known);
+  Target t = target_describe(n.triple, n.cpu, n.features, n.host);
+  if (n.host)
     target_read_host_caches(&t, "/sys/devices/system/cpu/cpu0");
-  LLVMDisposeMessage(triple);
-  LLVMDisposeMessage(cpu);
-  LLVMDisposeMessage(features);
   return t;
 }
 
 static LLVMTargetMachineRef target_machine(const EmitOptions *o) {
-  init_targets();
-  char *triple = o->triple ? LLVMNormalizeTargetTriple(o->triple)
-                           : LLVMGetDefaultTargetTriple();
+  LlvmNames n = llvm_names(o);
   LLVMTargetRef target;
-  if (!known_triple(o, triple, &target)) {
-    LLVMDisposeMessage(triple);
+  if (!known_triple(o, n.triple, &target))
     return NULL;
-  }
-  bool host = host_target(o);
-  char *cpu = host ? LLVMGetHostCPUName() : NULL;
-  char *features = host ? LLVMGetHostCPUFeatures() : NULL;
   LLVMCodeGenOptLevel level = o->opt_level >= 3 ? LLVMCodeGenLevelAggressive
       : o->opt_level == 0 ? LLVMCodeGenLevelNone : LLVMCodeGenLevelDefault;
   /* An unknown -march= makes LLVM fall back to a generic CPU (it says so
    * on stderr); on x86-64 that CPU must still be told it is 64-bit. */
-  const char *extra = !host && strncmp(triple, "x86_64", 6) == 0 ? "+64bit"
-                                                                  : "";
+  const char *features = n.host ? n.features
+      : strncmp(n.triple, "x86_64", 6) == 0 ? "+64bit" : "";
   LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
-      target, triple, host ? cpu : (o->cpu ? o->cpu : ""),
-      host ? features : extra, level, LLVMRelocPIC, LLVMCodeModelDefault);
-  LLVMDisposeMessage(triple);
-  LLVMDisposeMessage(cpu);
-  LLVMDisposeMessage(features);
+      target, n.triple, n.cpu, features, level, LLVMRelocPIC,
+      LLVMCodeModelDefault);
   if (!tm)
     diag_fatal_noloc("cannot create a target machine for -march=%s",
                      o->cpu ? o->cpu : "(host)");

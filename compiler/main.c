@@ -203,14 +203,11 @@ static int print_target(const Options *o) {
   if (diag_error_count())
     return 1;
   target_print(stdout, &t);
-  int lanes[2];
-  for (int k = 0; k < 2; k++) {
-    CodegenOptions cgo = {.dtype_bytes = 4 << k, .batch = 1, .target = &t};
-    lanes[k] = cg_plan_target(&cgo).lanes;
-  }
-  CodegenOptions cgo = {.dtype_bytes = 4, .batch = 1, .target = &t};
+  CodegenOptions f32 = {.dtype_bytes = 4, .batch = 1, .target = &t};
+  CodegenOptions f64 = {.dtype_bytes = 8, .batch = 1, .target = &t};
+  PlanTarget floats = cg_plan_target(&f32), doubles = cg_plan_target(&f64);
   printf("kernels: vectors of %d floats or %d doubles, register tiles of "
-         "%d vectors\n", lanes[0], lanes[1], cg_plan_target(&cgo).tile_vecs);
+         "%d vectors\n", floats.lanes, doubles.lanes, floats.tile_vecs);
   return 0;
 }
 
