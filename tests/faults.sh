@@ -5,7 +5,8 @@
 # kill -9: tests/faults/big.net writes a 48 MB checkpoint at the end of
 # each one-epoch run; FAULT_KILLS (default 20) runs are killed at a
 # random moment of their second half (a fixed seed), and the kills must
-# include some during a save.  After every
+# include some during a save (when none falls in one, as on a busy
+# machine, more kills look for the save's moment by bisection).  After every
 # kill the checkpoint must be a complete one, the old or the new (eval
 # --load reads and checks all of it, and its epoch is one of the two);
 # then the run goes on from it to epoch 25, and the checkpoint must equal
@@ -55,7 +56,10 @@ took=$(echo "$start $(date +%s.%N)" | awk '{ print $2 - $1 }')
 delays=$(awk -v k="$kills" -v t="$took" 'BEGIN { srand(14);
   for (i = 0; i < k; i++) printf "%.3f ", t * (0.5 + rand() / 2) }')
 torn=0 mid=0
-for delay in $delays; do
+# kill_once DELAY: one run killed after DELAY seconds; late=1 when the
+# run had saved by then, mid=+1 when the kill fell in its save.
+kill_once() {
+  delay=$1
   before=$(epoch_of ck)
   ./big train --resume ck --epochs $((before + 1)) --save ck >/dev/null \
     2>&1 &
@@ -70,8 +74,27 @@ for delay in $delays; do
     echo "# after a kill at $delay s: epoch '$after' (was $before)"
     ./big train --epochs 0 --save ck >/dev/null 2>&1
   fi
+  late=0
+  [ "$after" = $((before + 1)) ] && late=1
   # a kill during the save leaves that run's temporary file
-  ls ck.tmp$pid.* >/dev/null 2>&1 && mid=$((mid + 1))
+  if ls ck.tmp$pid.* >/dev/null 2>&1; then
+    mid=$((mid + 1))
+    late=0
+  fi
+}
+for delay in $delays; do
+  kill_once "$delay"
+done
+# On a busy machine the runs take longer than the timed one and the
+# kills can miss every save: then the save's moment is sought by
+# bisection, from kills that came too early or too late.
+lo=0 hi=$(awk -v t="$took" 'BEGIN { print 3 * t }') tries=0
+while [ $mid = 0 ] && [ $tries -lt 20 ]; do
+  delay=$(awk -v a="$lo" -v b="$hi" 'BEGIN { printf "%.3f", (a + b) / 2 }')
+  kill_once "$delay"
+  if [ $late = 1 ]; then hi=$delay; else lo=$delay; fi
+  tries=$((tries + 1))
+  kills=$((kills + 1))
 done
 # (with no kill during a save the test would prove nothing)
 if [ $torn = 0 ] && [ $mid -gt 0 ]; then
