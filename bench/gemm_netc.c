@@ -39,7 +39,8 @@ typedef struct Operands {
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: gemm_netc [--seconds S] [SHAPE...]\n"
+          "usage: gemm_netc [-march=CPU] [--tile=RxV] [--seconds S] "
+          "[SHAPE...]\n"
           "\n"
           "Times the GEMM kernels netc generates, C = op(A) op(B) in\n"
           "row-major f32 on one thread, and prints one JSON object per line\n"
@@ -50,6 +51,10 @@ static void usage(FILE *out) {
           "(transposed).  Without shapes: the GEMM shapes of the models.\n"
           "\n"
           "options:\n"
+          "  -march=CPU      compile for CPU, as netc -march= does (the\n"
+          "                  host's); the host must be able to run it\n"
+          "  --tile=RxV      the register tile, as netc --tile= (the\n"
+          "                  target's)\n"
           "  --seconds S     time per shape, after a warm-up (default 0.2)\n"
           "  --list          print the default shapes and stop\n"
           "  -h, --help      print this help\n");
@@ -80,10 +85,34 @@ static void call_gemm(void *ctx) {
   o->fn(o->a, o->b, o->c, o->ws);
 }
 
+/* -march= and --tile=, taken out of the arguments before the shapes. */
+static const char *march;
+static PlanTile tile;
+
+static void take_kernel_options(int *argc, char **argv) {
+  int n = 1;
+  for (int i = 1; i < *argc; i++) {
+    if (strncmp(argv[i], "-march=", 7) == 0) {
+      march = argv[i] + 7;
+    } else if (strncmp(argv[i], "--tile=", 7) == 0) {
+      if (!plan_parse_tile(argv[i] + 7, &tile)) {
+        fprintf(stderr, "gemm_netc: %s: expected ROWSxVECTORS\n", argv[i]);
+        exit(2);
+      }
+    } else {
+      argv[n++] = argv[i];
+    }
+  }
+  *argc = n;
+}
+
 static GemmFn *compile(const Shape *s, Jit **jit, int64_t *ws_bytes) {
   CgGemmShape g = {s->m, s->n, s->k, s->trans_a, s->trans_b};
-  CodegenOptions cgo = {.dtype_bytes = 4, .batch = s->m};
-  EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 3};
+  EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 3, .cpu = march};
+  static Target target;
+  target = emit_target(&eo);
+  CodegenOptions cgo = {.dtype_bytes = 4, .batch = s->m, .target = &target,
+                        .tile = tile};
   const void *fn = NULL;
   *jit = emit_jit_gemm(&g, &cgo, &eo, &fn);
   if (!*jit) {
@@ -136,6 +165,7 @@ static bool bench_shape(const Shape *s, double seconds) {
 int main(int argc, char **argv) {
   bench_prog = "gemm_netc";
   GemmArgs a;
+  take_kernel_options(&argc, argv);
   parse_gemm_args(argc, argv, false, usage, &a);
   bool right = true;
   for (int i = 0; i < a.nshapes; i++)

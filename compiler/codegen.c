@@ -308,7 +308,10 @@ static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->i32 = LLVMInt32TypeInContext(cg->ctx);
   cg->ptr = LLVMPointerTypeInContext(cg->ctx, 0);
   cg->voidt = LLVMVoidTypeInContext(cg->ctx);
-  cg->lanes = cg_plan_target(o).lanes;
+  PlanTarget t = cg_plan_target(o);
+  cg->lanes = t.lanes;
+  cg->vector_regs = t.vector_regs;
+  cg->tile = t.tile;
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
 }
 
@@ -374,15 +377,17 @@ static CgModule *finish_module(Cg *cg, const char *symbol) {
   return m;
 }
 
-/* The kernels' vectors are the target's; the register tile is still
- * the one sized for 32 vector registers (4 rows by 4 vectors), whatever
- * the target has. */
+/* The kernels' vectors and registers are the target's, and so is the
+ * register tile unless --tile= names one. */
 PlanTarget cg_plan_target(const CodegenOptions *o) {
   if (!o->target)
     DIE("codegen: no target");
+  int regs = o->target->vector_regs;
   return (PlanTarget){.bytes = o->dtype_bytes, .batch = o->batch,
                       .lanes = o->target->vector_bits / 8 / o->dtype_bytes,
-                      .tile_vecs = TILE_VECS};
+                      .vector_regs = regs,
+                      .tile = o->tile.rows ? o->tile
+                                           : plan_register_tile(regs)};
 }
 
 CgModule *cg_module(const IrProgram *p, const Plan *plan,
@@ -392,7 +397,8 @@ CgModule *cg_module(const IrProgram *p, const Plan *plan,
   start_module(cg, p->name, o);
   PlanTarget t = cg_plan_target(o);
   if (plan->p != p || plan->bytes != t.bytes || plan->batch != t.batch ||
-      plan->lanes != t.lanes || plan->tile_vecs != t.tile_vecs)
+      plan->lanes != t.lanes || plan->vector_regs != t.vector_regs ||
+      plan->tile.rows != t.tile.rows || plan->tile.vecs != t.tile.vecs)
     DIE("codegen: the plan is not for this program and target");
   cg->plan = plan;
   cg->tv = arena_array(LLVMValueRef, p->nloops + 1);

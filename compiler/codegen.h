@@ -12,6 +12,8 @@ typedef struct CodegenOptions {
   bool main_model;       /* also define netrt_main_model (executables) */
   const Target *target;  /* the machine the vectors are planned for
                             (emit_target) */
+  PlanTile tile;         /* --tile=: the GEMM register tile; rows 0: the
+                            one the target's registers give */
   void *context;         /* an LLVMContextRef to build in (the JIT's), or
                             NULL for a context of the module's own */
 } CodegenOptions;

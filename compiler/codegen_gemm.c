@@ -43,7 +43,7 @@ static void emit_tile_update(Cg *cg, const Gemm *g, LLVMValueRef i,
  * wide (0: full). */
 static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
                            LLVMValueRef j0, int C, int tail) {
-  LLVMValueRef acc[NARROW_TILE_ROWS][TILE_VECS];
+  LLVMValueRef acc[MAX_TILE_ROWS][MAX_TILE_VECS];
   for (int r = 0; r < R; r++) {
     LLVMValueRef i = add(cg, i0, i64c(cg, r));
     LLVMValueRef orow = gep(cg, g->out_base, mul(cg, i, i64c(cg, g->out_row)));
@@ -64,7 +64,7 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   Loop lk;
   LLVMValueRef k = cg_loop_open(cg, &lk, g->depth);
   LLVMValueRef brow = gep(cg, g->b_base, mul(cg, k, i64c(cg, g->b_row)));
-  LLVMValueRef bv[TILE_VECS];
+  LLVMValueRef bv[MAX_TILE_VECS];
   for (int c = 0; c < C; c++)
     bv[c] = cg_vec_load(cg, gep(cg, brow, add(cg, j0, i64c(cg, c * cg->lanes))),
                         c == C - 1 ? tail : 0);
@@ -136,25 +136,26 @@ static void emit_cols_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   emit_gemm_tile(cg, g, i0, R, c->j0, c->C, c->tail);
 }
 
-/* A block of columns down every row, in tiles of 8 rows for one vector
- * of columns, else 4. */
+/* A block of C vectors of columns down every row, in tiles of as many
+ * rows as C vectors take (plan_tile_rows). */
 static void emit_gemm_rows(Cg *cg, const Gemm *g, LLVMValueRef j0, int C,
                            int tail) {
   Cols c = {j0, C, tail};
-  emit_row_tiles(cg, g, C == 1 ? NARROW_TILE_ROWS : TILE_ROWS,
+  emit_row_tiles(cg, g, plan_tile_rows(cg->vector_regs, cg->tile, C),
                  emit_cols_tile, &c);
 }
 
 /* The full-width column blocks in a loop (one copy of the tiles' code,
  * not one per block: a kernel of 512 columns was eight), then the rest. */
 static void emit_gemm_body(Cg *cg, const Gemm *g) {
-  int64_t width = TILE_VECS * cg->lanes, blocks = g->cols / width;
+  int V = cg->tile.vecs;
+  int64_t width = V * cg->lanes, blocks = g->cols / width;
   if (blocks == 1) {
-    emit_gemm_rows(cg, g, i64c(cg, 0), TILE_VECS, 0);
+    emit_gemm_rows(cg, g, i64c(cg, 0), V, 0);
   } else if (blocks > 1) {
     Loop lj;
     LLVMValueRef j = cg_loop_open(cg, &lj, i64c(cg, blocks));
-    emit_gemm_rows(cg, g, mul(cg, j, i64c(cg, width)), TILE_VECS, 0);
+    emit_gemm_rows(cg, g, mul(cg, j, i64c(cg, width)), V, 0);
     cg_loop_close(cg, &lj);
   }
   int64_t j0 = blocks * width, left = g->cols - j0;
@@ -168,11 +169,12 @@ static void emit_gemm_body(Cg *cg, const Gemm *g) {
 static void emit_gemm_row_tile(Cg *cg, const Gemm *g, LLVMValueRef i0,
                                int R, const void *unused) {
   (void)unused;
-  int64_t width = TILE_VECS * cg->lanes, blocks = g->cols / width;
+  int V = cg->tile.vecs;
+  int64_t width = V * cg->lanes, blocks = g->cols / width;
   if (blocks > 0) {
     Loop lj;
     LLVMValueRef j = cg_loop_open(cg, &lj, i64c(cg, blocks));
-    emit_gemm_tile(cg, g, i0, R, mul(cg, j, i64c(cg, width)), TILE_VECS, 0);
+    emit_gemm_tile(cg, g, i0, R, mul(cg, j, i64c(cg, width)), V, 0);
     cg_loop_close(cg, &lj);
   }
   int64_t j0 = blocks * width, left = g->cols - j0;
@@ -187,7 +189,7 @@ static void emit_gemm_row_tile(Cg *cg, const Gemm *g, LLVMValueRef i0,
  * in 256-byte pieces a matrix apart (which left the MLP's fused update
  * no faster than a separate one). */
 static void emit_gemm_body_by_rows(Cg *cg, const Gemm *g) {
-  emit_row_tiles(cg, g, TILE_ROWS, emit_gemm_row_tile, NULL);
+  emit_row_tiles(cg, g, cg->tile.rows, emit_gemm_row_tile, NULL);
 }
 
 /* The kernel of g's shape and strides as a function of its three bases,
@@ -457,6 +459,14 @@ void cg_emit_gemm_sum(Cg *cg, const IrValue *v) {
 
 enum { DOT_ROWS = 4, DOT_COLS = 4 };
 
+/* Examples per dot-product tile: DOT_COLS rows of a are DOT_COLS vector
+ * registers, and each example's accumulators DOT_COLS more; at most
+ * DOT_ROWS examples, as many as the registers take (2 with 16). */
+static int dot_tile_rows(const Cg *cg) {
+  int rows = (cg->vector_regs - 2 - DOT_COLS) / DOT_COLS;
+  return rows < 1 ? 1 : rows > DOT_ROWS ? DOT_ROWS : rows;
+}
+
 /* y[b, m] for R examples from b0 and C rows of a from m0: R*C vector
  * accumulators along k, then one horizontal sum each. */
 static void emit_dot_tile(Cg *cg, const IrValue *v, const Into *to,
@@ -513,17 +523,17 @@ static void emit_dot_tile(Cg *cg, const IrValue *v, const Into *to,
     }
 }
 
-/* Every example for C rows of a from m0: tiles of DOT_ROWS examples, then
- * one by one. */
+/* Every example for C rows of a from m0: tiles of dot_tile_rows
+ * examples, then one by one. */
 static void emit_dot_rows(Cg *cg, const IrValue *v, const Into *to,
                           LLVMValueRef m0, int C) {
   Loop lt, lr;
-  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, cg->batch, i64c(cg, DOT_ROWS),
-                                     "");
+  int R = dot_tile_rows(cg);
+  LLVMValueRef tiles = LLVMBuildSDiv(cg->b, cg->batch, i64c(cg, R), "");
   LLVMValueRef t = cg_loop_open(cg, &lt, tiles);
-  emit_dot_tile(cg, v, to, mul(cg, t, i64c(cg, DOT_ROWS)), DOT_ROWS, m0, C);
+  emit_dot_tile(cg, v, to, mul(cg, t, i64c(cg, R)), R, m0, C);
   cg_loop_close(cg, &lt);
-  LLVMValueRef done = mul(cg, tiles, i64c(cg, DOT_ROWS));
+  LLVMValueRef done = mul(cg, tiles, i64c(cg, R));
   LLVMValueRef r = cg_loop_open(cg, &lr, LLVMBuildSub(cg->b, cg->batch, done,
                                                       ""));
   emit_dot_tile(cg, v, to, add(cg, done, r), 1, m0, C);
@@ -531,7 +541,7 @@ static void emit_dot_rows(Cg *cg, const IrValue *v, const Into *to,
 }
 
 /* y = a x for every example with a's rows as they lie, no pack: dot
- * products along k, DOT_ROWS examples by DOT_COLS rows at a time. */
+ * products along k, a few examples by DOT_COLS rows at a time. */
 static void emit_matvec_dot_tiles(Cg *cg, const IrValue *v, const Into *to) {
   int64_t M = v->args[0]->ty.dims[0], groups = M / DOT_COLS;
   Loop lg;

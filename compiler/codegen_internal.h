@@ -22,12 +22,6 @@
 #include "netrt.h"
 #include "plan.h"
 
-/* A tile of one vector's width has one accumulator per row: 4 rows are
- * 4 chains of dependent FMAs, one FMA a cycle at the FMA's latency of 4;
- * 8 rows keep both FMA units busy (the MLP's ten-class layer, 128x10x64:
- * 91 to 116 GFLOP/s, OpenBLAS 105 to 113). */
-enum { TILE_ROWS = 4, TILE_VECS = 4, NARROW_TILE_ROWS = 8 };
-
 /* The hyperparameters as a function reads them (as vectors in a GEMM
  * kernel that updates parameters), and what a step derives from them. */
 typedef struct Hyper {
@@ -71,6 +65,8 @@ typedef struct Cg {
                                is built: in-place gradients go there */
   LLVMTypeRef vec;          /* the GEMM kernels' vector of reals */
   int lanes;
+  int vector_regs;          /* the target's */
+  PlanTile tile;            /* the GEMM kernels' full register tile */
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
   Building f;
   /* the arguments of the function being built */

@@ -18,7 +18,7 @@ compiler_libnetc_a_SOURCES = \
   compiler/ir.c compiler/ir.h compiler/ir_ops.h \
   compiler/lower.c compiler/grad.c \
   compiler/interp.c compiler/interp.h \
-  compiler/plan.c compiler/plan.h \
+  compiler/plan.c compiler/plan.h compiler/plan_tile.c \
   compiler/target.c compiler/target.h \
   compiler/codegen.c compiler/codegen.h compiler/codegen_internal.h \
   compiler/codegen_builders.c compiler/codegen_values.c \

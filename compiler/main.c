@@ -58,6 +58,7 @@ typedef struct Options {
   int ndefines;
   EmitOptions emit;
   int dtype_bytes;
+  PlanTile tile;            /* --tile=; rows 0: the target's */
 } Options;
 
 static const char usage[] =
@@ -78,6 +79,8 @@ static const char usage[] =
     "  --dtype=f32|f64     the precision of the generated code (f32)\n"
     "  -march=CPU          the CPU to generate code for (the host's)\n"
     "  --target=TRIPLE     the target triple (the host's)\n"
+    "  --tile=RxV          the GEMM kernels' register tile, R rows by V\n"
+    "                      vectors (the one the target's registers give)\n"
     "  -O0, -O1, -O2, -O3  the optimization level (-O2)\n"
     "  --print-target      print what -march= and --target= (or this\n"
     "                      machine) give the kernels, then stop\n"
@@ -172,7 +175,7 @@ static int parse_dump(Options *o, const char *what) {
 
 enum {
   OPT_CHECK = 256, OPT_DUMP, OPT_VERSION, OPT_PRELUDE, OPT_EMIT_LLVM,
-  OPT_DTYPE, OPT_MARCH, OPT_TARGET, OPT_PRINT_TARGET,
+  OPT_DTYPE, OPT_MARCH, OPT_TARGET, OPT_PRINT_TARGET, OPT_TILE,
 };
 
 static int parse_dtype(Options *o, const char *what) {
@@ -185,6 +188,14 @@ static int parse_dtype(Options *o, const char *what) {
     return 0;
   }
   return 1;
+}
+
+static bool parse_tile(Options *o, const char *s) {
+  if (plan_parse_tile(s, &o->tile))
+    return true;
+  diag_fatal_noloc("--tile=%s: expected ROWSxVECTORS, from 1x1 to %dx%d",
+                   s, MAX_TILE_ROWS, MAX_TILE_VECS);
+  return false;
 }
 
 static int parse_opt_level(Options *o, const char *level) {
@@ -203,11 +214,15 @@ static int print_target(const Options *o) {
   if (diag_error_count())
     return 1;
   target_print(stdout, &t);
-  CodegenOptions f32 = {.dtype_bytes = 4, .batch = 1, .target = &t};
-  CodegenOptions f64 = {.dtype_bytes = 8, .batch = 1, .target = &t};
+  CodegenOptions f32 = {.dtype_bytes = 4, .batch = 1, .target = &t,
+                        .tile = o->tile};
+  CodegenOptions f64 = f32;
+  f64.dtype_bytes = 8;
   PlanTarget floats = cg_plan_target(&f32), doubles = cg_plan_target(&f64);
   printf("kernels: vectors of %d floats or %d doubles, register tiles of "
-         "%d vectors\n", floats.lanes, doubles.lanes, floats.tile_vecs);
+         "%d rows by %d vectors (%d by %d floats)\n", floats.lanes,
+         doubles.lanes, floats.tile.rows, floats.tile.vecs, floats.tile.rows,
+         floats.tile.vecs * floats.lanes);
   return 0;
 }
 
@@ -242,6 +257,7 @@ static int parse_options(Options *o, int argc, char **argv) {
     {"march", required_argument, NULL, OPT_MARCH},
     {"target", required_argument, NULL, OPT_TARGET},
     {"print-target", no_argument, NULL, OPT_PRINT_TARGET},
+    {"tile", required_argument, NULL, OPT_TILE},
     {NULL, 0, NULL, 0},
   };
   int c;
@@ -266,6 +282,7 @@ static int parse_options(Options *o, int argc, char **argv) {
     case OPT_MARCH: o->emit.cpu = optarg; break;
     case OPT_TARGET: o->emit.triple = optarg; break;
     case OPT_PRINT_TARGET: o->print_target = true; break;
+    case OPT_TILE: if (!parse_tile(o, optarg)) return 1; break;
     case 'O': if (!parse_opt_level(o, optarg)) return 1; break;
     case OPT_CHECK: o->action = ACT_CHECK; break;
     case OPT_DUMP: if (!parse_dump(o, optarg)) return 1; break;
@@ -427,6 +444,7 @@ static CodegenOptions codegen_options(const Options *o,
                                       const Target *target) {
   return (CodegenOptions){.dtype_bytes = o->dtype_bytes,
                           .batch = (int)p->train.batch, .target = target,
+                          .tile = o->tile,
                           .main_model = !o->jit &&
                                         o->emit.kind == EMIT_EXECUTABLE};
 }

@@ -88,8 +88,8 @@ int64_t plan_step_stride(const Plan *pl, const IrValue *v, const IrLoop *l) {
  * LSTM's W_x gradient went from 7.3% of a step to 5.7%). */
 bool plan_narrow_gradient(const Plan *pl, const IrValue *out) {
   int64_t M = out->ty.dims[0], K = out->ty.dims[1];
-  return K < pl->tile_vecs * pl->lanes && M >= pl->tile_vecs * pl->lanes &&
-         M % pl->lanes == 0;
+  int64_t width = (int64_t)pl->tile.vecs * pl->lanes;
+  return K < width && M >= width && M % pl->lanes == 0;
 }
 
 bool plan_swapped_sum(const Plan *pl, const IrLoop *l, int k) {
@@ -841,7 +841,8 @@ Plan *plan_program(const IrProgram *p, const PlanTarget *t) {
   pl->bytes = t->bytes;
   pl->batch = t->batch;
   pl->lanes = t->lanes;
-  pl->tile_vecs = t->tile_vecs;
+  pl->vector_regs = t->vector_regs;
+  pl->tile = t->tile;
   plan_parameters(pl);
   plan_fusion(pl);
   plan_workspace(pl);
@@ -977,9 +978,10 @@ static void dump_workspace(FILE *out, const Plan *pl) {
 
 void plan_dump(FILE *out, const Plan *pl) {
   const IrProgram *p = pl->p;
-  fprintf(out, "plan %s: f%d, batch %d, vectors of %d, tiles of %d "
-          "vectors\n", p->name ? p->name : "?", pl->bytes * 8,
-          pl->batch, pl->lanes, pl->tile_vecs);
+  fprintf(out, "plan %s: f%d, batch %d, vectors of %d, %d registers, "
+          "tiles of %d rows by %d vectors\n", p->name ? p->name : "?",
+          pl->bytes * 8, pl->batch, pl->lanes, pl->vector_regs,
+          pl->tile.rows, pl->tile.vecs);
   dump_parameters(out, pl);
   fputs("values:\n", out);
   IrBlock top = {p->v, p->n, p->cap};

@@ -10,13 +10,32 @@
 
 #include "ir.h"
 
+/* A GEMM's register tile: rows of the output by vectors of its
+ * columns, one accumulator register each. */
+typedef struct PlanTile {
+  int rows, vecs;
+} PlanTile;
+
 /* The facts of the target and the compilation the plan depends on. */
 typedef struct PlanTarget {
   int bytes;            /* of a real: 4 (f32) or 8 (f64) */
   int batch;            /* the batch the code is specialized to */
   int lanes;            /* reals in the GEMM kernels' vectors */
-  int tile_vecs;        /* vectors across a GEMM register tile */
+  int vector_regs;      /* the target's vector registers */
+  PlanTile tile;        /* the GEMM kernels' full register tile */
 } PlanTarget;
+
+/* The largest a tile may be (the kernels' arrays of accumulators). */
+enum { MAX_TILE_ROWS = 16, MAX_TILE_VECS = 8 };
+
+/* The register tile for a target of vector_regs registers, from the
+ * registers alone (plan.c says how). */
+PlanTile plan_register_tile(int vector_regs);
+/* The rows of a tile of vecs vectors, fewer than the full tile's (the
+ * columns left after the full tiles). */
+int plan_tile_rows(int vector_regs, PlanTile full, int vecs);
+/* Parses "6x2" (--tile=); false if it is not a tile the kernels take. */
+bool plan_parse_tile(const char *s, PlanTile *t);
 
 /* The most products and other terms one GEMM sum takes (the kernels'
  * arguments). */
@@ -29,7 +48,8 @@ enum { PACK_MIN_ROWS = 12 };
 /* Arrays by value id (0..nids) unless they say otherwise. */
 typedef struct Plan {
   const IrProgram *p;
-  int bytes, batch, lanes, tile_vecs;
+  int bytes, batch, lanes, vector_regs;
+  PlanTile tile;
   /* the parameter buffer: parameter k at param_offset[k] reals */
   int64_t *param_offset;       /* by parameter */
   int64_t param_count;

@@ -59,6 +59,35 @@ named "--target=aarch64-linux-gnu -march=apple-m1" \
   > "$tmp/out" 2>&1
 has "apple-m1 issues four FMAs a cycle" "fma units 4"
 
+# The register tiles follow the registers (plan_tile.c): 6 rows by 2
+# vectors with 16, 6 by 4 with 32; --tile= overrides them.
+tile() {
+  args=$1 want=$2
+  # shellcheck disable=SC2086
+  "$NETC" --print-target $args > "$tmp/out" 2>&1
+  has "$args: register tiles of $want" "register tiles of $want"
+}
+tile "-march=haswell" "6 rows by 2 vectors (6 by 16 floats)"
+tile "-march=x86-64" "6 rows by 2 vectors (6 by 8 floats)"
+tile "-march=skylake-avx512" "6 rows by 4 vectors (6 by 64 floats)"
+tile "--target=aarch64-linux-gnu" "6 rows by 4 vectors (6 by 16 floats)"
+tile "-march=haswell --tile=3x5" "3 rows by 5 vectors (3 by 40 floats)"
+for bad in 0x2 17x1 4x9 4 4x 4x2x1 ax2; do
+  "$NETC" --print-target --tile=$bad > "$tmp/out" 2>&1
+  status=$?
+  if [ $status -eq 1 ] && grep -q "error: --tile=$bad: expected" "$tmp/out"
+  then pass "--tile=$bad is refused"
+  else fail "--tile=$bad is refused (status $status)"
+  fi
+done
+"$NETC" --dump=plan -march=skylake-avx512 tests/check/plan_mlp.net \
+  > "$tmp/out" 2>&1
+has "--dump=plan names skylake-avx512's tile" \
+  "32 registers, tiles of 6 rows by 4 vectors"
+"$NETC" --dump=plan -march=haswell --tile=5x3 tests/check/plan_mlp.net \
+  > "$tmp/out" 2>&1
+has "--dump=plan names the --tile" "16 registers, tiles of 5 rows by 3 vectors"
+
 "$NETC" --print-target --target=bogus-x > "$tmp/out" 2>&1
 status=$?
 if [ "$status" -eq 1 ] && grep -q 'error: --target=bogus-x' "$tmp/out"; then
@@ -125,6 +154,22 @@ for march in haswell x86-64; do
     fail "-march=$march: generated code agrees with the interpreter"
   else
     pass "-march=$march: generated code agrees with the interpreter ($total checks)"
+  fi
+done
+
+# Tiles of every shape the kernels take, from one accumulator to the
+# largest, agree with the interpreter: full tiles, the rows and columns
+# left over, and the tiles that update their parameters.
+tiled="tests/grad/lstm.net tests/grad/sums_of_products.net
+  tests/grad/width_one.net models/mlp.net"
+for t in 1x1 3x5 16x1 7x3 2x8; do
+  # shellcheck disable=SC2086
+  "$CODEGEN_AGREE" --tile "$t" $tiled > "$tmp/out" 2>&1
+  total=$(grep -c '^ok' "$tmp/out")
+  if grep -q '^not ok' "$tmp/out" || [ "$total" -lt 40 ]; then
+    fail "--tile $t: generated code agrees with the interpreter"
+  else
+    pass "--tile $t: generated code agrees with the interpreter ($total checks)"
   fi
 done
 

@@ -29,6 +29,8 @@ static int BATCH = 5, COMPILED_BATCH = 0;
  * and with it the kernels' vectors: 256 bits for haswell, 128 for
  * x86-64.  It must run here. */
 static const char *MARCH = NULL;
+/* The GEMM register tile (--tile RxV; rows 0: the target's). */
+static PlanTile TILE;
 
 static uint64_t rng = 0x243f6a8885a308d3u;
 
@@ -385,7 +387,8 @@ static void check(const char *path, const IrProgram *p, int bytes) {
    * 1e-7 / 1e-3 of relative accuracy, whatever the order of the sum. */
   double grad_tol = bytes == 8 ? 1e-10 : 1e-4;
   CodegenOptions cgo = {.dtype_bytes = bytes,
-                        .batch = COMPILED_BATCH ? COMPILED_BATCH : BATCH};
+                        .batch = COMPILED_BATCH ? COMPILED_BATCH : BATCH,
+                        .tile = TILE};
   EmitOptions eo = {.kind = EMIT_EXECUTABLE, .opt_level = 2, .cpu = MARCH};
   const void *desc;
   Jit *jit = emit_jit(p, &cgo, &eo, &desc);
@@ -502,6 +505,13 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[i], "--march") == 0 && i + 1 < argc) {
       MARCH = argv[++i];
+      continue;
+    }
+    if (strcmp(argv[i], "--tile") == 0 && i + 1 < argc) {
+      if (!plan_parse_tile(argv[++i], &TILE)) {
+        fprintf(stderr, "codegen_agree: --tile %s: expected RxV\n", argv[i]);
+        return 2;
+      }
       continue;
     }
     if (strcmp(argv[i], "--compiled-batch") == 0 && i + 1 < argc) {
