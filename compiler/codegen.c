@@ -440,13 +440,13 @@ CgModule *cg_gemm_module(const CgGemmShape *s, const CodegenOptions *o) {
   LLVMValueRef a = LLVMGetParam(cg->f.fn, 0), b = LLVMGetParam(cg->f.fn, 1);
   cg->ws = LLVMGetParam(cg->f.fn, 3);
   if (s->trans_b) {
-    cg_emit_transpose_into(cg, b, cg->ws, s->n, s->k);
+    cg_emit_pack_panels(cg, b, cg->ws, s->n, s->k);
     b = cg->ws;
   }
   Gemm g = {
     .a_base = a, .a_row = s->trans_a ? 1 : s->k,
     .a_step = s->trans_a ? s->m : 1,
-    .b_base = b, .b_row = s->n,
+    .b_base = b, .b_row = s->n, .b_panels = s->trans_b,
     .out_base = LLVMGetParam(cg->f.fn, 2), .out_row = s->n,
     .rows = i64c(cg, s->m), .depth = i64c(cg, s->k), .cols = s->n,
   };

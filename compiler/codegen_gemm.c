@@ -12,6 +12,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "codegen_internal.h"
 #include "diag.h"
@@ -39,6 +40,20 @@ static void emit_tile_update(Cg *cg, const Gemm *g, LLVMValueRef i,
   cg_emit_update_element(cg, &cg->kernel_hy, x, gep(cg, g->params, at), &s);
 }
 
+/* Where the tile of C vectors from column j0 (the last `tail` lanes
+ * wide) finds row k of b: in b as it lies, or in the panel of its
+ * columns, which starts at j0 * depth and holds rows as wide as the
+ * tile (the panels are the tile's width but the last, which holds the
+ * columns left). */
+static LLVMValueRef b_tile_row(Cg *cg, const Gemm *g, LLVMValueRef k,
+                               LLVMValueRef j0, int C, int tail) {
+  if (!g->b_panels)
+    return gep(cg, g->b_base, add(cg, mul(cg, k, i64c(cg, g->b_row)), j0));
+  int64_t width = (int64_t)(C - 1) * cg->lanes + (tail ? tail : cg->lanes);
+  LLVMValueRef panel = gep(cg, g->b_base, mul(cg, j0, g->depth));
+  return gep(cg, panel, mul(cg, k, i64c(cg, width)));
+}
+
 /* R rows from i0 by C vectors from column j0, the last `tail` lanes
  * wide (0: full). */
 static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
@@ -63,10 +78,10 @@ static void emit_gemm_tile(Cg *cg, const Gemm *g, LLVMValueRef i0, int R,
   }
   Loop lk;
   LLVMValueRef k = cg_loop_open(cg, &lk, g->depth);
-  LLVMValueRef brow = gep(cg, g->b_base, mul(cg, k, i64c(cg, g->b_row)));
+  LLVMValueRef brow = b_tile_row(cg, g, k, j0, C, tail);
   LLVMValueRef bv[MAX_TILE_VECS];
   for (int c = 0; c < C; c++)
-    bv[c] = cg_vec_load(cg, gep(cg, brow, add(cg, j0, i64c(cg, c * cg->lanes))),
+    bv[c] = cg_vec_load(cg, gep(cg, brow, i64c(cg, c * cg->lanes)),
                         c == C - 1 ? tail : 0);
   LLVMValueRef arow = gep(cg, g->a_base, mul(cg, k, i64c(cg, g->a_step)));
   for (int r = 0; r < R; r++) {
@@ -236,6 +251,8 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
                   g->add_row[k]);
   if (g->update)
     snprintf(name + n, sizeof name - (size_t)n, "_update");
+  if (g->b_panels)
+    snprintf(name + strlen(name), sizeof name - strlen(name), "_panels");
   LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, name);
   if (fn)
     return fn;
@@ -380,7 +397,7 @@ static bool emit_matvec_gemm(Cg *cg, const IrValue *v, const Into *to) {
     .a_step = 1,
     .b_base = w ? cg_value_base(cg, w) : byte_gep(cg, cg->ws,
                                                   cg->plan->pack_offset[a->id]),
-    .b_row = M, .out_base = cg_value_base(cg, to->out),
+    .b_row = M, .b_panels = !w, .out_base = cg_value_base(cg, to->out),
     .out_row = plan_example_stride(cg->plan, to->out),
     .rows = cg->batch, .depth = i64c(cg, K), .cols = M,
     .accumulate = to->accumulate, .nadd = to->nadd,
@@ -581,13 +598,52 @@ void cg_emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
   cg_loop_close(cg, &ls);
 }
 
-/* a's transpose into its pack: [M, K] -> [K, M], when the call's batch
- * makes it pay. */
+/* The panel of the [rows, cols] matrix at from whose transpose's
+ * columns are j0 .. j0 + width: to[j0 * cols + k * width + c] =
+ * from[(j0 + c) * cols + k].  Each row of from is read in order; the
+ * writes, a panel row apart, stay within the panel, which is as small as
+ * the kernel's tile is wide (8 KiB for 16 floats by 128). */
+static void emit_pack_panel(Cg *cg, LLVMValueRef from, LLVMValueRef to,
+                            LLVMValueRef j0, int64_t width, int64_t cols) {
+  LLVMValueRef panel = gep(cg, to, mul(cg, j0, i64c(cg, cols)));
+  Loop lc, lk;
+  LLVMValueRef c = cg_loop_open(cg, &lc, i64c(cg, width));
+  LLVMValueRef row = gep(cg, from, mul(cg, add(cg, j0, c), i64c(cg, cols)));
+  LLVMValueRef k = cg_loop_open(cg, &lk, i64c(cg, cols));
+  LLVMValueRef x = LLVMBuildLoad2(cg->b, cg->real, gep(cg, row, k), "");
+  LLVMBuildStore(cg->b, x, gep(cg, panel, add(cg, mul(cg, k,
+                                                      i64c(cg, width)), c)));
+  cg_loop_close(cg, &lk);
+  cg_loop_close(cg, &lc);
+}
+
+/* The transpose of the [rows, cols] matrix at from, [cols, rows], in
+ * the panels a GEMM kernel reads (Gemm.b_panels): the columns of a tile
+ * of the transpose, one after another for every row, so that the kernel
+ * reads its part of b in order, not a row of the whole matrix apart
+ * (rows a power of two of bytes apart share a few cache sets: a 512-wide
+ * panel's 128 rows did not stay in L1). */
+void cg_emit_pack_panels(Cg *cg, LLVMValueRef from, LLVMValueRef to,
+                         int64_t rows, int64_t cols) {
+  int64_t width = (int64_t)cg->tile.vecs * cg->lanes, panels = rows / width;
+  if (panels > 0) {
+    Loop lp;
+    LLVMValueRef p = cg_loop_open(cg, &lp, i64c(cg, panels));
+    emit_pack_panel(cg, from, to, mul(cg, p, i64c(cg, width)), width, cols);
+    cg_loop_close(cg, &lp);
+  }
+  if (rows % width)
+    emit_pack_panel(cg, from, to, i64c(cg, panels * width), rows % width,
+                    cols);
+}
+
+/* a's transpose into its pack, in panels: [M, K] -> [K, M], when the
+ * call's batch makes it pay. */
 void cg_emit_pack(Cg *cg, const IrValue *a) {
   LLVMBasicBlockRef after = cg_if_open(cg, pack_pays(cg, a));
-  cg_emit_transpose_into(cg, cg_value_base(cg, a),
-                         byte_gep(cg, cg->ws, cg->plan->pack_offset[a->id]),
-                         a->ty.dims[0], a->ty.dims[1]);
+  cg_emit_pack_panels(cg, cg_value_base(cg, a),
+                      byte_gep(cg, cg->ws, cg->plan->pack_offset[a->id]),
+                      a->ty.dims[0], a->ty.dims[1]);
   cg_if_close(cg, after);
 }
 

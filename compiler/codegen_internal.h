@@ -116,6 +116,8 @@ typedef struct Gemm {
                               (at params, laid out as out) and its state
                               instead of storing it */
   LLVMValueRef params, state, step, hyper;
+  bool b_panels;           /* b is packed in panels (cg_emit_pack_panels),
+                              b_row unused */
 } Gemm;
 
 /* Where a batched product goes: into its own buffer, or into a sum
@@ -179,6 +181,8 @@ void cg_emit_gemm_sum(Cg *cg, const IrValue *v);
 void cg_emit_transpose_into(Cg *cg, LLVMValueRef from, LLVMValueRef to,
                             int64_t rows, int64_t cols);
 void cg_emit_pack(Cg *cg, const IrValue *a);
+void cg_emit_pack_panels(Cg *cg, LLVMValueRef from, LLVMValueRef to,
+                         int64_t rows, int64_t cols);
 
 /* codegen_loops.c */
 void cg_emit_step_in(Cg *cg, const IrValue *v, LLVMValueRef b);
