@@ -312,6 +312,7 @@ static void start_module(Cg *cg, const char *name, const CodegenOptions *o) {
   cg->lanes = t.lanes;
   cg->vector_regs = t.vector_regs;
   cg->tile = t.tile;
+  cg->target = t;
   cg->vec = LLVMVectorType(cg->real, (unsigned)cg->lanes);
 }
 
@@ -387,7 +388,8 @@ PlanTarget cg_plan_target(const CodegenOptions *o) {
                       .lanes = o->target->vector_bits / 8 / o->dtype_bytes,
                       .vector_regs = regs,
                       .tile = o->tile.rows ? o->tile
-                                           : plan_register_tile(regs)};
+                                           : plan_register_tile(regs),
+                      .l1d = o->target->l1d, .l2 = o->target->l2};
 }
 
 CgModule *cg_module(const IrProgram *p, const Plan *plan,

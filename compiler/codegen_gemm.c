@@ -295,7 +295,7 @@ static LLVMValueRef gemm_function(Cg *cg, const Gemm *g) {
   return fn;
 }
 
-void cg_emit_gemm(Cg *cg, const Gemm *g) {
+static void call_gemm(Cg *cg, const Gemm *g) {
   LLVMValueRef fn = gemm_function(cg, g);
   LLVMValueRef args[9 + MAX_ADDENDS] = {g->a_base, g->b_base, g->out_base,
                                         g->rows, g->depth};
@@ -309,6 +309,46 @@ void cg_emit_gemm(Cg *cg, const Gemm *g) {
     args[n++] = g->hyper;
   }
   LLVMBuildCall2(cg->b, gemm_function_type(cg, g), fn, args, n, "");
+}
+
+static LLVMValueRef min_i64(Cg *cg, LLVMValueRef a, LLVMValueRef b) {
+  return sel(cg, LLVMBuildICmp(cg->b, LLVMIntSLT, a, b, ""), a, b);
+}
+
+/* The most a size can be: its value if a constant, else the compiled
+ * batch (a run-time size is the call's batch). */
+static int64_t size_bound(const Cg *cg, LLVMValueRef size) {
+  return LLVMIsAConstantInt(size) ? LLVMConstIntGetSExtValue(size)
+                                  : cg->o->batch;
+}
+
+/* A GEMM deeper than its depth block (plan_depth_block) runs block by
+ * block: the first as asked, the others adding to the output.  Not one
+ * that updates its parameter in its tiles, which needs the whole sum,
+ * nor one with B in panels (the panels' rows are the whole depth). */
+void cg_emit_gemm(Cg *cg, const Gemm *g) {
+  int64_t block = plan_depth_block(&cg->target, size_bound(cg, g->rows));
+  if (g->update || g->b_panels || size_bound(cg, g->depth) <= block) {
+    call_gemm(cg, g);
+    return;
+  }
+  LLVMValueRef kc = i64c(cg, block);
+  Gemm part = *g;
+  part.depth = min_i64(cg, g->depth, kc);
+  call_gemm(cg, &part);
+  part.accumulate = true;
+  part.nadd = 0;
+  Loop lb;
+  LLVMValueRef rest = LLVMBuildSDiv(cg->b, LLVMBuildSub(cg->b, g->depth,
+                                                        i64c(cg, 1), ""),
+                                    kc, "");
+  LLVMValueRef k0 = mul(cg, add(cg, cg_loop_open(cg, &lb, rest),
+                                i64c(cg, 1)), kc);
+  part.a_base = gep(cg, g->a_base, mul(cg, k0, i64c(cg, g->a_step)));
+  part.b_base = gep(cg, g->b_base, mul(cg, k0, i64c(cg, g->b_row)));
+  part.depth = min_i64(cg, LLVMBuildSub(cg->b, g->depth, k0, ""), kc);
+  call_gemm(cg, &part);
+  cg_loop_close(cg, &lb);
 }
 
 static LLVMValueRef batch_real(Cg *cg) {

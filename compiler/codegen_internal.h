@@ -67,6 +67,7 @@ typedef struct Cg {
   int lanes;
   int vector_regs;          /* the target's */
   PlanTile tile;            /* the GEMM kernels' full register tile */
+  PlanTarget target;        /* all the plan knows of the target */
   LLVMValueRef *tv;         /* by loop id: the step being run (i64) */
   Building f;
   /* the arguments of the function being built */

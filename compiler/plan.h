@@ -23,6 +23,7 @@ typedef struct PlanTarget {
   int lanes;            /* reals in the GEMM kernels' vectors */
   int vector_regs;      /* the target's vector registers */
   PlanTile tile;        /* the GEMM kernels' full register tile */
+  int64_t l1d, l2;      /* bytes of cache per core */
 } PlanTarget;
 
 /* The largest a tile may be (the kernels' arrays of accumulators). */
@@ -34,6 +35,9 @@ PlanTile plan_register_tile(int vector_regs);
 /* The rows of a tile of vecs vectors, fewer than the full tile's (the
  * columns left after the full tiles). */
 int plan_tile_rows(int vector_regs, PlanTile full, int vecs);
+/* The depth a GEMM of `rows` rows runs in one pass (plan_tile.c says
+ * why): deeper ones run in blocks of it. */
+int64_t plan_depth_block(const PlanTarget *t, int64_t rows);
 /* Parses "6x2" (--tile=); false if it is not a tile the kernels take. */
 bool plan_parse_tile(const char *s, PlanTile *t);
 
