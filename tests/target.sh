@@ -4,9 +4,11 @@
 # triples (the same on every host), that the host's description agrees
 # with /proc/cpuinfo, that the vector width reaches --dump=plan and the
 # assembly (ymm on haswell, zmm on skylake-avx512, NEON's v registers on
-# AArch64), and that code generated for 256-bit and 128-bit vectors
-# agrees with the interpreter (tests/unit/codegen_agree --march) where
-# this machine can run it.
+# AArch64), that the register tiles follow the registers into the plan
+# and the assembly without spilling, and that code generated for 256-bit
+# and 128-bit vectors and for tiles of every shape agrees with the
+# interpreter (tests/unit/codegen_agree --march, --tile) where this
+# machine can run it.
 LC_ALL=C
 export LC_ALL
 : "${NETC:?NETC must name the netc binary}"
@@ -126,6 +128,42 @@ lacks "haswell's assembly uses no zmm register" "%zmm"
 has "skylake-avx512's assembly uses zmm registers" "%zmm"
 "$NETC" -S --target=aarch64-linux-gnu -o "$tmp/out" models/mlp.net
 has "aarch64's assembly multiplies-adds NEON vectors" "fmla	v"
+
+# The tiles reach the assembly: the LSTM's recurrent product (128 deep,
+# 512 columns) keeps 6 x 2 accumulators in ymm registers on haswell,
+# 6 x 4 in zmm on skylake-avx512 and in NEON's v registers on AArch64;
+# its kernels spill next to no vector register to the stack, where a
+# tile of 4 x 4 on haswell's 16 registers spills in every step.
+kernel=gemm_a128_1_b512_o512_c512_acc_panels
+# accumulators ISA-ASM: the distinct registers the kernel's FMAs write
+accumulators() {
+  awk -v fn="$kernel:" '$1 == fn { f = 1 } /^\t\.size/ { f = 0 }
+    f && /vfmadd231ps/ { print $NF }
+    f && /fmla/ { split($2, r, "."); print r[1] }' "$1" | sort -u | wc -l
+}
+# spills ASM: vector registers stored to the stack in GEMM kernels
+spills() {
+  awk '/^gemm_[a-z0-9_]*:/ { f = 1 } /^\t\.size/ { f = 0 }
+    f && /(v?movups|vmovaps)\t%[xyz]mm[0-9]+, -?[0-9]*\(%rsp\)/
+    f && /str\tq[0-9]+, \[sp/' "$1" | wc -l
+}
+for case in "-march=haswell:12" "-march=skylake-avx512:24" \
+            "--target=aarch64-linux-gnu:24"; do
+  args=${case%:*} want=${case##*:}
+  # shellcheck disable=SC2086
+  "$NETC" -S $args -o "$tmp/lstm.s" models/mnist_lstm.net 2> "$tmp/out"
+  got=$(accumulators "$tmp/lstm.s") spilled=$(spills "$tmp/lstm.s")
+  echo "$args: $got accumulators, $spilled spills" > "$tmp/out"
+  if [ "$got" -eq "$want" ]; then pass "$args: a tile of $want accumulators"
+  else fail "$args: a tile of $want accumulators"; fi
+  if [ "$spilled" -le 8 ]; then pass "$args: the kernels hardly spill"
+  else fail "$args: the kernels hardly spill"; fi
+done
+"$NETC" -S -march=haswell --tile=4x4 -o "$tmp/lstm.s" models/mnist_lstm.net
+spilled=$(spills "$tmp/lstm.s")
+echo "haswell --tile=4x4: $spilled spills" > "$tmp/out"
+if [ "$spilled" -ge 50 ]; then pass "a 4x4 tile spills on haswell ($spilled)"
+else fail "a 4x4 tile spills on haswell"; fi
 
 # The executable says what it was built for.
 "$NETC" -march=haswell -o "$tmp/mlp" models/mlp.net &&
