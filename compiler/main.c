@@ -208,6 +208,9 @@ static int print_target(const Options *o) {
   PlanTarget floats = cg_plan_target(&f32), doubles = cg_plan_target(&f64);
   printf("kernels: vectors of %d floats or %d doubles, register tiles of "
          "%d vectors\n", floats.lanes, doubles.lanes, floats.tile_vecs);
+  const char *features = target_cpu_features(&t);
+  printf("cpu features: %s\n", *features ? features
+         : "none beyond the baseline");
   return 0;
 }
 
