@@ -252,7 +252,7 @@ static void usage(FILE *f, const char *prog, const NetrtModel *m) {
 
 /* Prints text from column `col` on, wrapped before column 80 with the
  * next lines indented to `indent`. */
-static void wrap(FILE *f, const char *text, int col, int indent) {
+void rt_wrap(FILE *f, const char *text, int col, int indent) {
   while (*text) {
     int len = (int)strcspn(text, " ");
     if (col > indent && col + 1 + len > 79) {
@@ -279,7 +279,7 @@ static void option_help(FILE *f, const OptSpec *s) {
     fprintf(f, "  %s\n%29s", left, "");
   else
     fprintf(f, "  %-26s ", left);
-  wrap(f, s->help, 29, 29);
+  rt_wrap(f, s->help, 29, 29);
 }
 
 static void model_defaults(FILE *f, const NetrtModel *m) {
@@ -291,7 +291,7 @@ static void model_defaults(FILE *f, const NetrtModel *m) {
            t->batch, m->max_batch, t->epochs, t->seed,
            t->data ? t->data : "(none)");
   fputc('\n', f);
-  wrap(f, text, 0, 0);
+  rt_wrap(f, text, 0, 0);
 }
 
 static void command_help(FILE *f, const char *prog, const Command *c,

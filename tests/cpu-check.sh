@@ -1,10 +1,14 @@
 #!/bin/sh
 # tests/cpu-check.sh — the CPU features an executable needs: what netc
 # --print-target lists for CPUs named with -march= and for the host (its
-# list agrees with /proc/cpuinfo).
+# list agrees with /proc/cpuinfo); the runtime's tests of them (rt_cpu.c,
+# through tests/runtime/cpu_list) against LLVM's reading of this CPU,
+# and on AArch64 under qemu-aarch64's CPU models where it can; what info
+# says of them.
 LC_ALL=C
 export LC_ALL
 : "${NETC:?NETC must name the netc binary}"
+: "${CPU_LIST:?CPU_LIST must name tests/runtime/cpu_list}"
 top=${top_srcdir:-$(dirname "$0")/..}
 cd "$top" || exit 1
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cpu-check.XXXXXX") || exit 1
@@ -36,21 +40,23 @@ features() {
 
 # ---- what netc lists ----
 
-"$NETC" --print-target -march=haswell > "$tmp/out" 2>&1
+x86=--target=x86_64-pc-linux-gnu
+
+"$NETC" --print-target $x86 -march=haswell > "$tmp/out" 2>&1
 has "-march=haswell: its features" \
   "cpu features: sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma,f16c,bmi,bmi2,lzcnt,movbe"
-"$NETC" --print-target -march=x86-64 > "$tmp/out" 2>&1
+"$NETC" --print-target $x86 -march=x86-64 > "$tmp/out" 2>&1
 has "-march=x86-64: the baseline" "cpu features: none beyond the baseline"
-"$NETC" --print-target -march=skx > "$tmp/out" 2>&1
+"$NETC" --print-target $x86 -march=skx > "$tmp/out" 2>&1
 has "-march=skx (an alias of skylake-avx512): AVX-512" \
   "lzcnt,movbe,avx512f,avx512cd,avx512bw,avx512dq,avx512vl"
-"$NETC" --print-target -march=sapphirerapids > "$tmp/out" 2>&1
+"$NETC" --print-target $x86 -march=sapphirerapids > "$tmp/out" 2>&1
 has "-march=sapphirerapids: AVX512-FP16 and AVX-VNNI" \
   "avx512bf16,avx512fp16,avxvnni"
-"$NETC" --print-target -march=znver4 > "$tmp/out" 2>&1
+"$NETC" --print-target $x86 -march=znver4 > "$tmp/out" 2>&1
 is "-march=znver4: no SSE4A (intrinsics only), no AVX512-FP16" \
   "cpu features: sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma,f16c,bmi,bmi2,lzcnt,movbe,gfni,avx512f,avx512cd,avx512bw,avx512dq,avx512vl,avx512ifma,avx512vbmi,avx512vbmi2,avx512vnni,avx512bitalg,avx512vpopcntdq,avx512bf16"
-"$NETC" --print-target -march=not-a-cpu > "$tmp/out" 2>&1
+"$NETC" --print-target $x86 -march=not-a-cpu > "$tmp/out" 2>&1
 has "an unknown CPU: the baseline" "cpu features: none beyond the baseline"
 "$NETC" --print-target --target=aarch64-linux-gnu > "$tmp/out" 2>&1
 has "aarch64 without -march=: FP and NEON" "cpu features: fp-armv8,neon"
@@ -98,7 +104,8 @@ else
       *) [ -z "$flag" ] || echo "listed, not in /proc/cpuinfo: $f" ;;
     esac
   done >> "$tmp/out"
-  for f in $(features -march=graniterapids | tr ',' ' ') fma4 xop tbm; do
+  for f in $(features $x86 -march=graniterapids | tr ',' ' ') fma4 xop tbm
+  do
     flag=$(cpuinfo_flag "$f")
     case ",$host,:$flags" in
       *",$f,"*) ;;
@@ -111,6 +118,95 @@ else
   else
     pass "the host's features agree with /proc/cpuinfo ($host)"
   fi
+fi
+
+# ---- the runtime's tests ----
+
+# words LIST: the items of a comma or ", " list, one a line, sorted.
+words() { echo "$1" | tr ', ' '\n\n' | sed '/^$/d' | sort -u; }
+
+# Every feature netc lists for some CPU.
+all="$(features $x86 -march=graniterapids),$(features $x86 -march=znver5)"
+all="$all,$(features $x86 -march=clearwaterforest)"
+all="$all,$(features $x86 -march=bdver4)"
+"$CPU_LIST" "$all,frobnicate" > "$tmp/out" 2>&1
+if [ "$(uname -m)" != x86_64 ]; then
+  skip "not an x86-64 machine"
+elif [ "$(words "$(sed -n 's/^has: //p' "$tmp/out")")" = "$(words "$host")" ]
+then
+  pass "cpuid and xgetbv agree with LLVM's reading of this CPU"
+else
+  fail "cpuid and xgetbv agree with LLVM's reading of this CPU ($host)"
+fi
+has "a name the runtime does not know is untested" "untested: frobnicate"
+
+# AArch64: rt_cpu.c alone, built static and run under qemu-aarch64.
+arm="$tmp/arm"
+mkdir "$arm" && : > "$arm/config.h"
+if ! command -v aarch64-linux-gnu-gcc > /dev/null ||
+   ! command -v qemu-aarch64 > /dev/null; then
+  skip "no aarch64-linux-gnu-gcc and qemu-aarch64"
+elif ! aarch64-linux-gnu-gcc -std=c11 -static -I"$arm" -Iruntime \
+       -o "$arm/cpu_list" tests/runtime/cpu_list.c runtime/rt_cpu.c \
+       > "$tmp/out" 2>&1; then
+  skip "aarch64-linux-gnu-gcc cannot build a static program"
+else
+  : > "$tmp/out"
+  for cpu in cortex-a53 cortex-a72 cortex-a76 neoverse-n1 a64fx; do
+    want=$(features --target=aarch64-linux-gnu -march="$cpu")
+    qemu-aarch64 -cpu "$cpu" "$arm/cpu_list" "$want" |
+      grep -v '^lacks: $' | sed "s/^/$cpu: /" | grep -v ': has:\|: untested: $'
+  done >> "$tmp/out"
+  if [ -s "$tmp/out" ]; then
+    fail "aarch64 (qemu): each CPU has the features netc lists for it"
+  else
+    pass "aarch64 (qemu): each CPU has the features netc lists for it"
+  fi
+  qemu-aarch64 -cpu cortex-a76 "$arm/cpu_list" \
+    "$(features --target=aarch64-linux-gnu -march=neoverse-n2)" > "$tmp/out"
+  is "aarch64 (qemu): cortex-a76 lacks what neoverse-n2 code needs" \
+    "lacks: complxnum, fp16fml, bf16, i8mm, sve, sve2"
+  qemu-aarch64 -cpu max "$arm/cpu_list" "fp-armv8,neon,sve,sve2,bf16" \
+    > "$tmp/out"
+  is "aarch64 (qemu): max has SVE2 and BF16" \
+    "has: fp-armv8, neon, sve, sve2, bf16"
+fi
+
+# ---- info ----
+
+"$NETC" -o "$tmp/xor" examples/xor.net > "$tmp/out" 2>&1 &&
+  "$tmp/xor" info > "$tmp/out" 2>&1
+if [ -z "$host" ]; then
+  has "info: a host build needs nothing beyond the baseline" \
+    "cpu features: none beyond the baseline"
+else
+  has "info: a host build needs the host's features" \
+    "cpu features: $(echo "$host" | sed "s/,.*//")"
+  has "info: this CPU has them all" "  this CPU has them all"
+fi
+NETRT_CPU_FEATURES= "$tmp/xor" info > "$tmp/out" 2>&1
+if [ -z "$host" ]; then
+  skip "the host's code needs no feature"
+else
+  has "info under NETRT_CPU_FEATURES=: this CPU lacks them" \
+    "  this CPU lacks: $(echo "$host" | sed 's/,.*//')"
+  has "... so the model cannot run here" "  so the model cannot run here"
+fi
+if [ "$(uname -m)" = x86_64 ]; then
+  "$NETC" -march=haswell -o "$tmp/haswell" examples/xor.net > "$tmp/out" 2>&1
+  NETRT_CPU_FEATURES=sse3,ssse3,sse4.1,sse4.2,popcnt,avx "$tmp/haswell" \
+    info --json > "$tmp/out" 2>&1
+  has "info --json: cpu_features" \
+    '"cpu_features":["sse3","ssse3","sse4.1","sse4.2","popcnt","avx","avx2",'
+  has "info --json: cpu_lacks" \
+    '"cpu_lacks":["avx2","fma","f16c","bmi","bmi2","lzcnt","movbe"]'
+  has "info --json: cpu_untested" '"cpu_untested":[]'
+  "$NETC" -march=x86-64 -o "$tmp/base" examples/xor.net > "$tmp/out" 2>&1 &&
+    "$tmp/base" info > "$tmp/out" 2>&1
+  has "info: -march=x86-64 needs nothing beyond the baseline" \
+    "cpu features: none beyond the baseline"
+else
+  skip "not an x86-64 machine: no -march=haswell executable"
 fi
 
 echo "1..$n"

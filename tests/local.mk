@@ -23,6 +23,8 @@ AM_TESTS_ENVIRONMENT = \
   export GRADCHECK; \
   CODEGEN_AGREE='$(abs_top_builddir)/tests/unit/codegen_agree$(EXEEXT)'; \
   export CODEGEN_AGREE; \
+  CPU_LIST='$(abs_top_builddir)/tests/runtime/cpu_list$(EXEEXT)'; \
+  export CPU_LIST; \
   NETC_RUNTIME_DIR='$(abs_top_builddir)/runtime'; export NETC_RUNTIME_DIR; \
   export ROBUST_GEN; \
   MODEL_FILES='$(MODELS) $(EXAMPLES)'; export MODEL_FILES;
