@@ -4,7 +4,12 @@
 # list agrees with /proc/cpuinfo); the runtime's tests of them (rt_cpu.c,
 # through tests/runtime/cpu_list) against LLVM's reading of this CPU,
 # and on AArch64 under qemu-aarch64's CPU models where it can; what info
-# says of them.
+# says of them; that the executables refuse to run the model on a CPU
+# that lacks one (under NETRT_CPU_FEATURES, and for real with -march= of
+# a CPU this machine is not), and netc run too, with exit status 1 and
+# not SIGILL, while info, --help and --version still work; that code for
+# the host and for -march=x86-64 runs; and netrt_cpu_lacks() for a
+# program of its own (netc -c).
 LC_ALL=C
 export LC_ALL
 : "${NETC:?NETC must name the netc binary}"
@@ -207,6 +212,137 @@ if [ "$(uname -m)" = x86_64 ]; then
     "cpu features: none beyond the baseline"
 else
   skip "not an x86-64 machine: no -march=haswell executable"
+fi
+
+# ---- the check at start-up ----
+
+# runs DESCRIPTION COMMAND...: COMMAND exits 0.
+runs() {
+  what=$1
+  shift
+  if "$@" > "$tmp/out" 2>&1; then
+    pass "$what"
+  else
+    fail "$what (status $?)"
+  fi
+}
+# refused DESCRIPTION LACKS COMMAND...: COMMAND exits 1 (not 132, SIGILL)
+# with the message that the CPU lacks LACKS ("avx2, fma").
+refused() {
+  what=$1 lacks=$2
+  shift 2
+  "$@" > "$tmp/out" 2>&1
+  status=$?
+  msg="and needs $lacks, which this CPU lacks; rebuild it with netc"
+  msg="$msg -march=native or a -march= the machine has"
+  if [ "$status" -eq 1 ] &&
+     grep -q "error: this executable was built for " "$tmp/out" &&
+     grep -qF -e "$msg" "$tmp/out"; then
+    pass "$what"
+  else
+    fail "$what (status $status)"
+  fi
+}
+# commas LIST: "a,b" as "a, b".
+commas() { echo "$1" | sed 's/,/, /g'; }
+
+"$NETC" --print-target > "$tmp/target" 2>&1
+cpu=$(sed -n 's/^cpu \([^ ]*\).*/\1/p' "$tmp/target")
+triple=$(sed -n 's/^triple //p' "$tmp/target")
+bench="bench --steps 2 --warmup 0"
+# shellcheck disable=SC2086
+runs "the host's build runs" "$tmp/xor" $bench
+if [ -n "$host" ]; then
+  # shellcheck disable=SC2086
+  refused "NETRT_CPU_FEATURES=: the host's build is refused" \
+    "$(commas "$host")" env NETRT_CPU_FEATURES= "$tmp/xor" $bench
+  has "... naming the CPU and triple it was built for" \
+    "built for $cpu ($triple) and needs"
+  refused "... train too" "$(commas "$host")" \
+    env NETRT_CPU_FEATURES= "$tmp/xor" train --epochs 1
+  for cmd in info "info --json" --help --version "train --help"; do
+    # shellcheck disable=SC2086
+    runs "NETRT_CPU_FEATURES=: $cmd still works" \
+      env NETRT_CPU_FEATURES= "$tmp/xor" $cmd
+  done
+  # shellcheck disable=SC2086
+  refused "netc run refuses too" "$(commas "$host")" \
+    env NETRT_CPU_FEATURES= "$NETC" run examples/xor.net $bench
+else
+  skip "the host's code needs no feature"
+fi
+if [ "$(uname -m)" = x86_64 ]; then
+  # shellcheck disable=SC2086
+  runs "-march=x86-64: the build runs" "$tmp/base" $bench
+  # shellcheck disable=SC2086
+  runs "-march=x86-64: ... on a CPU with nothing beyond the baseline" \
+    env NETRT_CPU_FEATURES= "$tmp/base" $bench
+  # shellcheck disable=SC2086
+  refused "-march=haswell on a CPU with AVX alone: refused" \
+    "avx2, fma, f16c, bmi, bmi2, lzcnt, movbe" \
+    env NETRT_CPU_FEATURES=sse3,ssse3,sse4.1,sse4.2,popcnt,avx \
+    "$tmp/haswell" $bench
+fi
+
+# For real: the first CPU of these with a feature this machine lacks.
+if [ "$(uname -m)" != x86_64 ]; then
+  skip "not an x86-64 machine"
+else
+  march="" lacks=""
+  for cand in sapphirerapids graniterapids znver5 skylake-avx512 haswell; do
+    lacks=""
+    for f in $(features $x86 -march="$cand" | tr ',' ' '); do
+      case ",$host," in
+        *",$f,"*) ;;
+        *) lacks="$lacks${lacks:+, }$f" ;;
+      esac
+    done
+    if [ -n "$lacks" ]; then
+      march=$cand
+      break
+    fi
+  done
+  if [ -z "$march" ]; then
+    skip "this machine has the features of every -march= tried"
+  else
+    "$NETC" -march="$march" -o "$tmp/other" examples/xor.net \
+      > "$tmp/out" 2>&1
+    # shellcheck disable=SC2086
+    refused "-march=$march here: refused for $lacks" "$lacks" \
+      "$tmp/other" $bench
+    has "... built for $march" "built for $march ($triple)"
+    runs "-march=$march: info still works" "$tmp/other" info
+    has "... and says what this CPU lacks" "  this CPU lacks: $lacks"
+  fi
+fi
+
+# A program of its own: netc -c, and netrt_cpu_lacks() from libnetrt.
+"$NETC" -c -o "$tmp/xor.o" examples/xor.net > "$tmp/out" 2>&1
+cat > "$tmp/own.c" <<'END'
+#include <stdio.h>
+#include "xor.h"
+int main(void) {
+  char lacks[512];
+  int n = netrt_cpu_lacks(&netc_model_xor, lacks, sizeof lacks);
+  printf("%d: %s\n", n, lacks);
+  return n != 0;
+}
+END
+if ! "${CC:-cc}" -I"$tmp" -Iruntime -o "$tmp/own" "$tmp/own.c" \
+     "$tmp/xor.o" "${NETC_RUNTIME_DIR:?}/libnetrt.a" -lz -lm -lpthread \
+     > "$tmp/out" 2>&1; then
+  fail "a program of its own links netrt_cpu_lacks()"
+else
+  runs "netrt_cpu_lacks(): this CPU lacks nothing of the host's build" \
+    "$tmp/own"
+  has "... 0 of them" "0: "
+  NETRT_CPU_FEATURES= "$tmp/own" > "$tmp/out" 2>&1
+  if [ -z "$host" ]; then
+    skip "the host's code needs no feature"
+  else
+    has "netrt_cpu_lacks() under NETRT_CPU_FEATURES=: all of them" \
+      "$(echo "$host" | tr ',' '\n' | grep -c .): $(commas "$host")"
+  fi
 fi
 
 echo "1..$n"
