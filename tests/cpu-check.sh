@@ -78,8 +78,8 @@ has "riscv64: none listed" "cpu features: none beyond the baseline"
 
 # ---- the host's, against /proc/cpuinfo ----
 
-# The flag /proc/cpuinfo shows for an LLVM feature ("" when Linux names it
-# differently across versions).
+# The flag /proc/cpuinfo shows for an LLVM feature; "" for those that
+# Linux named only recently (a kernel older than the CPU omits them).
 cpuinfo_flag() {
   case $1 in
     sse3) echo pni ;;
@@ -87,11 +87,10 @@ cpuinfo_flag() {
     sse4.2) echo sse4_2 ;;
     bmi) echo bmi1 ;;
     lzcnt) echo abm ;;
-    avx512vbmi2|avx512vnni|avx512bitalg|avx512vpopcntdq|avx512bf16| \
-    avx512fp16|avx512vp2intersect)
+    avx512vbmi2|avx512vnni|avx512bitalg|avx512vpopcntdq|avx512bf16)
       echo "$1" | sed 's/^avx512/avx512_/' ;;
-    avxvnni) echo avx_vnni ;;
-    avxifma|avxvnniint8|avxvnniint16|avxneconvert) echo "" ;;
+    avx512fp16|avx512vp2intersect|avxvnni|avxifma|avxvnniint8| \
+    avxvnniint16|avxneconvert) echo "" ;;
     *) echo "$1" ;;
   esac
 }
