@@ -327,9 +327,14 @@ int main(void) {
   return n != 0;
 }
 END
-if ! "${CC:-cc}" -I"$tmp" -Iruntime -o "$tmp/own" "$tmp/own.c" \
-     "$tmp/xor.o" "${NETC_RUNTIME_DIR:?}/libnetrt.a" -lz -lm -lpthread \
-     > "$tmp/out" 2>&1; then
+# own [FLAGS]: links it (a sanitized build's libnetrt needs the
+# sanitizers' flags).
+own() {
+  "${CC:-cc}" "$@" -I"$tmp" -Iruntime -o "$tmp/own" "$tmp/own.c" \
+    "$tmp/xor.o" "${NETC_RUNTIME_DIR:?}/libnetrt.a" -lz -lm -lpthread \
+    > "$tmp/out" 2>&1
+}
+if ! own && ! own -fsanitize=address,undefined; then
   fail "a program of its own links netrt_cpu_lacks()"
 else
   runs "netrt_cpu_lacks(): this CPU lacks nothing of the host's build" \
