@@ -39,8 +39,8 @@ static void desc_types(Cg *cg, Desc *d) {
                       cg->i64, cg->i64, cg->i64, cg->i32, cg->i32, cg->i32,
                       cg->ptr, cg->ptr, cg->ptr, d->tensor, d->train,
                       cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr, cg->ptr,
-                      cg->ptr, cg->ptr, cg->i32, cg->i64, cg->ptr};
-  d->model = struct_of(cg, "NetrtModel", mf, 28);
+                      cg->ptr, cg->ptr, cg->i32, cg->i64, cg->ptr, cg->ptr};
+  d->model = struct_of(cg, "NetrtModel", mf, 29);
 }
 
 static LLVMValueRef cstring(Cg *cg, const char *s) {
@@ -157,10 +157,11 @@ void cg_build_descriptor(Cg *cg, LLVMValueRef fns[8]) {
     fns[0], fns[1], fns[2], fns[3], fns[4], fns[5], fns[6], fns[7],
     i32c(cg, pl->param_terms), i64c(cg, p->min_steps),
     cstring(cg, target_name(cg->o->target)),
+    cstring(cg, target_cpu_features(cg->o->target)),
   };
   const char *name = arena_printf("netc_model_%s", p->name);
   LLVMValueRef g = LLVMAddGlobal(cg->mod, d.model, name);
-  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 28));
+  LLVMSetInitializer(g, LLVMConstNamedStruct(d.model, f, 29));
   LLVMSetGlobalConstant(g, 1);
   if (cg->o->main_model) {
     LLVMValueRef m = LLVMAddGlobal(cg->mod, cg->ptr, "netrt_main_model");

@@ -223,6 +223,9 @@ static int print_target(const Options *o) {
          "%d rows by %d vectors (%d by %d floats)\n", floats.lanes,
          doubles.lanes, floats.tile.rows, floats.tile.vecs, floats.tile.rows,
          floats.tile.vecs * floats.lanes);
+  const char *features = target_cpu_features(&t);
+  printf("cpu features: %s\n", *features ? features
+         : "none beyond the baseline");
   return 0;
 }
 

@@ -36,4 +36,13 @@ const char *target_name(const Target *t);
 /* netc --print-target. */
 void target_print(FILE *out, const Target *t);
 
+/* ---- the CPU features an executable needs ---- */
+
+/* The instruction-set extensions that code generated for t may use, so
+ * that a CPU must have them to run it: LLVM's names, comma-separated,
+ * in target.c's order ("sse3,ssse3,...,avx512vl"); "" for the
+ * architecture's baseline.  The descriptor records them (cpu_features),
+ * and the runtime refuses a CPU that lacks one. */
+const char *target_cpu_features(const Target *t);
+
 #endif

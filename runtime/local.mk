@@ -7,6 +7,7 @@
 #   rt_ckpt     safetensors checkpoints (atomic write, validating read)
 #   rt_json     JSON writer (--json outputs) and strict parser
 #   rt_util     error formatting shared by the above
+#   rt_cpu      the CPU features a model needs, tested: netrt_cpu_lacks
 lib_LIBRARIES = runtime/libnetrt.a
 include_HEADERS = runtime/netrt.h
 pkgconfigdir = $(libdir)/pkgconfig
@@ -19,6 +20,7 @@ runtime_libnetrt_a_SOURCES = \
   runtime/rt_metrics.c runtime/rt_metrics.h \
   runtime/rt_rng.c runtime/rt_rng.h \
   runtime/rt_seq.c runtime/rt_seq.h \
-  runtime/rt_util.c runtime/rt_util.h
+  runtime/rt_util.c runtime/rt_util.h \
+  runtime/rt_cpu.c runtime/rt_cpu.h
 
 include runtime/tests.mk

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NETRT_ABI_VERSION 7
+#define NETRT_ABI_VERSION 8
 
 enum { NETRT_MAX_DIMS = 6 };
 
@@ -216,11 +216,26 @@ typedef struct NetrtModel {
   /* What the code was generated for: the triple, the CPU and the vectors
    * of its kernels ("x86_64-pc-linux-gnu znver4 avx512 512-bit"). */
   const char *target;
+  /* The CPU features the code needs, as LLVM names them, comma-separated
+   * ("sse3,ssse3,...,avx512vl"; "" or NULL: none beyond the baseline):
+   * a CPU without one of them cannot run it. */
+  const char *cpu_features;
 } NetrtModel;
 
 /* An executable's main() in libnetrt runs the model that netc names here:
  * the train, eval, predict, info, gradcheck and bench commands. */
 extern const NetrtModel *const netrt_main_model;
 int netrt_main(const NetrtModel *model, int argc, char **argv);
+
+/* The features of model->cpu_features that this CPU lacks, into buf (n
+ * bytes) as "avx512f, avx512bw" ("" when none; a list that does not fit
+ * stops at the last whole name); returns how many it lacks.  Code built
+ * for a feature the CPU lacks dies of SIGILL at the first instruction
+ * that uses it, so a program that calls the entry points itself calls
+ * this first (netrt_main() does, before a command that runs the model).
+ * A feature this libnetrt cannot test is not counted.  Tests may set
+ * NETRT_CPU_FEATURES to the features the CPU should seem to have, in
+ * place of what it reports ("avx2,fma"; empty: none). */
+int netrt_cpu_lacks(const NetrtModel *model, char *buf, size_t n);
 
 #endif

@@ -215,24 +215,25 @@ static const OptSpec common_opts[] = {
 typedef struct Command {
   const char *name;
   int (*run)(const NetrtModel *m, RtOpts *o);
+  int runs_model;              /* calls the model's entry points */
   const char *summary;
   const OptSpec *groups[4];    /* NULL-terminated */
 } Command;
 
 static const Command commands[] = {
-  {"train", rt_cmd_train, "train the model, validate, save checkpoints",
+  {"train", rt_cmd_train, 1, "train the model, validate, save checkpoints",
    {train_opts, hyper_opts, common_opts}},
-  {"eval", rt_cmd_eval, "loss, accuracy, confusion matrix, per-class "
+  {"eval", rt_cmd_eval, 1, "loss, accuracy, confusion matrix, per-class "
    "report", {eval_opts, common_opts}},
-  {"predict", rt_cmd_predict, "the predictions for the first examples",
+  {"predict", rt_cmd_predict, 1, "the predictions for the first examples",
    {predict_opts, eval_opts, common_opts}},
-  {"info", rt_cmd_info, "parameters, sizes, optimizer, training defaults",
-   {common_opts}},
-  {"gradcheck", rt_cmd_gradcheck, "gradients against central "
+  {"info", rt_cmd_info, 0, "parameters, sizes, optimizer, training "
+   "defaults", {common_opts}},
+  {"gradcheck", rt_cmd_gradcheck, 1, "gradients against central "
    "differences", {gradcheck_opts, common_opts}},
-  {"bench", rt_cmd_bench, "time training steps on random data",
+  {"bench", rt_cmd_bench, 1, "time training steps on random data",
    {bench_opts, hyper_opts, common_opts}},
-  {"sample", rt_cmd_sample, "generate text from a start string (text "
+  {"sample", rt_cmd_sample, 1, "generate text from a start string (text "
    "models)", {sample_opts, common_opts}},
 };
 
@@ -252,7 +253,7 @@ static void usage(FILE *f, const char *prog, const NetrtModel *m) {
 
 /* Prints text from column `col` on, wrapped before column 80 with the
  * next lines indented to `indent`. */
-static void wrap(FILE *f, const char *text, int col, int indent) {
+void rt_wrap(FILE *f, const char *text, int col, int indent) {
   while (*text) {
     int len = (int)strcspn(text, " ");
     if (col > indent && col + 1 + len > 79) {
@@ -279,7 +280,7 @@ static void option_help(FILE *f, const OptSpec *s) {
     fprintf(f, "  %s\n%29s", left, "");
   else
     fprintf(f, "  %-26s ", left);
-  wrap(f, s->help, 29, 29);
+  rt_wrap(f, s->help, 29, 29);
 }
 
 static void model_defaults(FILE *f, const NetrtModel *m) {
@@ -291,7 +292,7 @@ static void model_defaults(FILE *f, const NetrtModel *m) {
            t->batch, m->max_batch, t->epochs, t->seed,
            t->data ? t->data : "(none)");
   fputc('\n', f);
-  wrap(f, text, 0, 0);
+  rt_wrap(f, text, 0, 0);
 }
 
 static void command_help(FILE *f, const char *prog, const Command *c,
@@ -399,6 +400,33 @@ static const char *base_name(const char *path) {
   return slash ? slash + 1 : path && *path ? path : "netrt";
 }
 
+/* ---- the CPU ---- */
+
+/* "znver4 (x86_64-pc-linux-gnu)" from the descriptor's target, "x86_64-pc-
+ * linux-gnu znver4 avx512 512-bit". */
+static void built_for(const NetrtModel *m, char *buf, size_t n) {
+  const char *triple = m->target ? m->target : "";
+  int tlen = (int)strcspn(triple, " ");
+  const char *cpu = triple + tlen + (triple[tlen] == ' ');
+  int clen = (int)strcspn(cpu, " ");
+  if (tlen && clen)
+    snprintf(buf, n, "%.*s (%.*s)", clen, cpu, tlen, triple);
+  else
+    snprintf(buf, n, "another CPU");
+}
+
+/* Before the first instruction of the model's code: on a CPU without a
+ * feature the code needs, it would die of SIGILL. */
+static int check_cpu(const RtOpts *o, const NetrtModel *m) {
+  char lacks[512], cpu[256];
+  if (netrt_cpu_lacks(m, lacks, sizeof lacks) == 0)
+    return 0;
+  built_for(m, cpu, sizeof cpu);
+  return rt_fail(o, "this executable was built for %s and needs %s, which "
+                 "this CPU lacks; rebuild it with netc -march=native or a "
+                 "-march= the machine has", cpu, lacks);
+}
+
 static int run_command(const NetrtModel *m, const char *prog, int argc,
                        char **argv) {
   RtOpts o;
@@ -424,6 +452,8 @@ static int run_command(const NetrtModel *m, const char *prog, int argc,
     int rc = parse_args(&o, &commands[i], m, argc, argv);
     if (rc)
       return rc == 2 ? 0 : 1;
+    if (commands[i].runs_model && check_cpu(&o, m))
+      return 1;
     return commands[i].run(m, &o);
   }
   return rt_fail(&o, "unknown command '%s' (see '%s --help')", argv[1],

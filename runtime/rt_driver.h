@@ -64,6 +64,10 @@ int rt_json_print(const RtOpts *o, RtJson *j);
 /* Flushes rt_out(o), for a line to be seen now; a failure is kept for
  * netrt_main()'s check of stdout. */
 void rt_out_flush(const RtOpts *o);
+/* Prints text (words separated by spaces) from column col on, wrapped
+ * before column 80 with the next lines indented to indent, and a
+ * newline. */
+void rt_wrap(FILE *f, const char *text, int col, int indent);
 
 const char *rt_optimizer_name(NetrtOptimizer opt);
 /* The settings after the options: option, else the model's train block. */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "rt_cpu.h"
 #include "rt_driver.h"
 
 static const char *elem_type_name(NetrtElem e) {
@@ -127,6 +128,34 @@ static void text_train(FILE *f, const NetrtModel *m) {
   fputc('\n', f);
 }
 
+/* The CPU features the code needs, and which of them this CPU lacks or
+ * this runtime cannot test. */
+static void text_cpu(FILE *f, const NetrtModel *m) {
+  char all[1024], lacks[1024], untested[1024];
+  const char *cf = m->cpu_features;
+  if (rt_cpu_list(cf, -1, all, sizeof all) == 0) {
+    fprintf(f, "cpu features: none beyond the baseline\n");
+    return;
+  }
+  fprintf(f, "cpu features:");
+  rt_wrap(f, all, 13, 2);
+  int nlacks = rt_cpu_list(cf, RT_CPU_LACKS, lacks, sizeof lacks);
+  int nuntested = rt_cpu_list(cf, RT_CPU_UNTESTED, untested,
+                              sizeof untested);
+  if (nlacks) {
+    fprintf(f, "  this CPU lacks:");
+    rt_wrap(f, lacks, 17, 4);
+    fprintf(f, "  so the model cannot run here\n");
+  } else {
+    fprintf(f, "  this CPU has %s\n", nuntested ? "every one this runtime "
+            "can test" : "them all");
+  }
+  if (nuntested) {
+    fprintf(f, "  untested (this runtime does not know them):");
+    rt_wrap(f, untested, 45, 4);
+  }
+}
+
 static void info_text(FILE *f, const NetrtModel *m) {
   char shape[128];
   fprintf(f, "model %s: reals of %d bytes, batches of up to %d, netrt ABI "
@@ -134,6 +163,7 @@ static void info_text(FILE *f, const NetrtModel *m) {
   fprintf(f, "signature: %s\n", m->signature ? m->signature : "");
   if (m->target)
     fprintf(f, "built for: %s\n", m->target);
+  text_cpu(f, m);
   text_tensors(f, "inputs", m->inputs, m->ninputs);
   if (m->min_steps > 1)
     fprintf(f, "  every example at least %" PRId64 " steps long\n",
@@ -230,6 +260,27 @@ static void json_train(RtJson *j, const NetrtTrain *t) {
   rt_json_object_end(j);
 }
 
+/* "key": the features of m's list for which rt_cpu_has() is has (every
+ * one when has is -1). */
+static void json_cpu(RtJson *j, const char *key, const NetrtModel *m,
+                     int has) {
+  rt_json_key(j, key);
+  rt_json_array_begin(j);
+  for (const char *p = m->cpu_features ? m->cpu_features : ""; *p;) {
+    size_t len = rt_cpu_item(p);
+    char name[64];
+    if (len && len < sizeof name &&
+        (has < 0 || (int)rt_cpu_has(p, len) == has)) {
+      memcpy(name, p, len);
+      name[len] = '\0';
+      rt_json_string(j, name);
+    }
+    p += len;
+    p += strspn(p, ", \t\n");
+  }
+  rt_json_array_end(j);
+}
+
 static void info_json(RtJson *j, const NetrtModel *m) {
   rt_json_object_begin(j);
   rt_json_key(j, "command");
@@ -241,6 +292,9 @@ static void info_json(RtJson *j, const NetrtModel *m) {
   json_int(j, "abi_version", m->abi_version);
   rt_json_key(j, "target");
   rt_json_string(j, m->target ? m->target : "");
+  json_cpu(j, "cpu_features", m, -1);
+  json_cpu(j, "cpu_lacks", m, RT_CPU_LACKS);
+  json_cpu(j, "cpu_untested", m, RT_CPU_UNTESTED);
   json_int(j, "dtype_bytes", m->dtype_bytes);
   json_int(j, "max_batch", m->max_batch);
   json_int(j, "min_steps", m->min_steps > 1 ? m->min_steps : 1);

@@ -9,7 +9,8 @@ RUNTIME_TESTS = \
   tests/runtime/test_seq \
   tests/runtime/test_metrics \
   tests/runtime/test_ckpt \
-  tests/runtime/test_json
+  tests/runtime/test_json \
+  tests/runtime/test_cpu
 check_PROGRAMS += $(RUNTIME_TESTS)
 TESTS += $(RUNTIME_TESTS) tests/runtime/fetch-mnist.sh
 EXTRA_DIST += tests/runtime/fetch-mnist.sh tools/fetch-mnist
@@ -29,3 +30,11 @@ tests_runtime_test_ckpt_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
 tests_runtime_test_json_SOURCES = tests/runtime/test_json.c \
   tests/runtime/rt_test.h
 tests_runtime_test_json_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+tests_runtime_test_cpu_SOURCES = tests/runtime/test_cpu.c \
+  tests/runtime/rt_test.h
+tests_runtime_test_cpu_LDADD = runtime/libnetrt.a $(ZLIB_LIBS) -lm
+# The lists of rt_cpu.c, for tests/cpu-check.sh (which also builds it for
+# AArch64 and runs it under qemu-aarch64, where it can).
+check_PROGRAMS += tests/runtime/cpu_list
+tests_runtime_cpu_list_SOURCES = tests/runtime/cpu_list.c
+tests_runtime_cpu_list_LDADD = runtime/libnetrt.a

@@ -23,6 +23,8 @@ AM_TESTS_ENVIRONMENT = \
   export GRADCHECK; \
   CODEGEN_AGREE='$(abs_top_builddir)/tests/unit/codegen_agree$(EXEEXT)'; \
   export CODEGEN_AGREE; \
+  CPU_LIST='$(abs_top_builddir)/tests/runtime/cpu_list$(EXEEXT)'; \
+  export CPU_LIST; \
   NETC_RUNTIME_DIR='$(abs_top_builddir)/runtime'; export NETC_RUNTIME_DIR; \
   export ROBUST_GEN; \
   MODEL_FILES='$(MODELS) $(EXAMPLES)'; export MODEL_FILES;
@@ -125,6 +127,7 @@ TESTS += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/target.sh \
+  tests/cpu-check.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
   tests/threads.sh \
@@ -148,6 +151,7 @@ EXTRA_DIST += \
   tests/gradcheck.sh \
   tests/codegen.sh \
   tests/target.sh \
+  tests/cpu-check.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \

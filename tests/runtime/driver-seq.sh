@@ -128,7 +128,7 @@ ok $(test $rc -eq 0 && check 'd["steps"] == 20'; echo $?) \
   "index_recall: bench"
 run "$FAKE_RECALL" info --json
 ok $(test $rc -eq 0 && check 'd["min_steps"] == 3 and
-  d["abi_version"] == 7'; echo $?) "index_recall: info --json: min_steps"
+  d["abi_version"] == 8'; echo $?) "index_recall: info --json: min_steps"
 
 # ---- errors ----
 run "$FAKE_SEQ_LONG" train --epochs 1
