@@ -3,8 +3,9 @@
  * Optimizes with the new pass manager for the host CPU (or -march= and
  * --target=), then writes an object file, assembly or IR, or links an
  * executable: the object plus libnetrt (which holds main) through the
- * system C compiler driver.  For netc run, it loads the module into an
- * LLJIT instead and hands back the address of its descriptor.  The
+ * system C compiler driver, or for another machine's triple through its
+ * cross compiler and its libnetrt.  For netc run, it loads the module
+ * into an LLJIT instead and hands back the address of its descriptor.  The
  * driver generates the module (cg_module) on both paths; only the JIT's
  * LLVM context, which the module must be built in, comes from here.
  */
@@ -12,6 +13,7 @@
 
 #include "emit.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,33 +191,142 @@ static const char *runtime_dir(void) {
   return NETC_LIBDIR;
 }
 
-/* Links object into path, the file that becomes output. */
-static int run_linker(const char *object, const char *path,
-                      const char *output) {
-  const char *cc = getenv("CC");
-  if (!cc || !*cc)
-    cc = "cc";
-  const char *dir = runtime_dir();
-  char *lib = arena_printf("%s/libnetrt.a", dir);
-  if (access(lib, R_OK) != 0) {
+/* A triple as GNU toolchains and Debian name it: LLVM's normal form
+ * without its vendor when that is "unknown" or "pc" (aarch64-linux-gnu
+ * for aarch64-unknown-linux-gnu or aarch64-linux-gnu, x86_64-linux-gnu
+ * for x86_64-pc-linux-gnu).  In the arena. */
+static const char *gnu_triple(const char *triple) {
+  const char *s = keep(LLVMNormalizeTargetTriple(triple));
+  const char *vendor = strchr(s, '-');
+  const char *rest = vendor ? strchr(vendor + 1, '-') : NULL;
+  if (!rest)
+    return s;
+  int len = (int)(rest - vendor - 1);
+  if ((len == 7 && strncmp(vendor + 1, "unknown", 7) == 0) ||
+      (len == 2 && strncmp(vendor + 1, "pc", 2) == 0))
+    return arena_printf("%.*s%s", (int)(vendor - s), s, rest);
+  return s;
+}
+
+/* The GNU name of the machine --target= names when it is not this one;
+ * NULL for this machine. */
+static const char *cross_triple(const EmitOptions *o) {
+  if (!o->triple)
+    return NULL;
+  char *host = LLVMGetDefaultTargetTriple();
+  const char *host_gnu = gnu_triple(host);
+  LLVMDisposeMessage(host);
+  const char *t = gnu_triple(o->triple);
+  return strcmp(t, host_gnu) == 0 ? NULL : t;
+}
+
+/* What links an executable: a C compiler driver and libnetrt.a. */
+typedef struct Linker {
+  const char *cc, *lib;
+  bool sanitized;   /* the runtime is built with ASan and UBSan */
+} Linker;
+
+static bool host_linker(Linker *l) {
+  l->cc = getenv("CC");
+  if (!l->cc || !*l->cc)
+    l->cc = "cc";
+  l->lib = arena_printf("%s/libnetrt.a", runtime_dir());
+  if (access(l->lib, R_OK) != 0) {
     diag_fatal_noloc("cannot find the runtime library '%s' (set "
-                     "NETC_RUNTIME_DIR to the folder that holds it)", lib);
-    return 1;
+                     "NETC_RUNTIME_DIR to the folder that holds it)", l->lib);
+    return false;
   }
+#ifdef NETC_SANITIZED_RUNTIME
+  l->sanitized = true;
+#endif
+  return true;
+}
+
+/* Whether cmd can be run: a path to an executable file, or a name found
+ * in $PATH (an empty entry is the current directory). */
+static bool runnable(const char *cmd) {
+  if (strchr(cmd, '/'))
+    return access(cmd, X_OK) == 0;
+  const char *p = getenv("PATH");
+  for (p = p ? p : "/usr/bin:/bin";; p++) {
+    int n = (int)strcspn(p, ":");
+    char *file = n ? arena_printf("%.*s/%s", n, p, cmd) : arena_strdup(cmd);
+    if (access(file, X_OK) == 0)
+      return true;
+    p += n;
+    if (!*p)
+      return false;
+  }
+}
+
+/* The environment variable that names triple's C compiler: NETC_CC_ and
+ * the triple with every character but letters and digits as '_'. */
+static const char *cc_variable(const char *triple) {
+  char *name = arena_printf("NETC_CC_%s", triple);
+  for (char *c = name + strlen("NETC_CC_"); *c; c++)
+    if (!isalnum((unsigned char)*c))
+      *c = '_';
+  return name;
+}
+
+/* triple's C compiler when $NETC_CC_TRIPLE names none: the cross
+ * compiler configure built the aarch64 runtime with, else TRIPLE-gcc. */
+static const char *default_cross_cc(const char *triple) {
+#ifdef NETC_CROSS_AARCH64_CC
+  if (strcmp(triple, "aarch64-linux-gnu") == 0)
+    return NETC_CROSS_AARCH64_CC;
+#endif
+  return arena_printf("%s-gcc", triple);
+}
+
+/* Another machine's linker: $NETC_CC_TRIPLE or the default compiler, and
+ * the runtime in TRIPLE/ (a build tree's runtime/) or netc/TRIPLE/ (an
+ * installed lib/) of the folder that holds the host's. */
+static bool cross_linker(Linker *l, const char *triple) {
+  const char *var = cc_variable(triple);
+  l->cc = getenv(var);
+  if (!l->cc || !*l->cc)
+    l->cc = default_cross_cc(triple);
+  bool aarch64 = strcmp(triple, "aarch64-linux-gnu") == 0;
+  if (!runnable(l->cc)) {
+    diag_fatal_noloc("no C compiler to link for %s: cannot run '%s' (%s%s "
+                     "names another)", triple, l->cc, aarch64 ?
+                     "tools/setup --cross installs it; " : "", var);
+    return false;
+  }
+  const char *dir = runtime_dir();
+  const char *in_build = arena_printf("%s/%s/libnetrt.a", dir, triple);
+  l->lib = arena_printf("%s/netc/%s/libnetrt.a", dir, triple);
+  if (access(in_build, R_OK) == 0)
+    l->lib = in_build;
+  else if (access(l->lib, R_OK) != 0) {
+    diag_fatal_noloc("cannot find the runtime library for %s: neither "
+                     "'%s' nor '%s' exists (%sset NETC_RUNTIME_DIR to a "
+                     "folder with %s/libnetrt.a)", triple, in_build, l->lib,
+                     aarch64 ? "build netc after tools/setup --cross, which "
+                     "installs the cross compiler that builds it, or " : "",
+                     triple);
+    return false;
+  }
+  return true;
+}
+
+/* Links object into path, the file that becomes output. */
+static int run_linker(const Linker *l, const char *object, const char *path,
+                      const char *output) {
   pid_t pid = fork();
   if (pid < 0) {
     diag_fatal_noloc("cannot start the linker: %s", strerror(errno));
     return 1;
   }
   if (pid == 0) {
-#ifdef NETC_SANITIZED_RUNTIME
-    execlp(cc, cc, "-fsanitize=address,undefined", "-o", path, object, lib,
-           "-lz", "-lm", "-lpthread", (char *)NULL);
-#else
-    execlp(cc, cc, "-o", path, object, lib, "-lz", "-lm", "-lpthread",
-           (char *)NULL);
-#endif
-    fprintf(stderr, "netc: error: cannot run '%s': %s\n", cc,
+    if (l->sanitized)
+      execlp(l->cc, l->cc, "-fsanitize=address,undefined", "-o", path,
+             object, l->lib, "-lz", "-lm", "-lpthread", (char *)NULL);
+    else
+      execlp(l->cc, l->cc, "-o", path, object, l->lib, "-lz", "-lm",
+             "-lpthread", (char *)NULL);
+    fprintf(stderr, "netc: error: cannot run '%s': %s\n", l->cc,
             strerror(errno));
     _exit(127);
   }
@@ -233,7 +344,11 @@ static int run_linker(const char *object, const char *path,
 /* The linker writes the executable into a temporary beside it, renamed
  * into place once linked, as outfile.c does for the other outputs. */
 static int write_executable(LLVMTargetMachineRef tm, LLVMModuleRef mod,
-                            const char *output) {
+                            const EmitOptions *o) {
+  const char *output = o->output, *cross = cross_triple(o);
+  Linker l = {0};
+  if (!(cross ? cross_linker(&l, cross) : host_linker(&l)))
+    return 1;
   char object[] = "/tmp/netc-XXXXXX.o";
   int fd = mkstemps(object, 2);
   if (fd < 0) {
@@ -246,7 +361,7 @@ static int write_executable(LLVMTargetMachineRef tm, LLVMModuleRef mod,
   if (status == 0)
     status = outfile_reserve(&out, output);
   if (status == 0) {
-    status = run_linker(object, out.tmp, output);
+    status = run_linker(&l, object, out.tmp, output);
     if (status == 0)
       status = outfile_commit(&out);
     else
@@ -272,7 +387,7 @@ int emit_module(CgModule *m, const EmitOptions *o) {
       status = write_machine_code(tm, mod, o->output, LLVMObjectFile);
       break;
     case EMIT_EXECUTABLE:
-      status = write_executable(tm, mod, o->output);
+      status = write_executable(tm, mod, o);
       break;
     }
   }

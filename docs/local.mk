@@ -13,6 +13,8 @@ dist_doc_DATA = docs/language.md docs/netc.md docs/executables.md \
 # examples/xor.net has no data source: its executable shows `info` and
 # checks its gradients (in f64), and a C program embeds it against the
 # installed netrt.h; tiny_mlp_relu.net generates its data and trains.
+# With the aarch64 runtime built, netc links xor.net for aarch64 with the
+# installed one.
 installcheck-local:
 	@netc='$(DESTDIR)$(bindir)/netc$(EXEEXT)'; \
 	tmp=`mktemp -d "$${TMPDIR:-/tmp}/netc-installcheck.XXXXXX"` || exit 1; \
@@ -40,6 +42,11 @@ installcheck-local:
 	  ./tiny train --epochs 2 --json >train.json; \
 	  grep '^{"command":"train",.*"history":\[{"epoch":1,.*{"epoch":2,' \
 	    train.json >/dev/null; \
+	  if test -n '$(CROSS_AARCH64_CC)'; then \
+	    "$$netc" --target=aarch64-linux-gnu \
+	      '$(abs_top_srcdir)/examples/xor.net' -o xor-aarch64; \
+	    od -An -tx1 -j18 -N2 xor-aarch64 | grep ' b7 00' >/dev/null; \
+	  fi; \
 	); rc=$$?; rm -rf "$$tmp"; \
 	if test $$rc -eq 0; then echo "installcheck: the installed netc works"; \
 	else echo "installcheck: FAILED (status $$rc)" >&2; fi; \

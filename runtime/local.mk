@@ -24,3 +24,36 @@ runtime_libnetrt_a_SOURCES = \
   runtime/rt_cpu.c runtime/rt_cpu.h
 
 include runtime/tests.mk
+
+# libnetrt for aarch64-linux-gnu, when configure found a cross compiler
+# (--with-cross-aarch64, m4/netc_cross.m4): runtime/cross.mk builds
+# runtime/aarch64-linux-gnu/libnetrt.a, where netc --target=aarch64-...
+# finds it in the build tree; it installs in $(libdir)/netc/TRIPLE/.
+EXTRA_DIST += runtime/cross.mk
+CROSS_AARCH64_LIBDIR = $(pkglibdir)/aarch64-linux-gnu
+all-local: cross-aarch64
+install-data-local: install-cross-aarch64
+uninstall-local: uninstall-cross-aarch64
+clean-local: clean-cross-aarch64
+if HAVE_CROSS_AARCH64
+cross-aarch64:
+	@$(MAKE) --no-print-directory -f $(srcdir)/runtime/cross.mk \
+	  CROSS_TRIPLE=aarch64-linux-gnu CROSS_CC='$(CROSS_AARCH64_CC)' \
+	  CROSS_AR='$(CROSS_AARCH64_AR)' \
+	  CROSS_CFLAGS='$(CROSS_AARCH64_CFLAGS)' cross-runtime
+install-cross-aarch64: cross-aarch64
+	$(MKDIR_P) '$(DESTDIR)$(CROSS_AARCH64_LIBDIR)'
+	$(INSTALL_DATA) runtime/aarch64-linux-gnu/libnetrt.a \
+	  '$(DESTDIR)$(CROSS_AARCH64_LIBDIR)/libnetrt.a'
+uninstall-cross-aarch64:
+	rm -f '$(DESTDIR)$(CROSS_AARCH64_LIBDIR)/libnetrt.a'
+	-rmdir '$(DESTDIR)$(CROSS_AARCH64_LIBDIR)' '$(DESTDIR)$(pkglibdir)' \
+	  2>/dev/null
+else
+cross-aarch64 install-cross-aarch64 uninstall-cross-aarch64:
+	@:
+endif
+clean-cross-aarch64:
+	-rm -rf runtime/aarch64-linux-gnu
+.PHONY: cross-aarch64 install-cross-aarch64 uninstall-cross-aarch64 \
+  clean-cross-aarch64

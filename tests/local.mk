@@ -128,6 +128,7 @@ TESTS += \
   tests/codegen-batch.sh \
   tests/target.sh \
   tests/cpu-check.sh \
+  tests/cross-aarch64.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
   tests/threads.sh \
@@ -152,6 +153,7 @@ EXTRA_DIST += \
   tests/codegen.sh \
   tests/target.sh \
   tests/cpu-check.sh \
+  tests/cross-aarch64.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
