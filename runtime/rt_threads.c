@@ -142,10 +142,17 @@ struct RtShards {
 };
 
 /* Denormal numbers take a slow path in x86's vector units; a model's
- * gradients lose nothing that matters when they are flushed to zero. */
+ * gradients lose nothing that matters when they are flushed to zero.
+ * AArch64 flushes them too (FPCR.FZ), so that an executable for it
+ * computes what the same model computes on x86-64. */
 void rt_flush_denormals(void) {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_setcsr(_mm_getcsr() | 0x8040);       /* FTZ and DAZ */
+#elif defined(__aarch64__)
+  uint64_t fpcr;
+  __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+  fpcr |= UINT64_C(1) << 24;               /* FZ */
+  __asm__ volatile("msr fpcr, %0" : : "r"(fpcr));
 #endif
 }
 
@@ -220,6 +227,8 @@ static void run_job(RtShards *s, Worker *w) {
 static void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
 #endif
 }
 
