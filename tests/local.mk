@@ -125,6 +125,7 @@ TESTS += \
   tests/codegen.sh \
   tests/codegen-batch.sh \
   tests/target.sh \
+  tests/bench-gemm.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
   tests/threads.sh \
@@ -148,6 +149,7 @@ EXTRA_DIST += \
   tests/gradcheck.sh \
   tests/codegen.sh \
   tests/target.sh \
+  tests/bench-gemm.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \

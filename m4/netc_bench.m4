@@ -1,0 +1,16 @@
+# NETC_CHECK_BENCH_GEMM: the GEMM libraries that make bench's baselines
+# link (bench/native.mk), each optional.  A library found sets its
+# conditional and its LIBS: its program is built by `make check` (its
+# smoke test, tests/bench-gemm.sh) and by `make bench`.  A library not
+# found leaves its program out: the test skips it and bench/run's table
+# says it is not built.  `tools/setup --bench` installs them all.
+#
+#   OpenBLAS (libopenblas-dev)  HAVE_OPENBLAS  OPENBLAS_LIBS  gemm_blas
+AC_DEFUN([NETC_CHECK_BENCH_GEMM], [
+  OPENBLAS_LIBS=
+  AC_CHECK_HEADER([cblas.h],
+    [AC_CHECK_LIB([openblas], [openblas_get_corename],
+       [OPENBLAS_LIBS=-lopenblas])])
+  AC_SUBST([OPENBLAS_LIBS])
+  AM_CONDITIONAL([HAVE_OPENBLAS], [test -n "$OPENBLAS_LIBS"])
+])
