@@ -5,6 +5,7 @@
 #
 #   bench/peak          the FMA peak of the machine (pthreads)
 #   bench/gemm_blas     OpenBLAS's sgemm on the models' shapes
+#   bench/gemm_blis     BLIS's sgemm on the same shapes, one thread
 #   bench/gemm_netc     netc's generated GEMM kernels on the same shapes
 #   bench/dnnl_rnn      oneDNN's fused RNN layers, forward and backward
 #   bench/interp_bench  the reference interpreter (libnetc) on a model
@@ -23,6 +24,9 @@
 BENCH_GEMM_PROGS = bench/gemm_netc
 if HAVE_OPENBLAS
 BENCH_GEMM_PROGS += bench/gemm_blas
+endif
+if HAVE_BLIS
+BENCH_GEMM_PROGS += bench/gemm_blis
 endif
 BENCH_NATIVE_PROGS = bench/peak bench/dnnl_rnn bench/interp_bench \
   $(BENCH_GEMM_PROGS)
@@ -43,6 +47,10 @@ bench_peak_LDADD = -lpthread
 # Debian's libopenblas-dev: cblas.h and -lopenblas.
 bench_gemm_blas_SOURCES = bench/gemm_blas.c $(BENCH_ARGS) $(GEMM_SHAPES)
 bench_gemm_blas_LDADD = $(OPENBLAS_LIBS) -lm
+
+# Debian's libblis-dev (BLIS 0.9, its OpenMP build): blis.h and -lblis.
+bench_gemm_blis_SOURCES = bench/gemm_blis.c $(BENCH_ARGS) $(GEMM_SHAPES)
+bench_gemm_blis_LDADD = $(BLIS_LIBS)
 
 # libnetc's code generator and JIT: built with netc, nothing to install.
 bench_gemm_netc_SOURCES = bench/gemm_netc.c $(BENCH_ARGS) $(GEMM_SHAPES)

@@ -6,6 +6,7 @@
 # says it is not built.  `tools/setup --bench` installs them all.
 #
 #   OpenBLAS (libopenblas-dev)  HAVE_OPENBLAS  OPENBLAS_LIBS  gemm_blas
+#   BLIS (libblis-dev)          HAVE_BLIS      BLIS_LIBS      gemm_blis
 AC_DEFUN([NETC_CHECK_BENCH_GEMM], [
   OPENBLAS_LIBS=
   AC_CHECK_HEADER([cblas.h],
@@ -13,4 +14,10 @@ AC_DEFUN([NETC_CHECK_BENCH_GEMM], [
        [OPENBLAS_LIBS=-lopenblas])])
   AC_SUBST([OPENBLAS_LIBS])
   AM_CONDITIONAL([HAVE_OPENBLAS], [test -n "$OPENBLAS_LIBS"])
+  BLIS_LIBS=
+  AC_CHECK_HEADER([blis.h],
+    [AC_CHECK_LIB([blis], [bli_sgemm], [BLIS_LIBS="-lblis -lm"], [],
+       [-lm])])
+  AC_SUBST([BLIS_LIBS])
+  AM_CONDITIONAL([HAVE_BLIS], [test -n "$BLIS_LIBS"])
 ])
