@@ -197,7 +197,7 @@ void gemm_print_row(const GemmRow *r) {
          r->threads, r->core, r->calls, r->seconds_per_call,
          shape_flops(s) / r->seconds_per_call / 1e9);
   if (r->compile_seconds >= 0)
-    printf("\"compile_seconds\":%.3f,", r->compile_seconds);
+    printf("\"compile_seconds\":%.3g,", r->compile_seconds);
   printf("\"max_error\":%.2g}\n", r->max_error);
   fflush(stdout);
 }

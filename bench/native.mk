@@ -6,6 +6,7 @@
 #   bench/peak          the FMA peak of the machine (pthreads)
 #   bench/gemm_blas     OpenBLAS's sgemm on the models' shapes
 #   bench/gemm_blis     BLIS's sgemm on the same shapes, one thread
+#   bench/gemm_xsmm     libxsmm's JIT kernels on the same shapes
 #   bench/gemm_netc     netc's generated GEMM kernels on the same shapes
 #   bench/dnnl_rnn      oneDNN's fused RNN layers, forward and backward
 #   bench/interp_bench  the reference interpreter (libnetc) on a model
@@ -27,6 +28,9 @@ BENCH_GEMM_PROGS += bench/gemm_blas
 endif
 if HAVE_BLIS
 BENCH_GEMM_PROGS += bench/gemm_blis
+endif
+if HAVE_XSMM
+BENCH_GEMM_PROGS += bench/gemm_xsmm
 endif
 BENCH_NATIVE_PROGS = bench/peak bench/dnnl_rnn bench/interp_bench \
   $(BENCH_GEMM_PROGS)
@@ -51,6 +55,11 @@ bench_gemm_blas_LDADD = $(OPENBLAS_LIBS) -lm
 # Debian's libblis-dev (BLIS 0.9, its OpenMP build): blis.h and -lblis.
 bench_gemm_blis_SOURCES = bench/gemm_blis.c $(BENCH_ARGS) $(GEMM_SHAPES)
 bench_gemm_blis_LDADD = $(BLIS_LIBS)
+
+# Debian's libxsmm-dev (libxsmm 1.17, static): libxsmm.h, -lxsmm and the
+# BLAS stubs of -lxsmmnoblas (m4/netc_bench.m4).
+bench_gemm_xsmm_SOURCES = bench/gemm_xsmm.c $(BENCH_ARGS) $(GEMM_SHAPES)
+bench_gemm_xsmm_LDADD = $(XSMM_LIBS)
 
 # libnetc's code generator and JIT: built with netc, nothing to install.
 bench_gemm_netc_SOURCES = bench/gemm_netc.c $(BENCH_ARGS) $(GEMM_SHAPES)

@@ -89,6 +89,7 @@ gemm gemm_netc netc "(nothing: it is netc's)" 1
 gemm gemm_blas openblas libopenblas-dev "1 2" --threads 1,2
 # BLIS runs on one thread, whatever its environment says
 BLIS_NUM_THREADS=2 OMP_NUM_THREADS=2 gemm gemm_blis blis libblis-dev 1
+gemm gemm_xsmm xsmm libxsmm-dev 1
 
 echo "1..$n"
 [ $fails -eq 0 ]
