@@ -62,7 +62,7 @@ gemm() {
   name=$1 prog=$BENCH_DIR/$1 lib=$2 package=$3 threads=$4
   shift 4
   if [ ! -x "$prog" ]; then
-    why="configure found no $lib: apt-get install $package (tools/setup"
+    why="configure found no $package: apt-get install it (tools/setup"
     why="$why --bench), then configure again"
     skip "$name: the shapes' products" "$why"
     skip "$name: a bad shape is a usage error" "$why"

@@ -126,6 +126,7 @@ TESTS += \
   tests/codegen-batch.sh \
   tests/target.sh \
   tests/bench-gemm.sh \
+  tests/bench-run.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
   tests/threads.sh \
@@ -150,6 +151,7 @@ EXTRA_DIST += \
   tests/codegen.sh \
   tests/target.sh \
   tests/bench-gemm.sh \
+  tests/bench-run.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
