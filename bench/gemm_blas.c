@@ -7,7 +7,10 @@
  * Output: one JSON object per line on stdout, per shape and thread count:
  *   {"suite":"gemm","name":"openblas 64x512x128","m":64,"n":512,"k":128,
  *    "trans_a":false,"trans_b":false,"threads":1,"core":"SkylakeX",
- *    "calls":9000,"seconds_per_call":2.2e-05,"gflops":190.3}
+ *    "calls":9000,"seconds_per_call":2.2e-05,"gflops":190.3,
+ *    "max_error":2.9e-07}
+ * Each product is checked once against the product in double precision
+ * (gemm_max_error); exit status 1 when one is wrong.
  *
  * "core" is the kernel set OpenBLAS chose at load time.  OpenBLAS 0.3.21
  * (Debian 12) does not know AMD's AVX-512 CPUs and takes Haswell's AVX2
@@ -72,29 +75,24 @@ static void call_sgemm(void *ctx) {
   sgemm(o->shape, o);
 }
 
-static void bench_shape(const Shape *s, int threads, double seconds) {
+/* false when the product is wrong */
+static bool bench_shape(const Shape *s, int threads, double seconds) {
   Operands o = {s, random_matrix((size_t)s->m * (size_t)s->k),
                 random_matrix((size_t)s->k * (size_t)s->n),
                 random_matrix((size_t)s->m * (size_t)s->n)};
   openblas_set_num_threads(threads);
+  sgemm(s, &o);
+  GemmRow row = {"openblas", s, threads, openblas_get_corename(), 0, 0, -1,
+                 gemm_max_error(s, o.a, o.b, o.c)};
   double elapsed;
   time_calls(call_sgemm, &o, seconds / 4, &elapsed);      /* warm-up */
-  long calls = time_calls(call_sgemm, &o, seconds, &elapsed);
-  double per_call = elapsed / (double)calls;
-  double flops = shape_flops(s);
-  char name[64];
-  shape_name(s, name, sizeof name);
-  printf("{\"suite\":\"gemm\",\"name\":\"openblas %s\",\"m\":%d,\"n\":%d,"
-         "\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,\"threads\":%d,"
-         "\"core\":\"%s\",\"calls\":%ld,\"seconds_per_call\":%.4g,"
-         "\"gflops\":%.2f}\n",
-         name, s->m, s->n, s->k, s->trans_a ? "true" : "false",
-         s->trans_b ? "true" : "false", threads, openblas_get_corename(),
-         calls, per_call, flops / per_call / 1e9);
-  fflush(stdout);
+  row.calls = time_calls(call_sgemm, &o, seconds, &elapsed);
+  row.seconds_per_call = elapsed / (double)row.calls;
+  gemm_print_row(&row);
   free(o.a);
   free(o.b);
   free(o.c);
+  return gemm_row_right(&row);
 }
 
 /* OpenBLAS's AVX-512 kernel sets, as openblas_get_corename() names them. */
@@ -124,8 +122,9 @@ int main(int argc, char **argv) {
   parse_gemm_args(argc, argv, true, usage, &a);
   fprintf(stderr, "gemm_blas: %s\n", openblas_get_config());
   warn_if_avx2_on_avx512();
+  bool right = true;
   for (int i = 0; i < a.nshapes; i++)
     for (int t = 0; t < a.nthreads; t++)
-      bench_shape(&a.shapes[i], a.threads[t], a.seconds);
-  return 0;
+      right &= bench_shape(&a.shapes[i], a.threads[t], a.seconds);
+  return right ? 0 : 1;
 }

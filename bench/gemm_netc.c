@@ -14,15 +14,14 @@
  *    "calls":9000,"seconds_per_call":2.2e-05,"gflops":190.3,
  *    "compile_seconds":0.02,"max_error":3.1e-07}
  * The kernels run on one thread: a model's threads split its batch.
- * Exit status 1 when a product is wrong (max_error above 1e-4).
+ * Exit status 1 when a product is wrong (max_error above
+ * GEMM_TOLERANCE, 1e-4).
  */
 #include <config.h>
 
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "arena.h"
 #include "bench_args.h"
@@ -58,26 +57,6 @@ static void usage(FILE *out) {
           "  --seconds S     time per shape, after a warm-up (default 0.2)\n"
           "  --list          print the default shapes and stop\n"
           "  -h, --help      print this help\n");
-}
-
-/* The largest |C - op(A) op(B)| over the largest |op(A) op(B)|, the
- * product taken in double precision. */
-static double max_error(const Shape *s, const Operands *o) {
-  double worst = 0, largest = 0;
-  for (int i = 0; i < s->m; i++)
-    for (int j = 0; j < s->n; j++) {
-      double sum = 0;
-      for (int r = 0; r < s->k; r++) {
-        float a = s->trans_a ? o->a[(size_t)r * s->m + i]
-                             : o->a[(size_t)i * s->k + r];
-        float b = s->trans_b ? o->b[(size_t)j * s->k + r]
-                             : o->b[(size_t)r * s->n + j];
-        sum += (double)a * b;
-      }
-      worst = fmax(worst, fabs(o->c[(size_t)i * s->n + j] - sum));
-      largest = fmax(largest, fabs(sum));
-    }
-  return worst / fmax(largest, 1e-30);
 }
 
 static void call_gemm(void *ctx) {
@@ -136,30 +115,19 @@ static bool bench_shape(const Shape *s, double seconds) {
                 random_matrix((size_t)s->m * (size_t)s->n),
                 random_matrix((size_t)ws_bytes / sizeof(float) + 16)};
   fn(o.a, o.b, o.c, o.ws);
-  double err = max_error(s, &o);
+  GemmRow row = {"netc", s, 1, "netc", 0, 0, compile_seconds,
+                 gemm_max_error(s, o.a, o.b, o.c)};
   double elapsed;
   time_calls(call_gemm, &o, seconds / 4, &elapsed);      /* warm-up */
-  long calls = time_calls(call_gemm, &o, seconds, &elapsed);
-  double per_call = elapsed / (double)calls;
-  char name[64];
-  shape_name(s, name, sizeof name);
-  printf("{\"suite\":\"gemm\",\"name\":\"netc %s\",\"m\":%d,\"n\":%d,"
-         "\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,\"threads\":1,"
-         "\"core\":\"netc\",\"calls\":%ld,\"seconds_per_call\":%.4g,"
-         "\"gflops\":%.2f,\"compile_seconds\":%.3f,\"max_error\":%.2g}\n",
-         name, s->m, s->n, s->k, s->trans_a ? "true" : "false",
-         s->trans_b ? "true" : "false", calls, per_call,
-         shape_flops(s) / per_call / 1e9, compile_seconds, err);
-  fflush(stdout);
+  row.calls = time_calls(call_gemm, &o, seconds, &elapsed);
+  row.seconds_per_call = elapsed / (double)row.calls;
+  gemm_print_row(&row);
   free(o.a);
   free(o.b);
   free(o.c);
   free(o.ws);
   emit_jit_free(jit);
-  if (err > 1e-4)
-    fprintf(stderr, "gemm_netc: %s: the product is wrong (error %.2g)\n",
-            name, err);
-  return err <= 1e-4;
+  return gemm_row_right(&row);
 }
 
 int main(int argc, char **argv) {

@@ -1,6 +1,7 @@
 /* bench/gemm_shapes.c — see gemm_shapes.h. */
 #include "gemm_shapes.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,4 +150,66 @@ long time_calls(void (*call)(void *), void *ctx, double seconds,
   }
   *elapsed = t - start;
   return calls;
+}
+
+/* Row i of op(A) op(B) in double precision, into row[0..n). */
+static void reference_row(const Shape *s, const float *a, const float *b,
+                          int i, double *row) {
+  for (int j = 0; j < s->n; j++)
+    row[j] = 0;
+  for (int r = 0; r < s->k; r++) {
+    double x = s->trans_a ? a[(size_t)r * s->m + i]
+                          : a[(size_t)i * s->k + r];
+    for (int j = 0; j < s->n; j++)
+      row[j] += x * (s->trans_b ? b[(size_t)j * s->k + r]
+                                : b[(size_t)r * s->n + j]);
+  }
+}
+
+double gemm_max_error(const Shape *s, const float *a, const float *b,
+                      const float *c) {
+  double *row = malloc((size_t)s->n * sizeof *row);
+  if (!row) {
+    fprintf(stderr, "%s: out of memory\n", bench_prog);
+    exit(1);
+  }
+  double worst = 0, largest = 0;
+  for (int i = 0; i < s->m; i++) {
+    reference_row(s, a, b, i, row);
+    for (int j = 0; j < s->n; j++) {
+      worst = fmax(worst, fabs(c[(size_t)i * s->n + j] - row[j]));
+      largest = fmax(largest, fabs(row[j]));
+    }
+  }
+  free(row);
+  return worst / fmax(largest, 1e-30);
+}
+
+void gemm_print_row(const GemmRow *r) {
+  const Shape *s = r->shape;
+  char name[64];
+  shape_name(s, name, sizeof name);
+  printf("{\"suite\":\"gemm\",\"name\":\"%s %s\",\"m\":%d,\"n\":%d,"
+         "\"k\":%d,\"trans_a\":%s,\"trans_b\":%s,\"threads\":%d,"
+         "\"core\":\"%s\",\"calls\":%ld,\"seconds_per_call\":%.4g,"
+         "\"gflops\":%.2f,", r->lib, name, s->m, s->n, s->k,
+         s->trans_a ? "true" : "false", s->trans_b ? "true" : "false",
+         r->threads, r->core, r->calls, r->seconds_per_call,
+         shape_flops(s) / r->seconds_per_call / 1e9);
+  if (r->compile_seconds >= 0)
+    printf("\"compile_seconds\":%.3g,", r->compile_seconds);
+  printf("\"max_error\":%.2g}\n", r->max_error);
+  fflush(stdout);
+}
+
+bool gemm_row_right(const GemmRow *r) {
+  if (r->max_error <= GEMM_TOLERANCE)
+    return true;
+  char name[64];
+  shape_name(r->shape, name, sizeof name);
+  fprintf(stderr, "%s: error: %s on %d thread%s: the product is wrong "
+          "(relative error %.2g, more than %g)\n", bench_prog, name,
+          r->threads, r->threads == 1 ? "" : "s", r->max_error,
+          GEMM_TOLERANCE);
+  return false;
 }

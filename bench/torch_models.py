@@ -5,8 +5,9 @@ Each model file of models/ is written here again with torch.nn: the same
 layer sizes, loss, optimizer and hyperparameters, batch and sequence
 lengths, trained on random data of the right shapes.  A row times
 training steps (zero_grad, forward, loss, backward, optimizer step) after
-a warm-up; the MNIST classifiers are also timed forward only
-(torch.no_grad) at batch 1 and 64.
+a warm-up; the models that netc compiles for a batch of 64 or more (the
+MNIST classifiers, the MLPs) are also timed forward only, in eval mode
+under torch.no_grad(), at batch 1 and 64, at the same thread settings.
 
 OPENBLAS_NUM_THREADS must be set before torch is imported, so the script
 runs itself once per OpenBLAS setting (--openblas) and keeps, for each
@@ -57,7 +58,8 @@ class Spec:
         self.clip_value = clip_value  # clip value(x) of the train block
         self.l2 = l2                  # l2 of the train block
         self.compiles = compiles      # netc compiles the model today
-        self.infer = infer            # also timed forward only
+        self.infer = infer            # also timed forward only (netc
+                                      # compiles it for batch >= 64)
 
 
 def text_sizes(text):
@@ -260,7 +262,7 @@ def specs():
     s["mlp"] = Spec(lambda: xavier(mlp([784, 64, 10], nn.Sigmoid)),
                     images, ce_sum, sgd(0.001, 0.9), 128, infer=True)
     s["mlp_seed"] = Spec(lambda: xavier(mlp([784, 64, 10], nn.Sigmoid)),
-                         images, ce_sum, sgd(0.001), 128)
+                         images, ce_sum, sgd(0.001), 128, infer=True)
     s["mlp_torch"] = Spec(lambda: mlp([784, 64, 10], nn.Sigmoid),
                           images, ce_mean, sgd(0.003, 0.9), 5)
     s["autoencoder"] = Spec(
@@ -270,7 +272,7 @@ def specs():
                       ("tiny_mlp_sigmoid", nn.Sigmoid)):
         s[name] = Spec(lambda act=act: xavier(mlp([2, 64, 2], act)),
                        lambda b: (torch.rand(b, 2), torch.randint(2, (b,))),
-                       ce_mean, adam(0.001), 128)
+                       ce_mean, adam(0.001), 128, infer=True)
     vocab, steps = text_sizes("You are a good guy")
     for name, bias in (("char_rnn", True), ("char_rnn_nobias", False)):
         s[name] = Spec(lambda bias=bias: CharRnn(vocab, 50, bias),

@@ -20,12 +20,17 @@
  * with max|a| over the tensor, so that a difference within the noise
  * never fails and one well above it always does.
  *
- * bench times train_step on one random batch after a warm-up.
+ * bench times train_step on one random batch after a warm-up; with
+ * --predict, predict on that batch, cut into parts on --threads threads
+ * (see Predictors below).
  */
 #include <config.h>
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -351,24 +356,21 @@ int rt_cmd_gradcheck(const NetrtModel *m, RtOpts *o) {
 
 /* ---- bench ---- */
 
-static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
-                         int64_t steps, double secs) {
-  double sps = steps / secs, flops = (double)m->flops_per_step * n /
-                                     m->max_batch * sps;
-  /* predict runs on the calling thread, and its FLOPs are not counted */
-  int64_t threads = o->threads > 0 && !o->predict ? o->threads : 1;
-  if (o->predict)
-    fprintf(rt_out(o), "%s: %" PRId64 " predictions of %d examples in "
-            "%.4f s: %.1f calls/s, %.0f samples/s, %.3f ms/call\n", m->name,
-            steps, n, secs, sps, sps * n, 1e3 / sps);
-  else
-    fprintf(rt_out(o), "%s: %" PRId64 " steps of %d examples in %.4f s: "
-            "%.1f steps/s, %.0f samples/s, %.3f ms/step, %.2f GFLOP/s "
-            "(threads %" PRId64 ")\n", m->name, steps, n, secs, sps, sps * n,
-            1e3 / sps, flops * 1e-9, threads);
-  if (!o->json)
-    return;
+/* What bench measured: n examples a step or call, `steps` of them in
+ * secs; for --predict, the threads that ran and how far their
+ * predictions were from one thread's. */
+typedef struct BenchResult {
+  int n;
+  int64_t steps;
+  double secs;
+  int threads_used;
+  double max_rel_diff;
+} BenchResult;
+
+static void bench_json(const RtOpts *o, const NetrtModel *m,
+                       const BenchResult *b, double flops) {
   RtJson j;
+  double sps = b->steps / b->secs;
   rt_json_init(&j);
   rt_json_object_begin(&j);
   rt_json_key(&j, "command");
@@ -378,18 +380,23 @@ static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
   rt_json_key(&j, "mode");
   rt_json_string(&j, o->predict ? "predict" : "train");
   rt_json_key(&j, "steps");
-  rt_json_int(&j, steps);
+  rt_json_int(&j, b->steps);
   rt_json_key(&j, "batch");
-  rt_json_int(&j, n);
+  rt_json_int(&j, b->n);
   rt_json_key(&j, "threads");
-  rt_json_int(&j, threads);
+  rt_json_int(&j, o->threads > 0 ? o->threads : 1);
   rt_json_key(&j, "seconds");
-  rt_json_double(&j, secs);
+  rt_json_double(&j, b->secs);
   rt_json_key(&j, "steps_per_second");
   rt_json_double(&j, sps);
   rt_json_key(&j, "samples_per_second");
-  rt_json_double(&j, sps * n);
-  if (!o->predict) {
+  rt_json_double(&j, sps * b->n);
+  if (o->predict) {
+    rt_json_key(&j, "threads_used");
+    rt_json_int(&j, b->threads_used);
+    rt_json_key(&j, "max_rel_diff_one_thread");
+    rt_json_double(&j, b->max_rel_diff);
+  } else {
     rt_json_key(&j, "gflops");
     rt_json_double(&j, flops * 1e-9);
   }
@@ -398,41 +405,258 @@ static void bench_report(const RtOpts *o, const NetrtModel *m, int n,
   rt_json_free(&j);
 }
 
+static void bench_report(const RtOpts *o, const NetrtModel *m,
+                         const BenchResult *b) {
+  double sps = b->steps / b->secs, flops = (double)m->flops_per_step *
+                                           b->n / m->max_batch * sps;
+  int64_t threads = o->threads > 0 ? o->threads : 1;
+  /* predict's FLOPs are not counted */
+  if (o->predict)
+    fprintf(rt_out(o), "%s: %" PRId64 " predictions of %d examples in "
+            "%.4f s: %.1f calls/s, %.0f samples/s, %.3f ms/call (threads "
+            "%d)\n", m->name, b->steps, b->n, b->secs, sps, sps * b->n,
+            1e3 / sps, b->threads_used);
+  else
+    fprintf(rt_out(o), "%s: %" PRId64 " steps of %d examples in %.4f s: "
+            "%.1f steps/s, %.0f samples/s, %.3f ms/step, %.2f GFLOP/s "
+            "(threads %" PRId64 ")\n", m->name, b->steps, b->n, b->secs,
+            sps, sps * b->n, 1e3 / sps, flops * 1e-9, threads);
+  if (o->json)
+    bench_json(o, m, b, flops);
+}
+
+/* ---- bench --predict ---- */
+
+enum { PREDICT_MAX_THREADS = 64 };
+
+/* bench --predict on threads: each calls predict on its part of the
+ * batch (its examples' inputs and outputs, a workspace of its own), and
+ * every call ends at a barrier of all the threads, so that each timed
+ * call predicts the whole batch.  The barrier spins, yielding the core:
+ * a call takes from microseconds (the MLP) to a millisecond or two. */
+typedef struct PredictPart {
+  struct Predictors *owner;
+  const void **inputs;         /* ninputs, then the lengths when varlen */
+  void *out;
+  void *work;
+  int count;
+  pthread_t thread;
+} PredictPart;
+
+typedef struct Predictors {
+  const NetrtModel *m;
+  const void *params;
+  int nparts;
+  int64_t calls;               /* each thread's, the warm-up included */
+  atomic_int go;               /* 1: every thread started; -1: stop */
+  atomic_int arrived, generation;
+  PredictPart part[PREDICT_MAX_THREADS];
+} Predictors;
+
+/* --threads, but no more than the examples, the cores or the most;
+ * NETRT_CORES stands for the cores, as for training (rt_threads.c). */
+static int predict_threads(const RtOpts *o, int n) {
+  int64_t t = o->threads > 0 ? o->threads : 1;
+  const char *s = getenv("NETRT_CORES");
+  int cores = s && *s ? (atoi(s) > 0 ? atoi(s) : 1) : rt_available_cores();
+  if (t > n)
+    t = n;
+  if (t > cores)
+    t = cores;
+  return t > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS : (int)t;
+}
+
+static void predict_barrier(Predictors *p) {
+  int generation = atomic_load(&p->generation);
+  if (atomic_fetch_add(&p->arrived, 1) == p->nparts - 1) {
+    atomic_store(&p->arrived, 0);
+    atomic_fetch_add(&p->generation, 1);
+    return;
+  }
+  while (atomic_load(&p->generation) == generation)
+    sched_yield();
+}
+
+static void predict_part(Predictors *p, PredictPart *w) {
+  p->m->predict(p->params, w->inputs, w->count, w->out, w->work);
+}
+
+static void *predict_worker(void *arg) {
+  PredictPart *w = arg;
+  Predictors *p = w->owner;
+  int go;
+  while ((go = atomic_load(&p->go)) == 0)
+    sched_yield();
+  if (go < 0)
+    return NULL;
+  rt_flush_denormals();
+  for (int64_t c = 0; c < p->calls; c++) {
+    predict_part(p, w);
+    predict_barrier(p);
+  }
+  return NULL;
+}
+
+/* Part i's examples (the first n % nparts take one more), where its
+ * inputs and outputs start, its workspace (part 0: the run's). */
+static int predict_cut(Predictors *p, RtRun *r, RtBatch *b, int n) {
+  const NetrtModel *m = p->m;
+  const void *const *inputs = rt_batch_inputs_of(b);
+  size_t bytes = (size_t)m->dtype_bytes;
+  int varlen = 0, first = 0, ok = 1;
+  for (int k = 0; k < m->ninputs; k++)
+    varlen |= m->inputs[k].varlen != 0;
+  for (int i = 0; i < p->nparts; i++) {
+    PredictPart *w = &p->part[i];
+    w->owner = p;
+    w->count = n / p->nparts + (i < n % p->nparts);
+    w->inputs = calloc((size_t)m->ninputs + 1, sizeof *w->inputs);
+    w->work = i == 0 ? r->work : rt_alloc_zero(m->workspace_bytes);
+    if (!w->inputs || !w->work) {
+      ok = 0;
+      continue;
+    }
+    for (int k = 0; k < m->ninputs; k++)
+      w->inputs[k] = (const char *)inputs[k] + (size_t)first *
+                     (size_t)m->inputs[k].count * bytes;
+    if (varlen)            /* the lengths, one real per example */
+      w->inputs[m->ninputs] = (const char *)inputs[m->ninputs] +
+                              (size_t)first * bytes;
+    w->out = (char *)b->out + (size_t)first * (size_t)m->output.count *
+                              bytes;
+    first += w->count;
+  }
+  return ok ? 0 : -1;
+}
+
+static void predict_free(Predictors *p) {
+  for (int i = 0; i < p->nparts; i++) {
+    free(p->part[i].inputs);
+    if (i > 0)
+      free(p->part[i].work);
+  }
+  free(p);
+}
+
+/* Every thread's calls; the seconds of those past the warm-up, or -1
+ * when a thread could not start. */
+static double predict_run(Predictors *p, int64_t warmup) {
+  int started = 1;
+  while (started < p->nparts &&
+         pthread_create(&p->part[started].thread, NULL, predict_worker,
+                        &p->part[started]) == 0)
+    started++;
+  atomic_store(&p->go, started < p->nparts ? -1 : 1);
+  double start = rt_now();
+  for (int64_t c = 0; started == p->nparts && c < p->calls; c++) {
+    if (c == warmup)
+      start = rt_now();
+    predict_part(p, &p->part[0]);
+    if (p->nparts > 1)
+      predict_barrier(p);
+  }
+  double secs = rt_now() - start;
+  for (int i = 1; i < started; i++)
+    pthread_join(p->part[i].thread, NULL);
+  return started < p->nparts ? -1 : secs;
+}
+
+/* The largest |x - y| over the largest |y|, over count reals. */
+static double max_rel_diff(const void *x, const void *y, int64_t count,
+                           int bytes) {
+  double worst = 0, largest = 0;
+  for (int64_t i = 0; i < count; i++) {
+    double a = rt_real_get(x, bytes, i), b = rt_real_get(y, bytes, i);
+    worst = fmax(worst, fabs(a - b));
+    largest = fmax(largest, fabs(b));
+  }
+  return worst / fmax(largest, 1e-30);
+}
+
+/* Times predict on the random batch b of n examples, on threads, then
+ * checks the threads' last predictions against one thread's. */
+static int bench_predict(const NetrtModel *m, const RtOpts *o, RtRun *r,
+                         RtBatch *b, BenchResult *res, int64_t warmup) {
+  int64_t count = (int64_t)res->n * m->output.count;
+  double tolerance = m->dtype_bytes == 8 ? 1e-12 : 1e-5;
+  void *one = rt_alloc_zero(count * m->dtype_bytes);
+  Predictors *p = calloc(1, sizeof *p);
+  if (p) {
+    p->m = m;
+    p->params = r->params;
+    p->nparts = predict_threads(o, res->n);
+    p->calls = warmup + res->steps;
+    atomic_init(&p->go, 0);
+    atomic_init(&p->arrived, 0);
+    atomic_init(&p->generation, 0);
+  }
+  if (!one || !p || predict_cut(p, r, b, res->n)) {
+    free(one);
+    if (p)
+      predict_free(p);
+    return rt_fail(o, "out of memory for bench --predict's threads");
+  }
+  m->predict(r->params, rt_batch_inputs_of(b), res->n, one, r->work);
+  res->threads_used = p->nparts;
+  res->secs = predict_run(p, warmup);
+  res->max_rel_diff = max_rel_diff(b->out, one, count, m->dtype_bytes);
+  predict_free(p);
+  free(one);
+  if (res->secs < 0)
+    return rt_fail(o, "cannot start %d threads", res->threads_used);
+  if (!(res->max_rel_diff <= tolerance))
+    return rt_fail(o, "bench --predict: the predictions of %d threads "
+                   "differ from one thread's by %.3g (more than %g)",
+                   res->threads_used, res->max_rel_diff, tolerance);
+  return 0;
+}
+
+/* ---- bench: training steps ---- */
+
+static void bench_train(RtRun *r, RtBatch *b, BenchResult *res,
+                        int64_t warmup, const NetrtHyper *h) {
+  double start = 0;
+  for (int64_t s = 1; s <= warmup + res->steps; s++) {
+    if (s == warmup + 1)
+      start = rt_now();
+    rt_train_step(r, rt_batch_inputs_of(b), rt_batch_targets_of(b), res->n,
+                  h);
+  }
+  res->secs = rt_now() - start;
+}
+
 int rt_cmd_bench(const NetrtModel *m, RtOpts *o) {
   RtRun r;
   RtBatch b;
   RtRng rng;
   char err[RT_ERRSZ];
   uint64_t seed = rt_setting_seed(m, o);
-  int n = (int)rt_setting_batch(m, o);
-  int64_t steps = o->steps > 0 ? o->steps : 100;
+  BenchResult res = {(int)rt_setting_batch(m, o),
+                     o->steps > 0 ? o->steps : 100, 0, 1, 0};
   int64_t warmup = o->warmup >= 0 ? o->warmup : 10;
+  int threads = o->threads > 0 && !o->predict ? (int)o->threads : 1;
   memset(&b, 0, sizeof b);
   if (rt_run_alloc(&r, m, err, sizeof err) ||
       rt_batch_alloc(&b, m, err, sizeof err) ||
       rt_run_init(&r, seed, &o->hyper, err, sizeof err) ||
-      rt_shards_start(&r, o->threads > 0 ? (int)o->threads : 1, o->prog,
-                      err, sizeof err)) {
+      rt_shards_start(&r, threads, o->prog, err, sizeof err)) {
     rt_batch_free(&b);
     rt_run_free(&r);
     return rt_fail(o, "%s", err);
   }
   rt_rng_seed(&rng, seed);
-  rt_batch_random(&b, &rng, n);
-  double start = 0;
+  rt_batch_random(&b, &rng, res.n);
   rt_flush_denormals();
-  for (int64_t s = 1; s <= warmup + steps; s++) {
-    if (s == warmup + 1)
-      start = rt_now();
-    if (o->predict)
-      m->predict(r.params, rt_batch_inputs_of(&b), n, b.out, r.work);
-    else
-      rt_train_step(&r, rt_batch_inputs_of(&b), rt_batch_targets_of(&b), n,
-                    &o->hyper);
+  int rc = 0;
+  if (o->predict)
+    rc = bench_predict(m, o, &r, &b, &res, warmup);
+  else
+    bench_train(&r, &b, &res, warmup, &o->hyper);
+  if (!rc) {
+    res.secs = res.secs > 0 ? res.secs : 1e-9;
+    bench_report(o, m, &res);
   }
-  double secs = rt_now() - start;
-  bench_report(o, m, n, steps, secs > 0 ? secs : 1e-9);
   rt_batch_free(&b);
   rt_run_free(&r);
-  return 0;
+  return rc;
 }

@@ -179,7 +179,7 @@ static const OptSpec gradcheck_opts[] = {
 static const OptSpec bench_opts[] = {
   {"steps", OPT_INT, F(steps), 1, "N", "timed steps (default 100)"},
   {"predict", OPT_SET, F(predict), 1, NULL, "time predict (inference) "
-   "instead of training steps"},
+   "instead of training steps, each call's batch cut over the threads"},
   {"warmup", OPT_INT, F(warmup), 0, "N", "untimed steps first "
    "(default 10)"},
   {"batch", OPT_INT, F(batch), 1, "N", "examples per step"},
@@ -231,7 +231,8 @@ static const Command commands[] = {
    "defaults", {common_opts}},
   {"gradcheck", rt_cmd_gradcheck, 1, "gradients against central "
    "differences", {gradcheck_opts, common_opts}},
-  {"bench", rt_cmd_bench, 1, "time training steps on random data",
+  {"bench", rt_cmd_bench, 1, "time training steps (or predict) on random "
+   "data",
    {bench_opts, hyper_opts, common_opts}},
   {"sample", rt_cmd_sample, 1, "generate text from a start string (text "
    "models)", {sample_opts, common_opts}},

@@ -110,6 +110,16 @@ if ./spirals bench --predict --batch 3 --steps 5 --json 2>/dev/null |
 else
   fail "bench --predict times inference"
 fi
+# 3 threads on 7 examples: parts of 3, 2 and 2, each with its workspace
+NETRT_CORES=4 ./spirals bench --predict --batch 7 --threads 3 --steps 5 \
+  --json >predict3.json 2>/dev/null
+if [ "$(json predict3.json '(d["mode"] == "predict" and d["threads"] == 3
+  and d["threads_used"] == 3 and d["batch"] == 7 and
+  d["max_rel_diff_one_thread"] <= 1e-5)')" = True ]; then
+  pass "bench --predict --threads 3: the threads' predictions are one's"
+else
+  fail "bench --predict --threads 3: the threads' predictions are one's"
+fi
 ./spirals train --epochs 10 --save half.ckpt >/dev/null 2>&1 &&
   ./spirals train --resume half.ckpt --json >resumed.json 2>/dev/null
 if [ "$(json resumed.json 'd["history"][-1]["train_loss"]')" = \

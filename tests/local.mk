@@ -129,6 +129,8 @@ TESTS += \
   tests/target.sh \
   tests/cpu-check.sh \
   tests/cross-aarch64.sh \
+  tests/bench-gemm.sh \
+  tests/bench-run.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \
   tests/threads.sh \
@@ -154,6 +156,8 @@ EXTRA_DIST += \
   tests/target.sh \
   tests/cpu-check.sh \
   tests/cross-aarch64.sh \
+  tests/bench-gemm.sh \
+  tests/bench-run.sh \
   tests/codegen-batch.sh \
   tests/e2e.sh \
   tests/fixed-steps.sh \

@@ -106,6 +106,10 @@ ok $(test $rc -eq 0 && check 'd["passed"] and d["max_rel_error"] < 1e-6';
      echo $?) "gradcheck passes (double, batch 8)"
 run "$M" bench --steps 20 --json
 ok $(test $rc -eq 0 && check 'd["steps"] == 20'; echo $?) "bench"
+run env NETRT_CORES=4 "$M" bench --predict --steps 5 --threads 3 --json
+ok $(test $rc -eq 0 && check 'd["threads_used"] == 3 and
+  d["max_rel_diff_one_thread"] == 0'; echo $?) \
+  "bench --predict --threads 3: each part's lengths"
 
 # ---- index_recall ----
 run "$FAKE_RECALL" eval --json

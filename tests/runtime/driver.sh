@@ -311,6 +311,19 @@ run "$M" bench --steps 50 --threads 2 --json
 ok $(test $rc -eq 0 && check 'd["steps"] == 50 and d["threads"] == 2 and
   d["steps_per_second"] > 0 and d["samples_per_second"] > 0'; echo $?) \
   "bench --json"
+run env NETRT_CORES=4 "$M" bench --predict --steps 20 --threads 3 --json
+ok $(test $rc -eq 0 && check 'd["mode"] == "predict" and d["batch"] == 32
+  and d["threads"] == 3 and d["threads_used"] == 3 and
+  d["max_rel_diff_one_thread"] == 0 and "gflops" not in d'; echo $?) \
+  "bench --predict --threads 3: 3 parts of the batch, one's predictions"
+run env NETRT_CORES=4 "$M" bench --predict --steps 5 --threads 3 --batch 2 \
+  --json
+ok $(test $rc -eq 0 && check 'd["threads"] == 3 and d["threads_used"] == 2
+  and d["max_rel_diff_one_thread"] == 0'; echo $?) \
+  "bench --predict: no more threads than examples"
+run "$M" bench --predict --steps 5 --threads 2
+ok $(test $rc -eq 0 && has "5 predictions of 32 examples" out &&
+     has "ms/call (threads [12])" out; echo $?) "bench --predict's line"
 
 echo "1..$n"
 exit $failed
