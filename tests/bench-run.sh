@@ -107,5 +107,21 @@ else
     "/usr/bin/python3 has no torch (tools/setup --bench)"
 fi
 
+# --march: netc's code for that CPU, the baselines held to AVX2 with it.
+if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo
+then
+  python3 "$top/bench/run" --netc "$NETC" --native-dir "$BENCH_DIR" \
+    --march haswell --models tiny_mlp_relu --threads 1 --seconds 0.02 \
+    --gemm-shapes 5x7x3 --json "$tmp/report.json" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  report "--march=haswell: a report, the baselines held to AVX2" \
+    ''"$rc"' == 0 and any(x.startswith("--march=haswell: netc") and
+     "OPENBLAS_CORETYPE=Haswell" in x for x in d["notes"]) and
+     only(d["gemm"], shape="5x7x3", threads=1)["netc_gflops"] > 0'
+else
+  skip "--march=haswell: a report, the baselines held to AVX2" \
+    "this machine has no AVX2 and FMA"
+fi
+
 echo "1..$n"
 [ $fails -eq 0 ]
